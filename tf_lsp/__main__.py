@@ -1,0 +1,3 @@
+from tf_lsp.cli import main
+
+raise SystemExit(main())

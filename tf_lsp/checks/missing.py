@@ -1,0 +1,170 @@
+"""Generic check: the module (or one of its parent packages) cannot be found — and where it is instead.
+
+TFL100 nowhere we looked; TFL101 somewhere the interpreter never looks (another Python, a ``--target`` folder,
+the ignored user site); TFL102 another environment of this workspace has it in a healthy state;
+TFL111 the package exists but the submodule does not.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from tf_lsp.checks.base import ImportContext
+from tf_lsp.fixes import install_fix, use_interpreter_fix
+from tf_lsp.knowledge.import_names import dist_for_import
+from tf_lsp.model import Candidate, Finding
+from tf_lsp.resolver import Resolver, listing
+
+_PROJECT_KINDS = {"poetry", "pipenv", "hatch", "pdm"}
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    where: str                     # human description
+    path: str                      # the folder holding it
+    candidate: Candidate | None    # when it is a usable environment
+    version: str | None            # of the providing distribution, when known
+    healthy: bool = True
+
+
+def check(ctx: ImportContext) -> Iterable[Finding]:
+    res = ctx.resolution
+    if res is None:
+        if ctx.stmt.level:
+            return [ctx.finding("TFL100", f"Relative import target {'.' * ctx.stmt.level}{ctx.stmt.module} does not exist "
+                                          f"next to {ctx.file_path.name}.")]
+        return []
+    if res.found:
+        return []
+    missing = res.failed_at or ctx.stmt.module
+    if "." in missing:
+        return _submodule_missing(ctx, missing)
+    return _top_missing(ctx, missing)
+
+
+def _submodule_missing(ctx: ImportContext, missing: str) -> list[Finding]:
+    parent_name = missing.rpartition(".")[0]
+    parent = ctx.resolver.resolve(parent_name)
+    dist = ctx.env.index.owner(parent_name.split(".")[0], parent.top.root) if parent.found else None
+    owner = f" ({dist.display_name} {dist.version})" if dist else ""
+    where = ", ".join(parent.search_locations) or parent.path or "?"
+    return [ctx.finding("TFL111", f"`{parent_name}` is installed{owner} but has no submodule "
+                                  f"`{missing.rpartition('.')[2]}`: `import {ctx.stmt.module}` fails with "
+                                  f"ModuleNotFoundError: No module named '{missing}'.",
+                        details=(f"searched: {where}",), module=missing)]
+
+
+def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
+    snap = ctx.env.snapshot
+    searched = [e for e in ctx.resolver.sys_path if e]
+    details = [f"interpreter: {ctx.workspace.choice.python} (Python {snap.version_str}) — {ctx.workspace.choice.why}",
+               "searched: " + os.pathsep.join(searched)]
+    dist_name = dist_for_import(name)
+    if name in _all_stdlib_names() and name not in snap.stdlib_names:
+        return [ctx.finding("TFL100", f"`{name}` is not in the standard library of Python {snap.version_str} "
+                                      f"(the selected interpreter).", details=details)]
+    places = list(find_elsewhere(ctx, name))
+    for p in places:
+        details.append(f"found: {p.where} ({p.path})" + (f", version {p.version}" if p.version else ""))
+    fixes = []
+    usable = [p for p in places if p.candidate is not None and p.healthy]
+    for p in usable:
+        detail = f"{dist_name} {p.version}" if p.version else ""
+        fixes.append(use_interpreter_fix(ctx.workspace, p.candidate, detail=detail))
+    spec = dist_name if not places or not places[0].version else f"{dist_name}=={places[0].version}"
+    fixes.append(install_fix(ctx.workspace, [spec], preferred=not usable))
+    here = f"the selected interpreter {_short(ctx.workspace.choice.python, ctx.workspace.root)} (Python {snap.version_str})"
+    project = [p for p in usable if p.candidate.in_workspace or p.candidate.kind in _PROJECT_KINDS]
+    if project:
+        p = project[0]
+        return [ctx.finding("TFL102", f"`{name}` is not installed in {here}, but {p.where} has it"
+                                      + (f" ({dist_name} {p.version})" if p.version else "")
+                                      + f": switch to that environment, or install {dist_name} here.",
+                            fixes=fixes, details=details, module=name)]
+    if places:
+        p = places[0]
+        return [ctx.finding("TFL101", f"`{name}` is not installed in {here}; it is in {p.where}, "
+                                      f"which this interpreter never looks at.", fixes=fixes, details=details, module=name)]
+    return [ctx.finding("TFL100", f"No module named '{name}': it is not installed in {here}. "
+                                  f"Install {dist_name} into it.", fixes=fixes, details=details, module=name)]
+
+
+def _short(path: Path, root: Path) -> str:
+    try:
+        return "./" + str(Path(path).relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
+    """Places outside the selected interpreter's sys.path that provide ``name``, most relevant first."""
+    ws = ctx.workspace
+    current = Path(ws.choice.python)
+    seen: set[str] = set()
+    for cand in ws.candidates:
+        if _same_python(cand.python, current):
+            continue
+        other = ws.other_env(cand)
+        if other is None:
+            continue
+        site = [p for p in other.snapshot.site_packages if os.path.isdir(p)]
+        r = Resolver(site, ext_suffixes=other.snapshot.ext_suffixes).resolve(name)
+        if not r.found or r.kind == "namespace" or r.root in seen:
+            continue
+        seen.add(r.root)
+        dist = other.index.owner(name, r.root)
+        healthy = dist is None or _deps_present(other, dist)
+        label = f"{cand.kind} environment {cand.name}" + (" of this workspace" if cand.in_workspace else "")
+        yield Elsewhere(label, r.root, cand, dist.version if dist else None, healthy)
+    snap = ctx.env.snapshot
+    if snap.user_site and not snap.user_site_enabled and snap.user_site not in seen:
+        r = Resolver([snap.user_site], ext_suffixes=snap.ext_suffixes).resolve(name)
+        if r.found and r.kind != "namespace":
+            yield Elsewhere("the user site (pip install --user), which this interpreter ignores", snap.user_site, None, None, False)
+    for folder in _target_folders(ws.root):
+        if folder in seen or folder in ctx.resolver.sys_path:
+            continue
+        r = Resolver([folder], ext_suffixes=snap.ext_suffixes).resolve(name)
+        if r.found and r.kind != "namespace":
+            yield Elsewhere(f"the folder {os.path.relpath(folder, ws.root)} (a pip --target install, not on sys.path)", folder, None, None, False)
+
+
+def _same_python(a: Path, b: Path) -> bool:
+    try:
+        return Path(a).parent.parent.resolve() == Path(b).parent.parent.resolve()
+    except OSError:
+        return False
+
+
+def _deps_present(env, dist) -> bool:
+    for req in dist.dependencies(env.marker_env):
+        if env.index.get(req.name) is None:
+            return False
+    return True
+
+
+def _target_folders(root: Path) -> list[str]:
+    """Direct subfolders of the workspace that look like ``pip install --target`` output (hold *.dist-info)."""
+    out = []
+    names = listing(str(root)) or frozenset()
+    for n in sorted(names):
+        if n.startswith(".") or n in ("node_modules", "__pycache__"):
+            continue
+        sub = os.path.join(root, n)
+        entries = listing(sub)
+        if entries and not any(e == "pyvenv.cfg" or e == "conda-meta" for e in entries) and any(e.endswith(".dist-info") for e in entries):
+            out.append(sub)
+    return out
+
+
+_STDLIB_CACHE: list[frozenset[str]] = []
+
+
+def _all_stdlib_names() -> frozenset[str]:
+    """Standard library names of any recent Python (the server's own list, plus modules added since 3.8)."""
+    if not _STDLIB_CACHE:
+        import sys
+        _STDLIB_CACHE.append(frozenset(getattr(sys, "stdlib_module_names", ())) | {"tomllib", "graphlib", "zoneinfo", "_interpreters"})
+    return _STDLIB_CACHE[0]

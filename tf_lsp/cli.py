@@ -1,0 +1,186 @@
+"""Command line: ``tf-lsp check | doctor | envs | serve``.
+
+Exit status of ``check``: 0 no error, 1 at least one error diagnostic, 2 usage or internal error.
+"""
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import sys
+from pathlib import Path
+
+from tf_lsp import __version__
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
+              ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
+_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git", ".vscode", "pyrightconfig.json",
+                 ".venv", "Pipfile")
+
+
+def find_root(path: Path) -> Path:
+    start = path if path.is_dir() else path.parent
+    for d in [start, *start.parents]:
+        if any((d / m).exists() for m in _ROOT_MARKERS):
+            return d
+    return start
+
+
+def _gitignore(root: Path) -> list[str]:
+    try:
+        lines = (root / ".gitignore").read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    return [l.strip().rstrip("/").lstrip("/") for l in lines if l.strip() and not l.startswith(("#", "!"))]
+
+
+def iter_python_files(paths: list[Path], root: Path):
+    patterns = _gitignore(root)
+
+    def ignored(p: Path) -> bool:
+        rel = str(p.relative_to(root)) if p.is_relative_to(root) else p.name
+        return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(p.name, pat) for pat in patterns)
+
+    for p in paths:
+        if p.is_file():
+            yield p
+            continue
+        for dirpath, dirnames, filenames in os.walk(p):
+            keep = []
+            for d in sorted(dirnames):
+                full = Path(dirpath) / d
+                if d in _SKIP_DIRS or (full / "pyvenv.cfg").exists() or (full / "conda-meta").is_dir() or ignored(full):
+                    continue
+                keep.append(d)
+            dirnames[:] = keep
+            for f in sorted(filenames):
+                if f.endswith(".py") and not ignored(Path(dirpath) / f):
+                    yield Path(dirpath) / f
+
+
+def _codes(value: str | None) -> set[str]:
+    return {c.strip().upper() for c in value.split(",") if c.strip()} if value else set()
+
+
+def _matches(code: str, wanted: set[str]) -> bool:
+    return any(code.startswith(w) for w in wanted)
+
+
+def cmd_check(args) -> int:
+    from tf_lsp.report import FileResult, dumps, to_json, to_sarif, to_text
+    from tf_lsp.workspace import Workspace
+
+    paths = [Path(p) for p in (args.paths or ["."])]
+    for p in paths:
+        if not p.exists():
+            print(f"tf-lsp: {p}: no such file or folder", file=sys.stderr)
+            return 2
+    root = Path(args.root) if args.root else find_root(paths[0].resolve())
+    ws = Workspace(root, python=args.python)
+    select, ignore = _codes(args.select), _codes(args.ignore)
+    results = []
+    for f in iter_python_files([p.resolve() for p in paths], root):
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            results.append(FileResult(f, "", (), error=f"cannot read: {exc.strerror}"))
+            continue
+        findings = [x for x in ws.check_source(f, text)
+                    if (not select or _matches(x.code, select)) and not _matches(x.code, ignore)]
+        results.append(FileResult(f, text, tuple(findings)))
+    if args.format == "json":
+        print(dumps(to_json(ws.choice, ws.env.snapshot.version_str, ws.candidates, results)))
+    elif args.format == "sarif":
+        print(dumps(to_sarif(results)))
+    else:
+        text = to_text(results, cwd=Path.cwd())
+        if text:
+            print(text)
+        n_err = sum(1 for r in results for x in r.findings if x.severity.value == "error")
+        n_all = sum(len(r.findings) for r in results)
+        print(f"{len(results)} file(s) checked with {ws.choice.python} (Python {ws.env.snapshot.version_str}): "
+              f"{n_err} error(s), {n_all - n_err} other finding(s).", file=sys.stderr)
+    return 1 if any(x.severity.value == "error" for r in results for x in r.findings) else 0
+
+
+def cmd_doctor(args) -> int:
+    from tf_lsp.doctor import doctor_data, doctor_text
+    from tf_lsp.workspace import Workspace
+
+    ws = Workspace(Path(args.root or ".").resolve(), python=args.python)
+    data = doctor_data(ws)
+    print(json.dumps(data, indent=2) if args.format == "json" else doctor_text(data))
+    return 1 if any(p["severity"] == "error" for p in data["problems"]) else 0
+
+
+def cmd_envs(args) -> int:
+    from tf_lsp.workspace import Workspace
+
+    ws = Workspace(Path(args.root or ".").resolve(), python=args.python)
+    if args.format == "json":
+        print(json.dumps({"selected": ws.choice.to_json(), "environments": [c.to_json() for c in ws.candidates]}, indent=2))
+        return 0
+    print(f"selected: {ws.choice.python}  [{ws.choice.source}] {ws.choice.why}")
+    for c in ws.candidates:
+        mark = "*" if c.python == ws.choice.python else " "
+        print(f"{mark} {c.name:<28} {c.kind:<10} Python {c.version or '?':<8} {c.prefix}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from tf_lsp.server import main as serve_main
+
+    return serve_main(tcp=args.tcp, host=args.host, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tf-lsp", description="Will your imports work in this workspace's interpreter?")
+    p.add_argument("--version", action="version", version=f"tf-lsp {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    c = sub.add_parser("check", help="check files and folders; exit 1 when an import would fail")
+    c.add_argument("paths", nargs="*")
+    c.add_argument("--python", help="interpreter or environment folder to check against")
+    c.add_argument("--root", help="workspace root (default: found from the first path)")
+    c.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    c.add_argument("--select", help="only these codes (comma-separated prefixes, e.g. TFL10)")
+    c.add_argument("--ignore", help="skip these codes (comma-separated prefixes)")
+    c.set_defaults(func=cmd_check)
+
+    d = sub.add_parser("doctor", help="report on the environment: interpreter, key packages, problems")
+    d.add_argument("--python")
+    d.add_argument("--root")
+    d.add_argument("--format", choices=("text", "json"), default="text")
+    d.set_defaults(func=cmd_doctor)
+
+    e = sub.add_parser("envs", help="list the candidate environments")
+    e.add_argument("--python")
+    e.add_argument("--root")
+    e.add_argument("--format", choices=("text", "json"), default="text")
+    e.set_defaults(func=cmd_envs)
+
+    s = sub.add_parser("serve", help="run the language server (stdio by default)")
+    s.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio (for debugging)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=2087)
+    s.add_argument("--stdio", action="store_true", help="(default) accepted for editors that pass it")
+    s.set_defaults(func=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return 2 if exc.code else 0
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 2
+    except Exception as exc:  # internal error: say so clearly, exit 2
+        print(f"tf-lsp: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("TF_LSP_DEBUG"):
+            raise
+        return 2

@@ -1,0 +1,90 @@
+"""Fixes as data: the exact argv of an install/uninstall with the environment's own manager, or an edit.
+
+Nothing here runs anything; front ends (the server's code actions, the CLI's JSON) carry the ``Fix`` records.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+from tf_lsp.model import Candidate, Fix
+
+if TYPE_CHECKING:
+    from tf_lsp.envstate import EnvState
+    from tf_lsp.workspace import Workspace
+
+
+def environment_manager(python: Path, *, root: Path | None = None, preferred: str = "auto") -> str:
+    """pip, uv, conda, poetry or pipenv: what should install into this environment."""
+    if preferred != "auto":
+        return preferred
+    prefix = Path(python).parent.parent
+    try:
+        cfg = (prefix / "pyvenv.cfg").read_text(errors="replace")
+    except OSError:
+        cfg = ""
+    if any(line.split("=")[0].strip() == "uv" for line in cfg.splitlines()):
+        return "uv"
+    if (prefix / "conda-meta").is_dir() and not (prefix / "pyvenv.cfg").exists():
+        return "pip"  # pip works inside conda envs; conda itself may not be installed here
+    return "pip"
+
+
+def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]:
+    if manager == "uv":
+        return ("uv", "pip", "install", "--python", python, *args)
+    if manager == "conda":
+        return ("conda", "install", "--yes", "--prefix", str(Path(python).parent.parent), *args)
+    if manager == "poetry":
+        return ("poetry", "add", *args)
+    if manager == "pipenv":
+        return ("pipenv", "install", *args)
+    return (python, "-m", "pip", "install", *args)
+
+
+def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = None, preferred: bool = True,
+                force_reinstall: bool = False, no_deps: bool = False) -> Fix:
+    specs = list(specs)
+    python = str(ws.choice.python)
+    manager = environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer)
+    flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
+    if manager in ("poetry", "pipenv", "conda") and flags:
+        manager = "pip"
+    argv = _install_argv(manager, python, flags + specs)
+    return Fix(title=title or f"Install {' '.join(specs)} into {_env_label(ws)}", action="install", command=argv,
+               args={"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root)}, preferred=preferred)
+
+
+def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = None) -> Fix:
+    names = list(names)
+    python = str(ws.choice.python)
+    manager = environment_manager(ws.choice.python, preferred=ws.settings.installer)
+    argv = ("uv", "pip", "uninstall", "--python", python, *names) if manager == "uv" else (python, "-m", "pip", "uninstall", "-y", *names)
+    return Fix(title=title or f"Uninstall {' '.join(names)} from {_env_label(ws)}", action="uninstall", command=argv,
+               args={"python": python, "names": names, "manager": manager, "cwd": str(ws.root)})
+
+
+def reinstall_fix(ws: "Workspace", name: str, version: str) -> Fix:
+    return install_fix(ws, [f"{name}=={version}"], title=f"Force-reinstall {name}=={version}", force_reinstall=True,
+                       no_deps=True)
+
+
+def use_interpreter_fix(ws: "Workspace", cand: Candidate, *, detail: str = "") -> Fix:
+    from tf_lsp.interpreters import activation_commands
+
+    label = cand.name + (f" (Python {cand.version}" + (f", {detail}" if detail else "") + ")" if cand.version else "")
+    return Fix(title=f"Use {label}", action="use-interpreter", command=(),
+               args={"python": str(cand.python), "prefix": str(cand.prefix), "kind": cand.kind, "name": cand.name,
+                     "activate": activation_commands(cand)}, preferred=True)
+
+
+def rename_fix(old: Path, new: Path, *, why: str) -> Fix:
+    return Fix(title=f"Rename {old.name} to {new.name} ({why})", action="rename",
+               args={"from": str(old), "to": str(new)}, preferred=True)
+
+
+def _env_label(ws: "Workspace") -> str:
+    cand = ws.choice.candidate
+    if cand is not None:
+        return cand.name
+    return str(ws.choice.python)

@@ -1,0 +1,129 @@
+"""Renderings of findings: text (like ruff's), the stable JSON interface, SARIF 2.1.0, and the doctor report."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from tf_lsp import __version__
+from tf_lsp.knowledge.codes import CODES
+from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
+
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: Path
+    text: str
+    findings: tuple[Finding, ...]
+    error: str | None = None       # the file could not be read
+
+
+def utf16_column(line_text: str, column: int) -> int:
+    """Code-point column -> UTF-16 code units (what LSP positions count by default)."""
+    prefix = line_text[:column]
+    return column + sum(1 for ch in prefix if ord(ch) > 0xFFFF)
+
+
+def _lsp_range(text_lines: list[str], f: Finding) -> dict:
+    def pos(p):
+        line = text_lines[p.line] if 0 <= p.line < len(text_lines) else ""
+        return {"line": p.line, "character": utf16_column(line, p.character)}
+    return {"start": pos(f.range.start), "end": pos(f.range.end)}
+
+
+def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable[Candidate],
+            results: Iterable[FileResult]) -> dict:
+    files = []
+    for r in results:
+        lines = r.text.splitlines()
+        diags = []
+        for f in r.findings:
+            d = f.to_json()
+            d["range"] = _lsp_range(lines, f)
+            d["codeDescription"] = {"href": CODES[f.code].href}
+            d["source"] = "tf-lsp"
+            diags.append(d)
+        entry = {"path": str(r.path), "diagnostics": diags}
+        if r.error:
+            entry["error"] = r.error
+        files.append(entry)
+    return {
+        "version": JSON_VERSION,
+        "tool": {"name": "tf-lsp", "version": __version__},
+        "interpreter": {"path": str(choice.python), "version": python_version, "source": choice.source, "why": choice.why},
+        "environments": [{"path": str(c.prefix), "kind": c.kind, "python": c.version, "name": c.name,
+                          "in_workspace": c.in_workspace} for c in candidates],
+        "files": files,
+        "summary": _summary(results),
+    }
+
+
+def _summary(results: Iterable[FileResult]) -> dict:
+    counts = {s.value: 0 for s in Severity}
+    n = 0
+    for r in results:
+        n += 1
+        for f in r.findings:
+            counts[f.severity.value] += 1
+    return {"files": n, **counts}
+
+
+def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
+    out = []
+    for r in results:
+        shown = _rel(r.path, cwd)
+        if r.error:
+            out.append(f"{shown}:1:1: E902 {r.error}")
+        for f in r.findings:
+            out.append(f"{shown}:{f.range.start.line + 1}:{f.range.start.character + 1}: {f.code} [{f.severity.value}] {f.message}")
+            for fix in f.fixes[:2]:
+                how = " ".join(fix.command) if fix.command else ""
+                out.append(f"    fix: {fix.title}" + (f"  ->  {how}" if how else ""))
+    return "\n".join(out)
+
+
+def _rel(path: Path, cwd: Path | None) -> str:
+    if cwd is None:
+        return str(path)
+    try:
+        return str(Path(path).resolve().relative_to(cwd.resolve()))
+    except ValueError:
+        return str(path)
+
+
+_SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFORMATION: "note", Severity.HINT: "note"}
+
+
+def to_sarif(results: Iterable[FileResult]) -> dict:
+    results = list(results)
+    used = sorted({f.code for r in results for f in r.findings})
+    rules = [{"id": c, "name": CODES[c].name, "shortDescription": {"text": CODES[c].summary},
+              "helpUri": CODES[c].href, "defaultConfiguration": {"level": _SARIF_LEVEL[CODES[c].severity]}} for c in used]
+    sarif_results = []
+    for r in results:
+        for f in r.findings:
+            sarif_results.append({
+                "ruleId": f.code, "ruleIndex": used.index(f.code), "level": _SARIF_LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
+                    "region": {"startLine": f.range.start.line + 1, "startColumn": f.range.start.character + 1,
+                               "endLine": f.range.end.line + 1, "endColumn": f.range.end.character + 1}}}],
+                "fixes": [{"description": {"text": fx.title}} for fx in f.fixes if fx.edits] or None,
+            })
+            if sarif_results[-1]["fixes"] is None:
+                del sarif_results[-1]["fixes"]
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "tf-lsp", "version": __version__, "informationUri": CODES["TFL100"].href.split("#")[0],
+                                      "rules": rules}},
+                  "results": sarif_results}],
+    }
+
+
+def dumps(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=False)

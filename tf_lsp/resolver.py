@@ -1,0 +1,253 @@
+"""Static import resolution that follows CPython's PathFinder/FileFinder rules on the target's sys.path.
+
+For one sys.path entry, FileFinder tries in this order: a package folder with ``__init__`` + a known suffix,
+then a module file ``name`` + suffix (extension suffixes, then ``.py``, then ``.pyc``), and only then a plain
+folder as a namespace *portion*. PathFinder takes the first entry that yields a real module; a namespace package
+exists only when no entry does. Builtins come before all of it; setuptools' editable finders after it.
+
+Nothing is imported. Results are data (``Resolution``) with the trace of what was tried.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping, Sequence
+
+SOURCE_SUFFIXES = (".py",)
+MODULE_ALIASES = {"os.path": "set by the os module at import time (posixpath or ntpath)"}
+BYTECODE_SUFFIXES = (".pyc",)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    name: str
+    found: bool
+    kind: str                          # builtin, module, package, namespace, extension, bytecode, zip, editable, missing
+    path: str | None = None            # the file (origin) or None for builtins / namespaces
+    search_locations: tuple[str, ...] = ()
+    root: str | None = None            # the sys.path entry (or parent __path__ entry) it came from
+    failed_at: str | None = None       # the first dotted prefix that could not be found
+    trace: tuple[str, ...] = ()        # what was tried, in order
+    parents: tuple["Resolution", ...] = field(default=(), repr=False)
+
+    @property
+    def top(self) -> "Resolution":
+        return self.parents[0] if self.parents else self
+
+
+# --- directory listings, cached by mtime (FileFinder keeps a similar cache) ------------------------------------
+
+_LISTINGS: dict[str, tuple[int, frozenset[str]]] = {}
+_ZIPS: dict[str, tuple[int, frozenset[str]]] = {}
+
+
+def listing(folder: str) -> frozenset[str] | None:
+    try:
+        mtime = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    hit = _LISTINGS.get(folder)
+    if hit and hit[0] == mtime:
+        return hit[1]
+    try:
+        names = frozenset(os.listdir(folder))
+    except OSError:
+        return None
+    _LISTINGS[folder] = (mtime, names)
+    return names
+
+
+def zip_names(archive: str) -> frozenset[str] | None:
+    try:
+        mtime = os.stat(archive).st_mtime_ns
+    except OSError:
+        return None
+    hit = _ZIPS.get(archive)
+    if hit and hit[0] == mtime:
+        return hit[1]
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = frozenset(zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        names = frozenset()
+    _ZIPS[archive] = (mtime, names)
+    return names
+
+
+# --- the resolver --------------------------------------------------------------------------------------------
+
+PathExtender = Callable[[str, str, tuple[str, ...]], tuple[str, ...]]
+"""(package name, its __init__ file, its search locations) -> the locations after the package's own code ran."""
+
+
+@dataclass(frozen=True)
+class _Hit:
+    kind: str
+    path: str | None
+    locations: tuple[str, ...]
+    entry: str
+
+
+class Resolver:
+    """Resolve dotted module names on one sys.path for one interpreter."""
+
+    def __init__(self, sys_path: Sequence[str], *, ext_suffixes: Sequence[str], builtin_names: Iterable[str] = (),
+                 editable_mapping: Mapping[str, str] | None = None,
+                 path_extenders: Sequence[PathExtender] = ()):
+        self.sys_path = tuple(sys_path)
+        self.ext_suffixes = tuple(ext_suffixes)
+        self.suffixes = self.ext_suffixes + SOURCE_SUFFIXES + BYTECODE_SUFFIXES
+        self.builtin_names = frozenset(builtin_names)
+        self.editable_mapping = dict(editable_mapping or {})
+        self.path_extenders = tuple(path_extenders)
+        self._memo: dict[str, Resolution] = {}
+
+    def resolve(self, name: str) -> Resolution:
+        """Resolve an absolute dotted name; parents are resolved first, as the import system does."""
+        hit = self._memo.get(name)
+        if hit is not None:
+            return hit
+        if name in MODULE_ALIASES:
+            res = Resolution(name, True, "alias", trace=(f"{name}: {MODULE_ALIASES[name]}",))
+            self._memo[name] = res
+            return res
+        parent_name, _, tail = name.rpartition(".")
+        if not parent_name:
+            res = self._resolve_top(name)
+        else:
+            parent = self.resolve(parent_name)
+            chain = parent.parents + (parent,)
+            if not parent.found:
+                res = Resolution(name, False, "missing", failed_at=parent.failed_at, trace=parent.trace, parents=chain)
+            elif not parent.search_locations:
+                res = Resolution(name, False, "missing", failed_at=name, parents=chain,
+                                 trace=(f"{parent_name} is a module, not a package: it has no submodule {tail!r}",))
+            else:
+                res = self._search(name, tail, parent.search_locations, chain)
+        self._memo[name] = res
+        return res
+
+    def _resolve_top(self, name: str) -> Resolution:
+        if name in self.builtin_names:
+            return Resolution(name, True, "builtin", trace=(f"{name}: built into the interpreter",))
+        res = self._search(name, name, self.sys_path, ())
+        if not res.found and name in self.editable_mapping:
+            target = self.editable_mapping[name]
+            hit = self._find_in(os.path.dirname(target), os.path.basename(target)) if target else None
+            if hit is None and os.path.isfile(target):
+                hit = _Hit("module", target, (), os.path.dirname(target))
+            if hit is not None and hit.kind != "namespace":
+                return Resolution(name, True, "editable", hit.path, hit.locations, hit.entry,
+                                  trace=res.trace + (f"editable finder maps {name} -> {target}",))
+        return res
+
+    def _search(self, name: str, tail: str, entries: Sequence[str], chain: tuple[Resolution, ...]) -> Resolution:
+        trace: list[str] = []
+        portions: list[str] = []
+        for entry in entries:
+            hit = self._find_in(entry, tail)
+            if hit is None:
+                trace.append(f"{entry or '.'}: no {tail}")
+                continue
+            if hit.kind == "namespace":
+                portions.extend(hit.locations)
+                trace.append(f"{entry}: folder {tail}/ without __init__ (namespace portion)")
+                continue
+            trace.append(f"{entry}: found {hit.path}")
+            locations = hit.locations
+            if hit.kind == "package" and self.path_extenders and hit.path:
+                for extend in self.path_extenders:
+                    locations = extend(name, hit.path, locations)
+            return Resolution(name, True, hit.kind, hit.path, locations, hit.entry, trace=tuple(trace), parents=chain)
+        if portions:
+            return Resolution(name, True, "namespace", None, tuple(portions), portions[0], trace=tuple(trace), parents=chain)
+        return Resolution(name, False, "missing", failed_at=name, trace=tuple(trace), parents=chain)
+
+    def _find_in(self, entry: str, tail: str) -> _Hit | None:
+        """FileFinder.find_spec for one folder (or zipimporter for one archive)."""
+        folder = entry or "."
+        names = listing(folder)
+        if names is None:
+            if os.path.isfile(folder) and folder.endswith((".zip", ".egg", ".whl")):
+                return self._find_in_zip(folder, "", tail)
+            zip_root, inner = _split_zip_path(folder)
+            if zip_root:
+                return self._find_in_zip(zip_root, inner, tail)
+            return None
+        is_namespace = False
+        if tail in names:
+            base = os.path.join(folder, tail)
+            sub = listing(base)
+            if sub is not None:
+                for suffix in self.suffixes:
+                    init = "__init__" + suffix
+                    if init in sub and os.path.isfile(os.path.join(base, init)):
+                        return _Hit("package", os.path.join(base, init), (base,), entry)
+                is_namespace = True
+        for suffix in self.suffixes:
+            if tail + suffix in names:
+                full = os.path.join(folder, tail + suffix)
+                if os.path.isfile(full):
+                    kind = "extension" if suffix in self.ext_suffixes else "bytecode" if suffix in BYTECODE_SUFFIXES else "module"
+                    return _Hit(kind, full, (), entry)
+        if is_namespace:
+            return _Hit("namespace", None, (os.path.join(folder, tail),), entry)
+        return None
+
+    def _find_in_zip(self, archive: str, inner: str, tail: str) -> _Hit | None:
+        names = zip_names(archive) or frozenset()
+        prefix = f"{inner}/" if inner else ""
+        for suffix in (".py", ".pyc"):
+            init = f"{prefix}{tail}/__init__{suffix}"
+            if init in names:
+                return _Hit("zip", os.path.join(archive, init), (os.path.join(archive, prefix + tail),), archive)
+        for suffix in (".py", ".pyc"):
+            mod = f"{prefix}{tail}{suffix}"
+            if mod in names:
+                return _Hit("zip", os.path.join(archive, mod), (), archive)
+        if any(n.startswith(f"{prefix}{tail}/") for n in names):
+            return _Hit("namespace", None, (os.path.join(archive, prefix + tail),), archive)
+        return None
+
+
+def _split_zip_path(path: str) -> tuple[str | None, str]:
+    """``/a/b.zip/pkg/sub`` -> (``/a/b.zip``, ``pkg/sub``) when the archive exists."""
+    probe = path
+    while True:
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None, ""
+        if os.path.isfile(probe):
+            return (probe, os.path.relpath(path, probe).replace(os.sep, "/")) if zipfile.is_zipfile(probe) else (None, "")
+        probe = parent
+
+
+def pkgutil_extender(sys_path: Sequence[str]) -> PathExtender:
+    """Follow ``pkgutil.extend_path`` / ``pkg_resources.declare_namespace`` found in a package's ``__init__.py``."""
+    def extend(name: str, init_file: str, locations: tuple[str, ...]) -> tuple[str, ...]:
+        if "." in name or not init_file.endswith(".py"):
+            return locations
+        try:
+            with open(init_file, encoding="utf-8", errors="replace") as fh:
+                head = fh.read(4096)
+        except OSError:
+            return locations
+        if "extend_path" not in head and "declare_namespace" not in head:
+            return locations
+        extra = [os.path.join(e, name) for e in sys_path if os.path.isdir(os.path.join(e or ".", name))]
+        return tuple(dict.fromkeys(list(locations) + extra))
+    return extend
+
+
+def resolve_relative(module: str | None, level: int, *, file_path: str) -> str | None:
+    """The folder or file a relative import refers to, or None when it climbs above the file system root."""
+    folder = os.path.dirname(os.path.abspath(file_path))
+    for _ in range(level - 1):
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    if not module:
+        return folder
+    return os.path.join(folder, *module.split("."))

@@ -1,0 +1,218 @@
+"""The engine's front door: one workspace folder, its interpreter, its environment, and checking files.
+
+Used the same way by the CLI, the language server and the tests. Everything expensive is cached and
+re-validated with a few ``stat`` calls (``refresh``), so a re-check after an edit costs only parsing + lookups.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+from typing import Mapping
+
+from tf_lsp import interpreters
+from tf_lsp.checks import IMPORT_CHECKS, PATH_EXTENDERS, ImportContext
+from tf_lsp.envstate import EnvState, load_env
+from tf_lsp.imports import extract_imports
+from tf_lsp.knowledge.codes import CODES
+from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
+from tf_lsp.resolver import Resolution, Resolver, pkgutil_extender, resolve_relative
+from tf_lsp.settings import Settings
+
+_GUARD_NOTE = " (the import is guarded by `except ImportError`, so the program goes on without it)"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of a workspace ``.env`` file (``export`` prefixes and quotes allowed)."""
+    out: dict[str, str] = {}
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return out
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        if key.strip().isidentifier():
+            out[key.strip()] = value
+    return out
+
+
+class Workspace:
+    def __init__(self, root: Path, *, settings: Settings | None = None, environ: Mapping[str, str] | None = None,
+                 python: str | None = None):
+        self.root = Path(root).resolve()
+        self.settings = settings or Settings()
+        self._process_env = dict(os.environ if environ is None else environ)
+        self._explicit = python or self.settings.interpreter or None
+        self._env: EnvState | None = None
+        self._other_envs: dict[Path, EnvState | None] = {}
+        self._resolvers: dict[str, Resolver] = {}
+
+    # --- configuration ------------------------------------------------------------------------------------------
+
+    @cached_property
+    def environ(self) -> dict[str, str]:
+        """The program's environment: process, then the workspace .env file, then the tfLsp.env setting."""
+        env = dict(self._process_env)
+        env.update(read_dotenv(self.root / ".env") if (self.root / ".env").is_file() else {})
+        env.update(self.settings.env)
+        return env
+
+    @cached_property
+    def candidates(self) -> list[Candidate]:
+        return interpreters.discover_environments(self.root, environ=self._process_env)
+
+    @cached_property
+    def choice(self) -> InterpreterChoice:
+        return interpreters.discover_interpreter(self.root, explicit=self._explicit, environ=self._process_env,
+                                                 trusted=self.settings.trusted_workspace, candidates=self.candidates)
+
+    def use_interpreter(self, python: str) -> InterpreterChoice:
+        """Switch to another interpreter (a code action picked by the user); everything is re-derived."""
+        self._explicit = python
+        for name in ("choice",):
+            self.__dict__.pop(name, None)
+        self._env = None
+        self._resolvers.clear()
+        return self.choice
+
+    @property
+    def static(self) -> bool:
+        """Untrusted workspace + interpreter inside it: never run it."""
+        if self.settings.trusted_workspace:
+            return False
+        try:
+            Path(self.choice.python).resolve().relative_to(self.root)
+            return True
+        except ValueError:
+            return False
+
+    # --- environment --------------------------------------------------------------------------------------------
+
+    @property
+    def env(self) -> EnvState:
+        if self._env is None:
+            self._env = load_env(self.choice.python, environ=self.environ, static=self.static)
+            self._resolvers.clear()
+        return self._env
+
+    def refresh(self) -> bool:
+        """Re-stat the environment; reload it when something changed. True when it changed."""
+        changed = False
+        if self._env is not None and self._env.is_stale():
+            self._env = None
+            self._resolvers.clear()
+            changed = True
+        for path, other in list(self._other_envs.items()):
+            if other is not None and other.is_stale():
+                del self._other_envs[path]
+                changed = True
+        return changed
+
+    def other_env(self, candidate: Candidate) -> EnvState | None:
+        """A static view of another candidate environment (never run: only its files are read)."""
+        key = candidate.python
+        if key not in self._other_envs:
+            try:
+                self._other_envs[key] = load_env(candidate.python, environ={}, static=True)
+            except Exception:
+                self._other_envs[key] = None
+        return self._other_envs[key]
+
+    def resolver_for(self, script_dir: str) -> Resolver:
+        hit = self._resolvers.get(script_dir)
+        if hit is not None:
+            return hit
+        env = self.env
+        extra = [p if os.path.isabs(p) else str(self.root / p) for p in self.settings.extra_paths]
+        pp = [p for p in self.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        first_party = [str(self.root)] + ([str(self.root / "src")] if (self.root / "src").is_dir() else [])
+        path = env.snapshot.with_path(script_dir=script_dir, extra_paths=tuple(dict.fromkeys(pp + extra + first_party)))
+        extenders = [pkgutil_extender(path)]
+        for factory in PATH_EXTENDERS:
+            ext = factory(env, self.environ)
+            if ext is not None:
+                extenders.append(ext)
+        resolver = Resolver(path, ext_suffixes=env.snapshot.ext_suffixes, builtin_names=env.snapshot.builtin_names,
+                            editable_mapping=env.editable_mapping, path_extenders=extenders)
+        self._resolvers[script_dir] = resolver
+        return resolver
+
+    def resolve(self, module: str, *, script_dir: str | None = None) -> Resolution:
+        return self.resolver_for(script_dir or str(self.root)).resolve(module)
+
+    # --- checking -----------------------------------------------------------------------------------------------
+
+    def check_source(self, path: Path, text: str) -> list[Finding]:
+        path = Path(path)
+        env = self.env
+        script_dir = str(path.parent.resolve()) if path.parent.exists() else str(self.root)
+        resolver = self.resolver_for(script_dir)
+        findings: list[Finding] = []
+        for stmt in extract_imports(text, version=env.snapshot.short_version):
+            if stmt.type_checking:
+                continue
+            if stmt.level:
+                target = resolve_relative(stmt.module or None, stmt.level, file_path=str(path))
+                resolution = None if target is None else _relative_resolution(target, stmt.module)
+            else:
+                if not self.settings.check_all_imports and not _is_tf_family(stmt.module):
+                    continue
+                resolution = resolver.resolve(stmt.module)
+            ctx = ImportContext(workspace=self, env=env, file_path=path, stmt=stmt, resolution=resolution,
+                                resolver=resolver, environ=self.environ, script_dir=script_dir)
+            for check in IMPORT_CHECKS:
+                for f in check(ctx):
+                    f = self._apply_overrides(f, guarded=stmt.guarded)
+                    if f is not None:
+                        findings.append(f)
+        return findings
+
+    def check_file(self, path: Path) -> list[Finding]:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        return self.check_source(Path(path), text)
+
+    def _apply_overrides(self, f: Finding, *, guarded: bool) -> Finding | None:
+        wanted = self.settings.severity.get(f.code)
+        if wanted == "none":
+            return None
+        if wanted:
+            return replace(f, severity=Severity(wanted))
+        if guarded and f.severity in (Severity.ERROR, Severity.WARNING):
+            return replace(f, severity=Severity.INFORMATION, message=f.message + _GUARD_NOTE)
+        return f
+
+
+TF_FAMILY = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "ml_dtypes", "google", "tensorboard",
+                       "tensorflow_datasets", "tensorflow_hub", "tensorflow_probability", "tensorflow_text",
+                       "tensorflow_addons", "tensorflow_io", "h5py", "absl", "tf_slim", "tflite_runtime"})
+
+
+def _is_tf_family(module: str) -> bool:
+    return module.split(".")[0] in TF_FAMILY
+
+
+def _relative_resolution(target: str, module: str) -> Resolution:
+    if os.path.isdir(target):
+        init = next((os.path.join(target, f"__init__{s}") for s in (".py", ".pyc") if os.path.isfile(os.path.join(target, f"__init__{s}"))), None)
+        return Resolution(module or ".", True, "package" if init else "namespace", init, (target,), os.path.dirname(target))
+    for suffix in (".py", ".pyc"):
+        if os.path.isfile(target + suffix):
+            return Resolution(module, True, "module", target + suffix, (), os.path.dirname(target))
+    for name in os.listdir(os.path.dirname(target)) if os.path.isdir(os.path.dirname(target)) else ():
+        if name.startswith(os.path.basename(target) + ".") and name.endswith((".so", ".pyd")):
+            return Resolution(module, True, "extension", os.path.join(os.path.dirname(target), name), (), os.path.dirname(target))
+    return Resolution(module, False, "missing", failed_at=module, trace=(f"{target}: nothing there",))
+
+
+def severity_rank(sev: Severity) -> int:
+    return {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFORMATION: 2, Severity.HINT: 3}[sev]
+
+
+__all__ = ["Workspace", "CODES", "read_dotenv"]
