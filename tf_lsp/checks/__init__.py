@@ -1,14 +1,39 @@
-"""The checks, in the order they run. Each is a function ``(ImportContext) -> Iterable[Finding]``.
+"""The checks, in the order they run. Each module exposes ``check(ctx: ImportContext) -> Iterable[Finding]``;
+a module may also expose ``path_extender(env, environ) -> PathExtender | None`` (how a package rewires its
+submodules at import time, read statically).
 
-Generic checks work for any import; rule packs (``tf_lsp.checks.tensorflow``) add their own checks and
-``__path__`` extenders (how a package rewires its submodules at import time, read statically).
+Generic modules work for any import; ``tensorflow`` is the TensorFlow rule pack on top.
 """
 from __future__ import annotations
 
-from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
-from tf_lsp.checks import missing
+import importlib
 
-IMPORT_CHECKS: list[ImportCheck] = [missing.check]
+from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
+
+# Order matters only for the order findings are listed in.
+CHECK_MODULES = (
+    "shadowing",      # TFL107: a workspace file hides the installed package
+    "missing",        # TFL100/101/102/111: not found, and where it is instead
+    "dependencies",   # TFL103/104/115: Requires-Dist missing or out of range
+    "conflicts",      # TFL105: several distributions or copies claim one package
+    "integrity",      # TFL106: RECORD files missing/truncated, orphan folders, lost __init__.py
+    "pyversion",      # TFL108/110: built for another Python / platform
+    "tensorflow",     # TFL1xx: the TensorFlow rule pack (keras wiring, removed/private modules, names, CUDA, ...)
+)
+
+IMPORT_CHECKS: list[ImportCheck] = []
 PATH_EXTENDERS: list[ExtenderFactory] = []
 
-__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "ImportContext"]
+for _name in CHECK_MODULES:
+    try:
+        _mod = importlib.import_module(f"tf_lsp.checks.{_name}")
+    except ModuleNotFoundError as _exc:
+        if _exc.name != f"tf_lsp.checks.{_name}":
+            raise
+        continue
+    if hasattr(_mod, "check"):
+        IMPORT_CHECKS.append(_mod.check)
+    if hasattr(_mod, "path_extender"):
+        PATH_EXTENDERS.append(_mod.path_extender)
+
+__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "ImportContext", "CHECK_MODULES"]
