@@ -90,7 +90,8 @@ def cmd_check(args) -> int:
                     if (not select or _matches(x.code, select)) and not _matches(x.code, ignore)]
         results.append(FileResult(f, text, tuple(findings)))
     if args.format == "json":
-        print(dumps(to_json(ws.choice, ws.env.snapshot.version_str, ws.candidates, results)))
+        version = ws.env.snapshot.version_str if Path(ws.choice.python).exists() else None
+        print(dumps(to_json(ws.choice, version, ws.candidates, results)))
     elif args.format == "sarif":
         print(dumps(to_sarif(results)))
     else:

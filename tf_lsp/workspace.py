@@ -14,12 +14,14 @@ from typing import Mapping
 from tf_lsp import interpreters
 from tf_lsp.checks import IMPORT_CHECKS, PATH_EXTENDERS, ImportContext
 from tf_lsp.envstate import EnvState, load_env
+from tf_lsp.fixes import use_interpreter_fix
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
 from tf_lsp.resolver import Resolution, Resolver, pkgutil_extender, resolve_relative
 from tf_lsp.settings import Settings
 
+_GENERIC = frozenset({"TFL100", "TFL111"})   # "not found": dropped when a check names the real cause
 _GUARD_NOTE = " (the import is guarded by `except ImportError`, so the program goes on without it)"
 
 
@@ -155,7 +157,22 @@ class Workspace:
         script_dir = str(path.parent.resolve()) if path.parent.exists() else str(self.root)
         resolver = self.resolver_for(script_dir)
         findings: list[Finding] = []
-        for stmt in extract_imports(text, version=env.snapshot.short_version):
+        stmts = extract_imports(text, version=env.snapshot.short_version)
+        broken = [p for p in env.snapshot.problems if p.startswith("probe failed")]
+        if stmts and not Path(self.choice.python).exists():
+            return [Finding(range=stmts[0].range, severity=Severity.ERROR, code="TFL190", name=CODES["TFL190"].name,
+                            module=stmts[0].module, fixes=tuple(use_interpreter_fix(self, c) for c in self.candidates
+                                                                if c.in_workspace and Path(c.python).exists())[:3],
+                            message=f"The selected interpreter {self.choice.python} does not exist, so nothing here can run. "
+                                    f"Pick an existing interpreter (tf-lsp envs lists the ones found).",
+                            details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
+        if broken and stmts:
+            findings.append(Finding(range=stmts[0].range, severity=CODES["TFL190"].severity, code="TFL190",
+                                    name=CODES["TFL190"].name, module=stmts[0].module,
+                                    message=f"The selected interpreter could not be run ({broken[0].removeprefix('probe failed: ')}); "
+                                            f"imports were checked statically from its folder layout.",
+                                    details=(f"interpreter: {self.choice.python} — {self.choice.why}",)))
+        for stmt in stmts:
             if stmt.type_checking:
                 continue
             if stmt.level:
@@ -167,11 +184,15 @@ class Workspace:
                 resolution = resolver.resolve(stmt.module)
             ctx = ImportContext(workspace=self, env=env, file_path=path, stmt=stmt, resolution=resolution,
                                 resolver=resolver, environ=self.environ, script_dir=script_dir)
+            found: list[Finding] = []
             for check in IMPORT_CHECKS:
-                for f in check(ctx):
-                    f = self._apply_overrides(f, guarded=stmt.guarded)
-                    if f is not None:
-                        findings.append(f)
+                found.extend(check(ctx))
+            if any(f.severity is Severity.ERROR and f.code not in _GENERIC for f in found):
+                found = [f for f in found if f.code not in _GENERIC]   # the more specific cause wins
+            for f in found:
+                f = self._apply_overrides(f, guarded=stmt.guarded)
+                if f is not None:
+                    findings.append(f)
         return findings
 
     def check_file(self, path: Path) -> list[Finding]:
