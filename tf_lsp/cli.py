@@ -124,7 +124,8 @@ def cmd_envs(args) -> int:
         return 0
     print(f"selected: {ws.choice.python}  [{ws.choice.source}] {ws.choice.why}")
     for c in ws.candidates:
-        mark = "*" if c.python == ws.choice.python else " "
+        chosen = ws.choice.candidate
+        mark = "*" if (chosen is not None and c.prefix == chosen.prefix) or c.python == ws.choice.python else " "
         print(f"{mark} {c.name:<28} {c.kind:<10} Python {c.version or '?':<8} {c.prefix}")
     return 0
 

@@ -52,6 +52,7 @@ class Workspace:
         self.settings = settings or Settings()
         self._process_env = dict(os.environ if environ is None else environ)
         self._explicit = python or self.settings.interpreter or None
+        self._explicit_source = "flag" if python else "setting"
         self._env: EnvState | None = None
         self._other_envs: dict[Path, EnvState | None] = {}
         self._resolvers: dict[str, Resolver] = {}
@@ -73,11 +74,13 @@ class Workspace:
     @cached_property
     def choice(self) -> InterpreterChoice:
         return interpreters.discover_interpreter(self.root, explicit=self._explicit, environ=self._process_env,
-                                                 trusted=self.settings.trusted_workspace, candidates=self.candidates)
+                                                 trusted=self.settings.trusted_workspace, candidates=self.candidates,
+                                                 explicit_source=self._explicit_source)
 
     def use_interpreter(self, python: str) -> InterpreterChoice:
         """Switch to another interpreter (a code action picked by the user); everything is re-derived."""
         self._explicit = python
+        self._explicit_source = "setting"
         for name in ("choice",):
             self.__dict__.pop(name, None)
         self._env = None
@@ -89,11 +92,10 @@ class Workspace:
         """Untrusted workspace + interpreter inside it: never run it."""
         if self.settings.trusted_workspace:
             return False
-        try:
-            Path(self.choice.python).resolve().relative_to(self.root)
-            return True
-        except ValueError:
-            return False
+        cand = self.choice.candidate
+        if cand is not None:
+            return cand.in_workspace
+        return Path(os.path.abspath(self.choice.python)).is_relative_to(self.root)
 
     # --- environment --------------------------------------------------------------------------------------------
 
