@@ -84,3 +84,30 @@ def test_half_typed_import_does_not_crash():
                  "from tensorflow.keras import (Dense,", "import a as", "\x00\x01", ""]:
         extract_imports(text)  # no exception
     assert [s.module for s in extract_imports("import numpy\nimport ")] == ["numpy"]
+
+
+def test_fast_path_agrees_with_parso_on_valid_code():
+    """Files that parse go through ast; the records must be identical to parso's."""
+    import glob
+    import sysconfig
+
+    from tf_lsp.imports import _extract_parso, extract_with_ast
+
+    valid = SOURCE.replace("    x = (\n", "    x = 1\n")
+    samples = [valid, "from .. import a, b as c\nfrom ... x import y\nimport a.b.c as d, e\n",
+               "s = 'héllo'; import numpy as np  # non-ASCII before the import\n",
+               "with open('x') as f:\n    import json\nfor i in range(3):\n    from os import path\n",
+               "match x:\n    case 1:\n        import matchmod\n",
+               "try:\n    pass\nexcept (ValueError, ImportError):\n    import fallback_mod\nelse:\n    import else_mod\n"]
+    stdlib = sysconfig.get_paths()["stdlib"]
+    for f in sorted(glob.glob(f"{stdlib}/*.py"))[:120]:
+        samples.append(open(f, encoding="utf-8", errors="replace").read())
+    checked = 0
+    for src in samples:
+        fast = extract_with_ast(src)
+        if fast is None:
+            continue
+        slow = _extract_parso(src, "3.11", None)
+        assert fast == slow, src[:200]
+        checked += 1
+    assert checked > 100

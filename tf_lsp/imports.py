@@ -5,6 +5,8 @@ says whether it is guarded by ``try: ... except ImportError`` and whether it sit
 """
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +45,11 @@ class ImportStmt:
     @property
     def top(self) -> str:
         return self.module.split(".")[0]
+
+
+@lru_cache(maxsize=8)
+def _grammar(version: str):
+    return parso.load_grammar(version=version)
 
 
 def _rng(start: tuple[int, int], end: tuple[int, int]) -> Range:
@@ -99,16 +106,29 @@ def _dotted(names: list) -> tuple[str, Range]:
     return ".".join(n.value for n in names), _rng(names[0].start_pos, names[-1].end_pos)
 
 
-def extract_imports(source: str, *, version: str = "3.11") -> list[ImportStmt]:
-    return list(_extract(source, version))
+def extract_imports(source: str, *, version: str = "3.11", path: str | None = None) -> list[ImportStmt]:
+    """Imports of ``source``. Files that parse go through CPython's ``ast`` (fast); files with syntax errors go
+    through parso's error-recovering parser, incrementally when ``path`` names the document being edited."""
+    return list(_extract(source, version, path))
 
 
 @lru_cache(maxsize=64)
-def _extract(source: str, version: str) -> tuple[ImportStmt, ...]:
+def _extract(source: str, version: str, path: str | None) -> tuple[ImportStmt, ...]:
+    fast = extract_with_ast(source)
+    if fast is not None:
+        return fast
+    return _extract_parso(source, version, path)
+
+
+def _extract_parso(source: str, version: str, path: str | None) -> tuple[ImportStmt, ...]:
     try:
-        module = parso.parse(source, version=version, error_recovery=True)
+        grammar = _grammar(version)
     except Exception:  # parso refuses unknown grammar versions; fall back to its newest
-        module = parso.parse(source, error_recovery=True)
+        grammar = parso.load_grammar()
+    try:
+        module = grammar.parse(source, error_recovery=True, path=path, diff_cache=path is not None, cache=False)
+    except Exception:
+        module = grammar.parse(source, error_recovery=True)
     out: list[ImportStmt] = []
     for node in _walk(module):
         guarded, type_checking, in_function = _context(node)
@@ -146,3 +166,123 @@ def _extract(source: str, version: str) -> tuple[ImportStmt, ...]:
             continue  # a half-typed statement parso could not make sense of
     out.sort(key=lambda s: (s.range.start.line, s.range.start.character))
     return tuple(out)
+
+
+# --- fast path: CPython's own parser ------------------------------------------------------------------------------
+
+_FROM_RE = re.compile(r"from\s*(\.*)\s*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?")
+
+
+def extract_with_ast(source: str) -> tuple[ImportStmt, ...] | None:
+    """The same records as the parso path, from ``ast`` (None when the source does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    lines = source.splitlines()
+    out: list[ImportStmt] = []
+
+    def col(line_no: int, byte_col: int) -> int:
+        text = lines[line_no - 1] if 0 < line_no <= len(lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="replace"))
+
+    def name_range(node, name: str) -> Range | None:
+        start = col(node.lineno, node.col_offset)
+        text = lines[node.lineno - 1] if node.lineno <= len(lines) else ""
+        if text[start:start + len(name)] != name:
+            return None
+        return Range.of(node.lineno - 1, start, node.lineno - 1, start + len(name))
+
+    def visit(body, guarded: bool, type_checking: bool, in_function: bool) -> None:
+        for node in body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                stmt_range = Range.of(node.lineno - 1, col(node.lineno, node.col_offset),
+                                      node.end_lineno - 1, col(node.end_lineno, node.end_col_offset))
+                common = dict(guarded=guarded, type_checking=type_checking, in_function=in_function,
+                              statement_range=stmt_range)
+                if isinstance(node, ast.Import):
+                    for alias in node.names:
+                        rng = name_range(alias, alias.name)
+                        if rng is None:
+                            raise _Fallback
+                        out.append(ImportStmt(alias.name, 0, rng, **common))
+                else:
+                    out.append(_from_stmt(node, lines, col, name_range, common))
+                continue
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                visit(node.body, guarded, type_checking, True)
+                continue
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, guarded, type_checking, in_function)
+                continue
+            if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+                catches = any(_catches_import_error(h) for h in node.handlers)
+                visit(node.body, guarded or catches, type_checking, in_function)
+                for h in node.handlers:
+                    visit(h.body, guarded, type_checking, in_function)
+                visit(node.orelse, guarded, type_checking, in_function)
+                visit(node.finalbody, guarded, type_checking, in_function)
+                continue
+            if isinstance(node, ast.If):
+                is_tc = _is_type_checking(node.test)
+                visit(node.body, guarded, type_checking or is_tc, in_function)
+                visit(node.orelse, guarded, type_checking, in_function)
+                continue
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                sub = getattr(node, field, None)
+                if isinstance(sub, list):
+                    visit(sub, guarded, type_checking, in_function)
+
+    try:
+        visit(tree.body, False, False, False)
+    except _Fallback:
+        return None
+    out.sort(key=lambda s: (s.range.start.line, s.range.start.character))
+    return tuple(out)
+
+
+class _Fallback(Exception):
+    """The fast path met a layout it does not map exactly (e.g. ``import a . b``): use parso."""
+
+
+def _catches_import_error(handler) -> bool:
+    if handler.type is None:
+        return True
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(n, (ast.Name, ast.Attribute)) and (getattr(n, "id", None) or getattr(n, "attr", None)) in _GUARD_EXCEPTIONS
+               for n in names)
+
+
+def _is_type_checking(test) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+           (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _from_stmt(node, lines, col, name_range, common) -> ImportStmt:
+    first = node.lineno - 1
+    start = col(node.lineno, node.col_offset)
+    text = lines[first] if first < len(lines) else ""
+    m = _FROM_RE.match(text, start)
+    module = node.module or ""
+    if m is None:
+        raise _Fallback
+    if module:
+        if m.group(2) is None or m.group(2).replace(" ", "") != module or " " in m.group(2):
+            raise _Fallback
+        rng = Range.of(first, m.start(2), first, m.end(2))
+    else:
+        dots = m.group(1)
+        if not dots:
+            raise _Fallback
+        rng = Range.of(first, m.start(1), first, m.end(1))
+    star = any(a.name == "*" for a in node.names)
+    names = []
+    if not star:
+        for alias in node.names:
+            r = name_range(alias, alias.name)
+            if r is None:
+                raise _Fallback
+            names.append(ImportedName(alias.name, r, alias.asname))
+    return ImportStmt(module, node.level or 0, rng, tuple(names), star=star, is_from=True, **common)

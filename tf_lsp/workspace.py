@@ -56,6 +56,7 @@ class Workspace:
         self._env: EnvState | None = None
         self._other_envs: dict[Path, EnvState | None] = {}
         self._resolvers: dict[str, Resolver] = {}
+        self.memo: dict = {}        # per-environment results of checks (cleared whenever the environment changes)
 
     # --- configuration ------------------------------------------------------------------------------------------
 
@@ -104,6 +105,7 @@ class Workspace:
         if self._env is None:
             self._env = load_env(self.choice.python, environ=self.environ, static=self.static)
             self._resolvers.clear()
+            self.memo.clear()
         return self._env
 
     def refresh(self) -> bool:
@@ -113,6 +115,8 @@ class Workspace:
             self._env = None
             self._resolvers.clear()
             changed = True
+        if changed or any(o is not None and o.is_stale() for o in self._other_envs.values()):
+            self.memo.clear()
         for path, other in list(self._other_envs.items()):
             if other is not None and other.is_stale():
                 del self._other_envs[path]
@@ -156,10 +160,11 @@ class Workspace:
     def check_source(self, path: Path, text: str) -> list[Finding]:
         path = Path(path)
         env = self.env
-        script_dir = str(path.parent.resolve()) if path.parent.exists() else str(self.root)
+        parent = os.path.dirname(os.path.abspath(path))
+        script_dir = parent if os.path.isdir(parent) else str(self.root)
         resolver = self.resolver_for(script_dir)
         findings: list[Finding] = []
-        stmts = extract_imports(text, version=env.snapshot.short_version)
+        stmts = extract_imports(text, version=env.snapshot.short_version, path=str(path))
         broken = [p for p in env.snapshot.problems if p.startswith("probe failed")]
         if stmts and not Path(self.choice.python).exists():
             return [Finding(range=stmts[0].range, severity=Severity.ERROR, code="TFL190", name=CODES["TFL190"].name,

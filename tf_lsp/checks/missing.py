@@ -65,7 +65,10 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
     if name in _all_stdlib_names() and name not in snap.stdlib_names:
         return [ctx.finding("TFL100", f"`{name}` is not in the standard library of Python {snap.version_str} "
                                       f"(the selected interpreter).", details=details)]
-    places = list(find_elsewhere(ctx, name))
+    key = ("elsewhere", name)
+    places = ctx.workspace.memo.get(key)
+    if places is None:
+        places = ctx.workspace.memo[key] = list(find_elsewhere(ctx, name))
     for p in places:
         details.append(f"found: {p.where} ({p.path})" + (f", version {p.version}" if p.version else ""))
     fixes = []
