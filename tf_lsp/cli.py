@@ -63,12 +63,8 @@ def _codes(value: str | None) -> set[str]:
     return {c.strip().upper() for c in value.split(",") if c.strip()} if value else set()
 
 
-def _matches(code: str, wanted: set[str]) -> bool:
-    return any(code.startswith(w) for w in wanted)
-
-
 def cmd_check(args) -> int:
-    from tf_lsp.report import FileResult, dumps, to_json, to_sarif, to_text
+    from tf_lsp.report import dumps, to_json, to_sarif, to_text
     from tf_lsp.workspace import Workspace
 
     paths = [Path(p) for p in (args.paths or ["."])]
@@ -78,17 +74,10 @@ def cmd_check(args) -> int:
             return 2
     root = Path(args.root) if args.root else find_root(paths[0].resolve())
     ws = Workspace(root, python=args.python)
-    select, ignore = _codes(args.select), _codes(args.ignore)
-    results = []
-    for f in iter_python_files([p.resolve() for p in paths], root):
-        try:
-            text = f.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            results.append(FileResult(f, "", (), error=f"cannot read: {exc.strerror}"))
-            continue
-        findings = [x for x in ws.check_source(f, text)
-                    if (not select or _matches(x.code, select)) and not _matches(x.code, ignore)]
-        results.append(FileResult(f, text, tuple(findings)))
+    from tf_lsp.treecheck import CodeFilter, check_files
+
+    files = list(iter_python_files([p.resolve() for p in paths], root))
+    results = check_files(ws, files, keep=CodeFilter(_codes(args.select), _codes(args.ignore)))
     if args.format == "json":
         version = ws.env.snapshot.version_str if Path(ws.choice.python).exists() else None
         print(dumps(to_json(ws.choice, version, ws.candidates, results)))

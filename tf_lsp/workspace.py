@@ -157,14 +157,16 @@ class Workspace:
 
     # --- checking -----------------------------------------------------------------------------------------------
 
-    def check_source(self, path: Path, text: str) -> list[Finding]:
+    def check_source(self, path: Path, text: str, *, stmts=None) -> list[Finding]:
+        """Findings for one file's text. ``stmts`` may carry imports already extracted (the CLI's cache)."""
         path = Path(path)
         env = self.env
         parent = os.path.dirname(os.path.abspath(path))
         script_dir = parent if os.path.isdir(parent) else str(self.root)
         resolver = self.resolver_for(script_dir)
         findings: list[Finding] = []
-        stmts = extract_imports(text, version=env.snapshot.short_version, path=str(path))
+        if stmts is None:
+            stmts = extract_imports(text, version=env.snapshot.short_version, path=str(path))
         broken = [p for p in env.snapshot.problems if p.startswith("probe failed")]
         if stmts and not Path(self.choice.python).exists():
             return [Finding(range=stmts[0].range, severity=Severity.ERROR, code="TFL190", name=CODES["TFL190"].name,

@@ -1,0 +1,164 @@
+"""Checking a whole tree fast: the imports of unchanged files come from a cache, and large trees are split
+over worker processes (each with its own engine; the interpreter probe is shared through its disk cache)."""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from tf_lsp.imports import extract_imports
+from tf_lsp.report import FileResult
+
+PARALLEL_FROM = 400          # files; below this a second process costs more than it saves
+_CACHE_VERSION = 1
+
+
+def _cache_file(root: Path) -> Path:
+    base = os.environ.get("TF_LSP_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tf-lsp")
+    key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
+    return Path(base) / "imports" / f"{key}.pickle"
+
+
+class ImportCache:
+    """``path -> (mtime_ns, size, version, statements)``; one pickle per workspace root."""
+
+    def __init__(self, root: Path):
+        self.file = _cache_file(root)
+        self.data: dict = {}
+        self.dirty = False
+        try:
+            with open(self.file, "rb") as fh:
+                loaded = pickle.load(fh)
+            if loaded.get("version") == _CACHE_VERSION:
+                self.data = loaded["files"]
+        except Exception:
+            self.data = {}
+
+    def get(self, path: Path, text: str, py_version: str):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return extract_imports(text, version=py_version)
+        key = str(path)
+        hit = self.data.get(key)
+        if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == py_version:
+            return hit[3]
+        stmts = tuple(extract_imports(text, version=py_version))
+        self.data[key] = (st.st_mtime_ns, st.st_size, py_version, stmts)
+        self.dirty = True
+        return stmts
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
+            with open(tmp, "wb") as fh:
+                pickle.dump({"version": _CACHE_VERSION, "files": self.data}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+        except OSError:
+            pass
+
+
+def check_files(ws, files: list[Path], *, keep) -> list[FileResult]:
+    """Check ``files`` with ``ws``; ``keep(finding)`` filters (select/ignore)."""
+    if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        return _parallel(ws, files, keep)
+    return _serial(ws, files, keep)
+
+
+def _serial(ws, files, keep) -> list[FileResult]:
+    cache = ImportCache(ws.root)
+    version = ws.env.snapshot.short_version
+    results = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            results.append(FileResult(f, "", (), error=f"cannot read: {exc.strerror}"))
+            continue
+        stmts = cache.get(f, text, version)
+        findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
+        results.append(FileResult(f, text if findings else "", findings))
+    cache.save()
+    return results
+
+
+_WORKER = {}
+
+
+def _init_worker(root, python, settings) -> None:
+    from tf_lsp.workspace import Workspace
+    _WORKER["ws"] = Workspace(root, python=python, settings=settings)
+
+
+def _work(chunk, keep) -> list[tuple[FileResult, tuple | None]]:
+    ws = _WORKER["ws"]
+    out = []
+    version = ws.env.snapshot.short_version
+    for f in chunk:
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            out.append((FileResult(f, "", (), error=f"cannot read: {exc.strerror}"), None))
+            continue
+        stmts = tuple(extract_imports(text, version=version))
+        findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
+        out.append((FileResult(f, text if findings else "", findings), stmts))
+    return out
+
+
+def _parallel(ws, files, keep) -> list[FileResult]:
+    cache = ImportCache(ws.root)
+    version = ws.env.snapshot.short_version
+    todo, cached = [], {}
+    for f in files:
+        try:
+            st = os.stat(f)
+        except OSError:
+            todo.append(f)
+            continue
+        hit = cache.data.get(str(f))
+        if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == version:
+            cached[f] = hit[3]
+        else:
+            todo.append(f)
+    results: dict[Path, FileResult] = {}
+    for f, stmts in cached.items():
+        text = f.read_text(encoding="utf-8", errors="replace")
+        findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
+        results[f] = FileResult(f, text if findings else "", findings)
+    if todo:
+        workers = min(os.cpu_count() or 2, 8)
+        size = max(50, len(todo) // (workers * 4))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                 initargs=(ws.root, str(ws.choice.python), ws.settings)) as pool:
+            for part in pool.map(_work, chunks, [keep] * len(chunks)):
+                for r, stmts in part:
+                    results[r.path] = r
+                    if stmts is not None:
+                        try:
+                            st = os.stat(r.path)
+                        except OSError:
+                            continue
+                        cache.data[str(r.path)] = (st.st_mtime_ns, st.st_size, version, stmts)
+                        cache.dirty = True
+    cache.save()
+    return [results[f] for f in files]
+
+
+class CodeFilter:
+    """``--select`` / ``--ignore`` as a picklable predicate over findings (code prefixes)."""
+
+    def __init__(self, select: set[str], ignore: set[str]):
+        self.select, self.ignore = frozenset(select), frozenset(ignore)
+
+    def __call__(self, finding) -> bool:
+        code = finding.code
+        if self.select and not any(code.startswith(s) for s in self.select):
+            return False
+        return not any(code.startswith(i) for i in self.ignore)
