@@ -4,6 +4,9 @@ Nothing here runs anything; front ends (the server's code actions, the CLI's JSO
 """
 from __future__ import annotations
 
+import importlib.util
+import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -30,6 +33,26 @@ def environment_manager(python: Path, *, root: Path | None = None, preferred: st
     return "pip"
 
 
+def has_pip(python: Path) -> bool:
+    prefix = Path(python).parent.parent
+    for pattern in ("lib/python3*/site-packages/pip", "Lib/site-packages/pip", "lib/site-packages/pip"):
+        if any(prefix.glob(pattern)):
+            return True
+    return False
+
+
+def _pip_front(python: str) -> tuple[str, ...]:
+    """``python -m pip``; for an environment made without pip: uv, else this process's own pip with ``--python``."""
+    if has_pip(Path(python)):
+        return (python, "-m", "pip")
+    uv = shutil.which("uv")
+    if uv:
+        return (uv, "pip")
+    if importlib.util.find_spec("pip") is not None:
+        return (sys.executable, "-m", "pip", "--python", python)
+    return (python, "-m", "pip")
+
+
 def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]:
     if manager == "uv":
         return ("uv", "pip", "install", "--python", python, *args)
@@ -39,7 +62,10 @@ def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]
         return ("poetry", "add", *args)
     if manager == "pipenv":
         return ("pipenv", "install", *args)
-    return (python, "-m", "pip", "install", *args)
+    front = _pip_front(python)
+    if front[-1] == "pip" and front[0] != python and len(front) == 2:      # uv pip
+        return (*front, "install", "--python", python, *args)
+    return (*front, "install", *args)
 
 
 def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = None, preferred: bool = True,
@@ -52,14 +78,19 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
         manager = "pip"
     argv = _install_argv(manager, python, flags + specs)
     return Fix(title=title or f"Install {' '.join(specs)} into {_env_label(ws)}", action="install", command=argv,
-               args={"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root)}, preferred=preferred)
+               args={"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root),
+                     "forceReinstall": force_reinstall, "noDeps": no_deps}, preferred=preferred)
 
 
 def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = None) -> Fix:
     names = list(names)
     python = str(ws.choice.python)
     manager = environment_manager(ws.choice.python, preferred=ws.settings.installer)
-    argv = ("uv", "pip", "uninstall", "--python", python, *names) if manager == "uv" else (python, "-m", "pip", "uninstall", "-y", *names)
+    front = ("uv", "pip") if manager == "uv" else _pip_front(python)
+    if len(front) == 2:
+        argv = (*front, "uninstall", "--python", python, *names)
+    else:
+        argv = (*front, "uninstall", "-y", *names)
     return Fix(title=title or f"Uninstall {' '.join(names)} from {_env_label(ws)}", action="uninstall", command=argv,
                args={"python": python, "names": names, "manager": manager, "cwd": str(ws.root)})
 

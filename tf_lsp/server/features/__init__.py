@@ -1,0 +1,1 @@
+"""LSP handlers, grouped by feature; each module has ``register(server)``."""

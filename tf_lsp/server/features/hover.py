@@ -1,0 +1,102 @@
+"""Hover on an import: where it resolves and from which distribution; for TensorFlow an environment summary;
+for a failing import the full explanation with what was searched."""
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+from lsprotocol import types as t
+from pygls.uris import to_fs_path
+
+from tf_lsp.imports import extract_imports
+from tf_lsp.server.state import TfLspServer
+
+SUMMARY_DISTS = ("numpy", "protobuf", "keras", "tf-keras", "ml-dtypes")
+
+
+def _contains(rng, line: int, col: int) -> bool:
+    return (rng.start.line, rng.start.character) <= (line, col) <= (rng.end.line, rng.end.character)
+
+
+def build_info(tf_root: str | None) -> dict:
+    """tensorflow/python/platform/build_info.py holds a literal dict: read it without importing."""
+    if not tf_root:
+        return {}
+    path = os.path.join(tf_root, "python", "platform", "build_info.py")
+    try:
+        tree = ast.parse(Path(path).read_text(errors="replace"))
+    except (OSError, SyntaxError):
+        return {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "build_info":
+            try:
+                return dict(ast.literal_eval(node.value))
+            except ValueError:
+                return {}
+    return {}
+
+
+def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None:
+    doc = ls.workspace.get_text_document(uri)
+    server_pos = doc.position_codec.position_from_client_units(doc.lines, t.Position(line, col))
+    line, col = server_pos.line, server_pos.character
+    path = Path(to_fs_path(uri))
+    folder = ls.folder_for(uri)
+    ws = folder.ws
+    for stmt in extract_imports(doc.source, path=str(path)):
+        spans = [(stmt.range, stmt.module)] + [(n.range, f"{stmt.module}.{n.name}") for n in stmt.names]
+        hit = next((name for rng, name in spans if _contains(rng, line, col)), None)
+        if hit is None or stmt.level:
+            continue
+        with folder.lock:
+            script_dir = str(path.parent)
+            res = ws.resolve(stmt.module, script_dir=script_dir)
+            findings = [f for f in ls.findings.get(uri, []) if f.range.start.line == stmt.line]
+            out = [f"**`{stmt.module}`**"]
+            if res.found:
+                top = res.top
+                dist = ws.env.index.owner(stmt.module.split(".")[0], top.root)
+                out.append(f"resolves to `{res.path or ', '.join(res.search_locations)}` ({res.kind})")
+                if dist:
+                    out.append(f"from **{dist.display_name} {dist.version}** in `{dist.location}`")
+            else:
+                out.append(f"not found (missing: `{res.failed_at}`)")
+            cand = ws.choice.candidate
+            out.append(f"environment: `{cand.name if cand else ws.choice.python}` — Python {ws.env.snapshot.version_str}")
+            for f in findings:
+                out += ["", f"**{f.code} {f.name}** ({f.severity.value}): {f.message}"]
+                out += [f"- {d}" for d in f.details]
+            if stmt.top == "tensorflow":
+                out += ["", *tf_summary(ws)]
+        return "  \n".join(out)
+    return None
+
+
+def tf_summary(ws) -> list[str]:
+    env = ws.env
+    tf = next((d for n in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos",
+                           "tf-nightly") for d in env.index.all(n)), None)
+    lines = ["**TensorFlow environment**"]
+    if tf is None:
+        lines.append("TensorFlow is not installed here.")
+    else:
+        root = os.path.join(tf.location, "tensorflow")
+        info = build_info(root)
+        build = "GPU build (CUDA {} / cuDNN {})".format(info.get("cuda_version"), info.get("cudnn_version")) \
+            if info.get("is_cuda_build") else "CPU build"
+        lines.append(f"{tf.display_name} {tf.version} — {build}")
+    versions = [f"{n} {env.index.get(n).version}" for n in SUMMARY_DISTS if env.index.get(n)]
+    if versions:
+        lines.append(", ".join(versions))
+    lines.append(f"interpreter: `{ws.choice.python}` — {ws.choice.why}")
+    return lines
+
+
+def register(server: TfLspServer) -> None:
+    @server.feature(t.TEXT_DOCUMENT_HOVER)
+    def hover(ls: TfLspServer, params: t.HoverParams):
+        text = hover_markdown(ls, params.text_document.uri, params.position.line, params.position.character)
+        if text is None:
+            return None
+        return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))

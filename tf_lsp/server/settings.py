@@ -1,0 +1,50 @@
+"""Settings from initializationOptions and workspace/configuration (section ``tfLsp``), per folder."""
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types as t
+
+from tf_lsp.settings import Settings
+
+log = logging.getLogger("tf_lsp.server")
+SECTION = "tfLsp"
+
+
+def unwrap(options) -> dict | None:
+    """initializationOptions may hold the settings directly or under ``tfLsp``."""
+    if isinstance(options, dict) and isinstance(options.get(SECTION), dict):
+        return options[SECTION]
+    return options if isinstance(options, dict) else None
+
+
+def parse(ls, raw, *, where: str) -> Settings:
+    settings, problems = Settings.from_wire(raw)
+    for p in problems:
+        log.warning("%s: %s", where, p)
+        if not p.startswith("unknown setting"):
+            ls.show(f"tf-lsp ({where}): {p}", t.MessageType.Warning)
+    return settings
+
+
+async def fetch(ls, folder_uris: list[str]) -> list[Settings]:
+    """Ask the client for each folder's ``tfLsp`` section (falls back to initializationOptions)."""
+    fallback = ls.init_options
+    caps = ls.client_capabilities.workspace
+    if not (caps and caps.configuration):
+        return [parse(ls, fallback, where="initializationOptions") for _ in folder_uris]
+    try:
+        items = [t.ConfigurationItem(scope_uri=u, section=SECTION) for u in folder_uris]
+        answers = await ls.workspace_configuration_async(t.ConfigurationParams(items=items))
+    except Exception as exc:
+        log.warning("workspace/configuration failed: %s", exc)
+        answers = [None] * len(folder_uris)
+    out = []
+    for uri, answer in zip(folder_uris, answers):
+        merged = dict(fallback or {})
+        if isinstance(answer, dict):
+            merged.update(answer)
+        elif answer is not None:
+            merged = answer  # let the validator report it
+        out.append(parse(ls, merged, where="settings"))
+    return out
