@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from tf_lsp import interpreters
-from tf_lsp.checks import IMPORT_CHECKS, PATH_EXTENDERS, ImportContext
+from tf_lsp.checks import FILE_CHECKS, IMPORT_CHECKS, PATH_EXTENDERS, ImportContext, is_pack
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.fixes import use_interpreter_fix
 from tf_lsp.imports import extract_imports
@@ -193,15 +193,21 @@ class Workspace:
                 resolution = resolver.resolve(stmt.module)
             ctx = ImportContext(workspace=self, env=env, file_path=path, stmt=stmt, resolution=resolution,
                                 resolver=resolver, environ=self.environ, script_dir=script_dir)
-            found: list[Finding] = []
+            generic: list[Finding] = []
+            pack: list[Finding] = []
             for check in IMPORT_CHECKS:
-                found.extend(check(ctx))
-            if any(f.severity is Severity.ERROR and f.code not in _GENERIC for f in found):
-                found = [f for f in found if f.code not in _GENERIC]   # the more specific cause wins
+                (pack if is_pack(check) else generic).extend(check(ctx))
+            found = _merge(generic, pack)
             for f in found:
                 f = self._apply_overrides(f, guarded=stmt.guarded)
                 if f is not None:
                     findings.append(f)
+        if stmts:
+            for file_check in FILE_CHECKS:
+                for f in file_check(self, path, text):
+                    f = self._apply_overrides(f, guarded=False)
+                    if f is not None:
+                        findings.append(f)
         return findings
 
     def check_file(self, path: Path) -> list[Finding]:
@@ -239,6 +245,26 @@ def _relative_resolution(target: str, module: str) -> Resolution:
         if name.startswith(os.path.basename(target) + ".") and name.endswith((".so", ".pyd")):
             return Resolution(module, True, "extension", os.path.join(os.path.dirname(target), name), (), os.path.dirname(target))
     return Resolution(module, False, "missing", failed_at=module, trace=(f"{target}: nothing there",))
+
+
+_FAMILIES = ({"TFL103", "TFL104", "TFL115"}, {"TFL105"}, {"TFL106"}, {"TFL108", "TFL110"})
+
+
+def _merge(generic: list[Finding], pack: list[Finding]) -> list[Finding]:
+    """One statement's findings: a rule pack's finding replaces the generic ones of the same family of codes, and
+    any specific error replaces a bare "not found" (TFL100/TFL111)."""
+    pack_codes = {f.code for f in pack}
+    kept = [f for f in generic if not any(pack_codes & fam and f.code in fam for fam in _FAMILIES)]
+    found = kept + pack
+    if any(f.severity is Severity.ERROR and f.code not in _GENERIC for f in found):
+        found = [f for f in found if f.code not in _GENERIC]
+    seen, out = set(), []
+    for f in found:
+        key = (f.code, f.range, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def severity_rank(sev: Severity) -> int:

@@ -23,6 +23,7 @@ CHECK_MODULES = (
 
 IMPORT_CHECKS: list[ImportCheck] = []
 PATH_EXTENDERS: list[ExtenderFactory] = []
+FILE_CHECKS: list = []          # (workspace, path, text) -> findings that need the whole file
 
 for _name in CHECK_MODULES:
     try:
@@ -35,5 +36,14 @@ for _name in CHECK_MODULES:
         IMPORT_CHECKS.append(_mod.check)
     if hasattr(_mod, "path_extender"):
         PATH_EXTENDERS.append(_mod.path_extender)
+    if hasattr(_mod, "file_findings"):
+        FILE_CHECKS.append(_mod.file_findings)
 
-__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "ImportContext", "CHECK_MODULES"]
+
+
+def is_pack(check) -> bool:
+    """A rule pack's check (its findings win over the generic ones with the same family of codes)."""
+    return check.__module__.startswith("tf_lsp.checks.tensorflow")
+
+
+__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "ImportContext", "CHECK_MODULES", "is_pack"]

@@ -1,0 +1,48 @@
+"""The TensorFlow rule pack: keras wiring (A), removed/private modules (B), imported names (C), real
+incompatibilities (D), conflicting installs (E), Python support (F), CUDA/cuDNN (G), platform/CPU (H).
+
+``check(ctx)`` runs once per import statement; ``path_extender(env, environ)`` teaches the resolver how
+``tensorflow/__init__.py`` extends ``tensorflow.__path__``; ``file_findings(ws, path, text)`` adds the findings
+that need the whole file (GPU-listing calls).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable, Mapping
+
+from tf_lsp.checks.tensorflow import compat, modules, names, platform, wiring
+from tf_lsp.checks.tensorflow.common import find_tensorflow
+from tf_lsp.model import Finding
+
+if TYPE_CHECKING:
+    from tf_lsp.checks.base import ImportContext
+    from tf_lsp.envstate import EnvState
+    from tf_lsp.resolver import PathExtender
+
+
+def path_extender(env: "EnvState", environ: Mapping[str, str]) -> "PathExtender | None":
+    return wiring.make_extender(env, environ)
+
+
+def check(ctx: "ImportContext") -> Iterable[Finding]:
+    if ctx.stmt.level or ctx.stmt.module.split(".")[0] != "tensorflow":
+        return []
+    tf = find_tensorflow(ctx.env, ctx.environ)
+    if tf is None:
+        return platform.not_installed_findings(ctx)
+    out: list[Finding] = []
+    out += modules.removed_or_private(ctx)
+    out += wiring.keras_findings(ctx, tf)
+    out += compat.incompatibility_findings(ctx, tf)
+    out += compat.conflict_findings(ctx, tf)
+    out += platform.installed_findings(ctx, tf)
+    if not any(f.code == "TFL113" for f in out):
+        out += names.name_findings(ctx)
+    return out
+
+
+def file_findings(ws, path, text: str) -> list[Finding]:
+    """Findings that need the file text: ``tf.config.list_physical_devices('GPU')`` lines (CUDA, TFL109)."""
+    return platform.gpu_call_findings(ws, path, text)
+
+
+__all__ = ["check", "path_extender", "file_findings"]

@@ -1,0 +1,169 @@
+"""(D) Incompatibilities that really break (or only warn) — numpy ABI, ml_dtypes, Keras majors, protobuf gencode —
+and (E) several distributions installing the ``tensorflow`` package over each other."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, in_spec, owns_tf_files,
+                                             parse_version, release_of)
+from tf_lsp.checks.tensorflow.wiring import touches_keras
+from tf_lsp.fixes import install_fix, reinstall_fix, uninstall_fix
+from tf_lsp.knowledge.tensorflow import (INCOMPATIBILITIES, PROTOBUF_BUILDER_MIN, PROTOBUF_BUILDER_SOURCE,
+                                         PROTOBUF_GENCODE_FILE, PROTOBUF_GENCODE_SOURCE, TF_DISTRIBUTIONS,
+                                         TF_DISTRIBUTIONS_SOURCE, Incompatibility)
+from tf_lsp.model import Finding, Fix, Severity
+
+if TYPE_CHECKING:
+    from tf_lsp.checks.base import ImportContext
+
+
+def pin_fix(ctx: "ImportContext", package: str, extra: str, why: str) -> tuple[Fix, str]:
+    """Install fix with the specifier that satisfies every installed Requires-Dist on ``package`` plus ``extra``."""
+    declared = declared_specs(ctx.env, package)
+    spec = combine([s for _, s in declared] + ([extra] if extra else []))
+    fix = install_fix(ctx.workspace, [f"{package}{spec}"], title=f"Install {package}{spec} ({why})")
+    return replace(fix, args={**fix.args, "spec": spec, "package": package,
+                              "constraints": [f"{who}: {s}" for who, s in declared] + ([f"tf-lsp: {extra}"] if extra else [])}), spec
+
+
+def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
+    if tf.version is None:
+        return []
+    out: list[Finding] = []
+    tf_rel = release_of(tf.version)
+    keras_stmt = touches_keras(ctx)
+    for rec in INCOMPATIBILITIES:
+        if rec.scope == "keras" and not keras_stmt:
+            continue
+        if not in_spec(tf_rel, rec.tf_versions):
+            continue
+        dist = ctx.env.index.get(rec.package)
+        v = parse_version(dist.version) if dist else None
+        if v is None or not in_spec(v, rec.bad):
+            continue
+        out.append(_finding(ctx, tf, rec, dist.version))
+    out += _protobuf_gencode(ctx, tf)
+    return out
+
+
+def _finding(ctx: "ImportContext", tf: TFInstall, rec: Incompatibility, installed: str) -> Finding:
+    fix, spec = pin_fix(ctx, rec.package, rec.good, f"works with TensorFlow {tf.version}")
+    code = "TFL104" if rec.breaks else "TFL115"
+    verb = "breaks" if rec.breaks else "is outside what TensorFlow was built and tested with"
+    msg = f"{rec.package} {installed} {verb} under TensorFlow {tf.version}: {rec.effect}. Install {rec.package}{spec}."
+    return ctx.finding(code, msg, fixes=[fix], module=rec.package,
+                       details=(f"source: {rec.source}",) + tuple(fix.args["constraints"]))
+
+
+_GENCODE = re.compile(r"^# Protobuf Python Version: (\S+)", re.M)
+_GENCODE_CACHE: dict[str, tuple[int, str | None]] = {}
+
+
+def gencode_minimum(tf: TFInstall) -> tuple[str, str] | None:
+    """(minimum protobuf runtime, source) the installed TF's generated *_pb2.py files need."""
+    path = os.path.join(tf.folder, *PROTOBUF_GENCODE_FILE.split("/"))
+    try:
+        mtime = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    hit = _GENCODE_CACHE.get(path)
+    if not hit or hit[0] != mtime:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                head = fh.read(2048)
+        except OSError:
+            head = ""
+        m = _GENCODE.search(head)
+        need = m.group(1) if m else PROTOBUF_BUILDER_MIN if "google.protobuf.internal import builder" in head else None
+        hit = _GENCODE_CACHE[path] = (mtime, need)
+    if hit[1] is None:
+        return None
+    return hit[1], PROTOBUF_GENCODE_SOURCE if hit[1] != PROTOBUF_BUILDER_MIN else PROTOBUF_BUILDER_SOURCE
+
+
+def _protobuf_gencode(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
+    need = gencode_minimum(tf)
+    pb = ctx.env.index.get("protobuf")
+    if need is None or pb is None:
+        return []
+    v = parse_version(pb.version)
+    minimum, source = need
+    if v is None or in_spec(v, f">={minimum}"):
+        return []
+    fix, spec = pin_fix(ctx, "protobuf", f">={minimum}", f"TensorFlow {tf.version}'s generated code needs it")
+    effect = (f"google.protobuf.runtime_version.VersionError: Detected mismatched Protobuf Gencode/Runtime version "
+              f"(gencode {minimum}, runtime {pb.version})" if minimum != PROTOBUF_BUILDER_MIN else
+              "ImportError: cannot import name 'builder' from 'google.protobuf.internal'")
+    return [ctx.finding("TFL104", f"protobuf {pb.version} is older than the protobuf TensorFlow {tf.version} was "
+                                  f"generated with ({minimum}): `import tensorflow` fails with {effect}. "
+                                  f"Install protobuf{spec}.", fixes=[fix], module="protobuf",
+                        details=(f"source: {source}",) + tuple(fix.args["constraints"]))]
+
+
+# --- (E) conflicting installs ------------------------------------------------------------------------------
+
+_MATCH_CACHE: dict[tuple[str, int], float] = {}
+
+
+def _disk_match(dist, others, location: str, sample: int = 12) -> float:
+    """Share of the distribution's recorded tensorflow/ files that differ from the other owners' records and whose
+    sha256 matches the disk (1.0 when nothing tells them apart)."""
+    key = (str(dist.metadata_dir), _mtime(os.path.join(location, "tensorflow", "__init__.py")))
+    hit = _MATCH_CACHE.get(key)
+    if hit is not None:
+        return hit
+    theirs = [{e.path: e.hash for e in o.record} for o in others]
+    entries = [e for e in dist.record if e.path.startswith("tensorflow/") and e.hash
+               and any(t.get(e.path) != e.hash for t in theirs)]
+    entries = sorted(entries, key=lambda e: (e.size or 0, e.path))[:sample]
+    good = 0
+    for e in entries:
+        algo, _, want = e.hash.partition("=")
+        try:
+            with open(os.path.join(location, e.path), "rb") as fh:
+                digest = hashlib.new(algo, fh.read()).digest()
+        except (OSError, ValueError):
+            continue
+        good += base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == want
+    score = good / len(entries) if entries else 1.0
+    _MATCH_CACHE[key] = score
+    return score
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
+
+
+def conflict_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
+    owners = [d for d in ctx.env.index.providers("tensorflow")
+              if os.path.normpath(d.location) == os.path.normpath(tf.location) and owns_tf_files(d) and d.record
+              and (d.name in TF_DISTRIBUTIONS or d.name.startswith(("tensorflow", "tf-nightly")))]
+    if len(owners) < 2:
+        return []
+    scores = [(_disk_match(d, [o for o in owners if o is not d], tf.location), d) for d in owners]
+    best = max(scores, key=lambda s: s[0])
+    keep = best[1] if best[0] > 0 else owners[0]
+    extra = [d for d in owners if d is not keep]
+    listing = ", ".join(f"{d.display_name} {d.version}" for d in owners)
+    details = [f"{d.display_name} {d.version}: {round(s * 100)}% of sampled recorded files match the disk"
+               for s, d in scores] + [f"source: {TF_DISTRIBUTIONS_SOURCE}"]
+    fixes = [uninstall_fix(ctx.workspace, [d.name for d in extra] + [keep.name],
+                           title=f"Uninstall {', '.join(d.display_name for d in extra)} (and {keep.display_name}, "
+                                 f"reinstalled next)"),
+             reinstall_fix(ctx.workspace, keep.name, keep.version)]
+    same = len({d.version for d in owners}) == 1
+    severity = Severity.WARNING if same else None
+    return [ctx.finding("TFL105", f"{len(owners)} distributions install the same `tensorflow` folder ({listing}): "
+                                  f"the files on disk are {keep.display_name} {keep.version}'s, mixed with the "
+                                  f"others', and uninstalling either one deletes files the other needs. Uninstall "
+                                  f"all of them, then reinstall {keep.display_name}=={keep.version}.",
+                        fixes=fixes, details=details, module="tensorflow", severity=severity)]
+
