@@ -108,9 +108,35 @@ class Workspace:
             self.memo.clear()
         return self._env
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the environment has been loaded (it is loaded lazily, on first use)."""
+        return self._env is not None
+
+    def forget_first_party(self) -> None:
+        """The workspace's own files changed: forget what its imports resolved to."""
+        self._resolvers.clear()
+        self.memo.clear()
+
+    def _first_party_stamp(self) -> dict:
+        out = {}
+        for d in {str(self.root), str(self.root / "src"), *self._resolvers}:
+            try:
+                out[d] = os.stat(d).st_mtime_ns
+            except OSError:
+                out[d] = None
+        return out
+
     def refresh(self) -> bool:
-        """Re-stat the environment; reload it when something changed. True when it changed."""
+        """Re-stat the environment and the workspace's script folders (a few ``stat`` calls); reload what
+        changed. True when something changed."""
+        stamp = self._first_party_stamp()
+        before = getattr(self, "_fp_stamp", {})
+        self._fp_stamp = {**before, **stamp}
         changed = False
+        if any(d in before and before[d] != m for d, m in stamp.items()):
+            self.forget_first_party()
+            changed = True
         if self._env is not None and self._env.is_stale():
             self._env = None
             self._resolvers.clear()

@@ -29,9 +29,6 @@ def test_vim_ale_interpreter_picker(workspace, tmp_path):
     assert "Interpreter: " + str(workspace / ".venv" / "bin" / "python") in data["doctor"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs the server to offer fixes for a range when the client does not send tf-lsp's diagnostics back: ALE "
-    "sends only code/message/range (no source, no data), and no diagnostic at all when the cursor is on a word"))
 def test_vim_ale_code_action(workspace, tmp_path):
     data = _run("code-action", workspace, tmp_path)
     assert data["steps"] == ["TFL102 published", "code actions listed", "diagnostics cleared"]

@@ -20,9 +20,11 @@ def unwrap(options) -> dict | None:
 
 def parse(ls, raw, *, where: str) -> Settings:
     settings, problems = Settings.from_wire(raw)
+    shown = ls.__dict__.setdefault("settings_problems_shown", set())
     for p in problems:
         log.warning("%s: %s", where, p)
-        if not p.startswith("unknown setting"):
+        if not p.startswith("unknown setting") and p not in shown:      # unknown keys: logged only
+            shown.add(p)
             ls.show(f"tf-lsp ({where}): {p}", t.MessageType.Warning)
     return settings
 

@@ -35,6 +35,11 @@ class Folder:
     ws: Workspace
     lock: threading.Lock = field(default_factory=threading.Lock)
     announced_problems: set = field(default_factory=set)
+    loading: asyncio.Task | None = None
+
+    @property
+    def loaded(self) -> bool:
+        return self.ws.loaded
 
 
 class TfLspServer(LanguageServer):
@@ -46,6 +51,7 @@ class TfLspServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}
         self.findings: dict[str, list[Finding]] = {}
         self.poll_task: asyncio.Task | None = None
+        self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
 
     # --- folders ------------------------------------------------------------------------------------------------
 
@@ -76,27 +82,77 @@ class TfLspServer(LanguageServer):
 
     # --- checking -----------------------------------------------------------------------------------------------
 
-    def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], bool, float]:
+    def forget_first_party(self, folder: Folder) -> None:
+        """A workspace .py file was created, deleted or renamed: what the project's own imports resolve to may
+        have changed (watcher events; Workspace.refresh() also notices it by the folders' mtimes)."""
+        with folder.lock:
+            folder.ws.forget_first_party()
+
+    def refresh_folder(self, folder: Folder) -> bool:
+        with folder.lock:
+            return folder.ws.refresh()
+
+    async def ensure_loaded(self, folder: Folder) -> None:
+        """Load the folder's environment (probe + index) in a thread, once, with $/progress; then report status."""
+        if folder.loaded:
+            return
+        if folder.loading is None or folder.loading.done():
+            folder.loading = asyncio.ensure_future(self._load(folder))
+        await asyncio.shield(folder.loading)
+
+    async def _load(self, folder: Folder) -> None:
+        from tf_lsp.server.runner import Progress
+
+        def load():
+            with folder.lock:
+                t0 = time.perf_counter()
+                env = folder.ws.env
+                return env, time.perf_counter() - t0
+        async with Progress(self, f"tf-lsp: reading the environment of {folder.root.name}"):
+            try:
+                env, took = await asyncio.to_thread(load)
+            except Exception as exc:
+                log.exception("loading the environment of %s failed", folder.root)
+                self.announce(folder, f"tf-lsp could not read the environment of {folder.root.name}: {exc}")
+                return
+        log.info("environment of %s: %s (Python %s, %d distributions) loaded in %.0f ms", folder.root,
+                 folder.ws.choice.python, env.snapshot.version_str, len(env.index.dists), took * 1000)
+        problems = [p for p in env.snapshot.problems if p.startswith("probe failed")]
+        if not Path(folder.ws.choice.python).exists():
+            problems.insert(0, f"the interpreter {folder.ws.choice.python} does not exist")
+        if problems:
+            self.announce(folder, f"tf-lsp ({folder.root.name}): {problems[0]}; imports are checked statically. "
+                                  f"{folder.ws.choice.why}")
+        self.send_status(folder)
+        from tf_lsp.server import watch
+
+        asyncio.ensure_future(watch.register_watchers(self))   # not awaited: the first diagnostics come first
+
+    def announce(self, folder: Folder, message: str) -> None:
+        """showMessage once per folder and message (a broken environment is said once, not on every keystroke)."""
+        if message not in folder.announced_problems:
+            folder.announced_problems.add(message)
+            self.show(message, t.MessageType.Warning)
+
+    def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
         with folder.lock:
             t0 = time.perf_counter()
-            had_env = folder.ws._env is not None
-            changed = folder.ws.refresh()
             findings = folder.ws.check_source(Path(to_fs_path(uri)), text)
-            return findings, (changed or not had_env), time.perf_counter() - t0
+            return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
         doc = self.workspace.get_text_document(uri)
         folder = self.folder_for(uri)
         try:
-            findings, env_loaded, took = await asyncio.to_thread(self._check_blocking, folder, uri, doc.source)
+            await self.ensure_loaded(folder)
+            findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, doc.source)
         except Exception as exc:  # the engine must never take the server down
             log.exception("checking %s failed", uri)
-            self.show(f"tf-lsp could not check {Path(to_fs_path(uri)).name}: {exc}", t.MessageType.Error)
+            self.announce(folder, f"tf-lsp could not check {Path(to_fs_path(uri)).name}: {exc}")
             return []
-        log.info("checked %s in %.1f ms", Path(to_fs_path(uri)).name, took * 1000)
+        log.info("checked %s (v%s) in %.1f ms: %d findings", Path(to_fs_path(uri)).name, doc.version, took * 1000,
+                 len(findings))
         self.findings[uri] = findings
-        if env_loaded:
-            self.send_status(folder)
         return findings
 
     async def publish(self, uri: str) -> None:
@@ -121,16 +177,21 @@ class TfLspServer(LanguageServer):
         self.pending[uri] = asyncio.ensure_future(run())
 
     async def recheck_all(self, folder: Folder | None = None) -> None:
+        """The environment or settings changed: reload (status goes out), then push again or ask the client to pull."""
+        open_uris = list(self.workspace.text_documents)
+        owners = {uri: self.folder_for(uri) for uri in open_uris}
         if self.pull_mode:
-            caps = self.client_capabilities.workspace
-            if caps and caps.diagnostics and caps.diagnostics.refresh_support:
-                self.workspace_diagnostic_refresh(None)
-            for f in self.folders.values():
-                if folder is None or f is folder:
+            self.workspace_diagnostic_refresh(None)
+        for f in list(self.folders.values()):
+            if (folder is None or f is folder) and (f.loaded or f in owners.values()):
+                was_loaded = f.loaded
+                await self.ensure_loaded(f)          # a (re)load sends tfLsp/status itself
+                if was_loaded:
                     self.send_status(f)
+        if self.pull_mode:
             return
-        for uri in list(self.workspace.text_documents):
-            if folder is None or self.folder_for(uri) is folder:
+        for uri in open_uris:
+            if folder is None or owners[uri] is folder:
                 await self.publish(uri)
 
     # --- client notifications -------------------------------------------------------------------------------------
@@ -161,11 +222,18 @@ class LspLogHandler(logging.Handler):
     def __init__(self, server: TfLspServer):
         super().__init__(logging.INFO)
         self.server = server
+        self.loop_thread = threading.get_ident()
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
             kind = t.MessageType.Error if record.levelno >= logging.ERROR else \
                 t.MessageType.Warning if record.levelno >= logging.WARNING else t.MessageType.Log
-            self.server.window_log_message(t.LogMessageParams(type=kind, message=self.format(record)))
+            params = t.LogMessageParams(type=kind, message=self.format(record))
+            if threading.get_ident() == self.loop_thread:
+                self.server.window_log_message(params)
+            else:                      # engine code logging from a worker thread: write from the loop's thread
+                loop = self.server.event_loop
+                if loop is not None and not loop.is_closed():
+                    loop.call_soon_threadsafe(self.server.window_log_message, params)
         except Exception:
             pass

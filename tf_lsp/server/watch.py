@@ -15,9 +15,13 @@ from lsprotocol import types as t
 from pygls.uris import from_fs_path, to_fs_path
 
 log = logging.getLogger("tf_lsp.server")
-POLL_SECONDS = 1.0
+POLL_SECONDS = float(os.environ.get("TF_LSP_POLL_SECONDS", "1.0"))   # 0 turns the polling fallback off
 RECORDS = (".env", ".vscode/settings.json", "pyrightconfig.json", "pyproject.toml", ".python-version", ".pdm-python")
 _REGISTRATION = "tf-lsp-watchers"
+MANIFESTS = ("requirements*.txt", "pyproject.toml", "environment.yml", ".env", ".vscode/settings.json", "pyvenv.cfg",
+             "pyrightconfig.json", ".python-version")
+SITE_PATTERNS = ("*.dist-info/**", "*.egg-info/**", "*.pth")   # what pip/uv/conda write on (un)install
+EVENT_DEBOUNCE = 0.2
 
 
 def _record_stamp(folder) -> tuple:
@@ -32,7 +36,7 @@ def _record_stamp(folder) -> tuple:
 
 async def start(ls) -> None:
     await register_watchers(ls)
-    if ls.poll_task is None:
+    if ls.poll_task is None and POLL_SECONDS > 0:
         ls.poll_task = asyncio.ensure_future(_poll(ls))
 
 
@@ -42,30 +46,57 @@ async def register_watchers(ls) -> None:
     if not dyn:
         return
     relative = bool(caps.did_change_watched_files.relative_pattern_support)
-    watchers = [t.FileSystemWatcher(glob_pattern=f"**/{name}") for name in
-                ("requirements*.txt", "pyproject.toml", ".env", "pyvenv.cfg", "settings.json", "pyrightconfig.json",
-                 "environment.yml")]
+    watchers = [t.FileSystemWatcher(glob_pattern=f"**/{name}") for name in MANIFESTS]
+    watchers.append(t.FileSystemWatcher(glob_pattern="**/*.py", kind=t.WatchKind.Create | t.WatchKind.Delete))
     for folder in list(ls.folders.values()):
-        try:
-            sites = await asyncio.to_thread(lambda f=folder: f.ws.env.snapshot.site_packages)
-        except Exception:
+        if not folder.loaded:
             continue
+        env = folder.ws.env
+        sites = list(dict.fromkeys([*env.snapshot.site_packages, str(Path(folder.ws.choice.python).parent.parent)]))
         for site in sites:
-            if relative:
-                watchers.append(t.FileSystemWatcher(glob_pattern=t.RelativePattern(base_uri=from_fs_path(site), pattern="*")))
-            else:
-                watchers.append(t.FileSystemWatcher(glob_pattern=f"{site}/*"))
-    try:
-        await ls.client_unregister_capability_async(t.UnregistrationParams(unregisterations=[
-            t.Unregistration(id=_REGISTRATION, method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES)]))
-    except Exception:
-        pass
+            for pattern in SITE_PATTERNS if site in env.snapshot.site_packages else ("pyvenv.cfg",):
+                glob = t.RelativePattern(base_uri=from_fs_path(site), pattern=pattern) if relative \
+                    else f"{Path(site).as_posix()}/{pattern}"
+                watchers.append(t.FileSystemWatcher(glob_pattern=glob))
+    key = repr(watchers)
+    if getattr(ls, "_watch_key", None) == key:
+        return
+    if getattr(ls, "_watch_key", None) is not None:
+        try:
+            await ls.client_unregister_capability_async(t.UnregistrationParams(unregisterations=[
+                t.Unregistration(id=_REGISTRATION, method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES)]))
+        except Exception as exc:
+            log.info("could not unregister file watchers: %s", exc)
+    ls._watch_key = key
     try:
         await ls.client_register_capability_async(t.RegistrationParams(registrations=[t.Registration(
             id=_REGISTRATION, method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=t.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+        log.info("watching %d patterns (manifests and site-packages)", len(watchers))
     except Exception as exc:
         log.warning("could not register file watchers: %s", exc)
+
+
+def _first_party_stamp(folder) -> tuple:
+    """mtimes of the folders whose listing decides first-party imports (a file created, deleted or renamed there)."""
+    out = []
+    for d in (folder.root, folder.root / "src"):
+        try:
+            out.append(os.stat(d).st_mtime_ns)
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def _is_first_party(folder, path: str) -> bool:
+    p = Path(path)
+    if p.suffix not in (".py", ".pyi") and p.suffix:
+        return False
+    if folder.root not in p.parents:
+        return False
+    sites = folder.ws.env.snapshot.site_packages if folder.loaded else ()
+    prefix = Path(folder.ws.choice.python).parent.parent if folder.loaded else None
+    return not any(Path(s) in p.parents for s in sites) and not (prefix and prefix in p.parents)
 
 
 async def on_changed(ls, paths: list[str]) -> None:
@@ -77,17 +108,17 @@ async def on_changed(ls, paths: list[str]) -> None:
             ls.reset_folder(folder)
             touched.add(folder.root)
             continue
-        changed = await asyncio.to_thread(_refresh, folder)
+        if not folder.loaded:
+            continue
+        if any(_is_first_party(folder, p) for p in paths):
+            ls.forget_first_party(folder)
+            touched.add(folder.root)
+        changed = await asyncio.to_thread(ls.refresh_folder, folder)
         if changed:
             touched.add(folder.root)
     for folder in list(ls.folders.values()):
         if folder.root in touched:
             await ls.recheck_all(folder)
-
-
-def _refresh(folder) -> bool:
-    with folder.lock:
-        return folder.ws.refresh()
 
 
 async def _poll(ls) -> None:
@@ -103,9 +134,15 @@ async def _poll(ls) -> None:
                     ls.reset_folder(folder)
                     await ls.recheck_all(folder)
                     continue
-                if folder.ws._env is None:
+                if not folder.loaded:
                     continue
-                if await asyncio.to_thread(_refresh, folder):
+                first = _first_party_stamp(folder)
+                old_first, stamps[("first", folder.root)] = stamps.get(("first", folder.root)), first
+                if old_first is not None and old_first != first:
+                    ls.forget_first_party(folder)
+                    await ls.recheck_all(folder)
+                    continue
+                if await asyncio.to_thread(ls.refresh_folder, folder):
                     log.info("environment of %s changed: re-checking", folder.root)
                     await ls.recheck_all(folder)
             except asyncio.CancelledError:
@@ -115,6 +152,20 @@ async def _poll(ls) -> None:
 
 
 def register(server) -> None:
+    pending: list[str] = []
+    timer: list[asyncio.Task] = []
+
     @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
-    async def did_change_watched(ls, params: t.DidChangeWatchedFilesParams):
-        await on_changed(ls, [to_fs_path(c.uri) for c in params.changes])
+    def did_change_watched(ls, params: t.DidChangeWatchedFilesParams):
+        """An install touches hundreds of files: gather the burst, then refresh once."""
+        pending.extend(to_fs_path(c.uri) for c in params.changes)
+        if timer and not timer[0].done():
+            timer[0].cancel()
+
+        async def later():
+            await asyncio.sleep(EVENT_DEBOUNCE)
+            paths = list(dict.fromkeys(pending))
+            pending.clear()
+            log.info("watched files changed: %d paths", len(paths))
+            await on_changed(ls, paths)
+        timer[:] = [asyncio.ensure_future(later())]

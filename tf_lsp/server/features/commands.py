@@ -1,30 +1,38 @@
 """workspace/executeCommand: every command validates its arguments before anything runs.
 
 Install/uninstall argv are rebuilt here by the engine (``tf_lsp.fixes``) from validated package specs and a
-known interpreter — a client cannot make the server run an arbitrary program.
+known interpreter — a client cannot make the server run an arbitrary program. Bad arguments are JSON-RPC
+InvalidParams errors, never a crash.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import re
 from pathlib import Path
 
 from lsprotocol import types as t
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from pygls.exceptions import JsonRpcInvalidParams
-from pygls.uris import to_fs_path
 
 from tf_lsp.doctor import doctor_data, doctor_text
 from tf_lsp.fixes import install_fix, uninstall_fix
-from tf_lsp.server.features.actions import action_for, preferred_fixes
+from tf_lsp.server.features.actions import actions_for, manifest_edits, preferred_fixes, workspace_edit
 from tf_lsp.server.runner import CommandFailed, run_with_progress
 from tf_lsp.server.state import Folder, TfLspServer
 
 log = logging.getLogger("tf_lsp.server")
+_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.I)     # PEP 508 names
 
 
 def _arg(args) -> dict:
+    if isinstance(args, (list, tuple)) and len(args) == 1 and isinstance(args[0], (list, tuple)):
+        args = args[0]                      # pygls may hand over the arguments list as one positional value
     first = args[0] if isinstance(args, (list, tuple)) and args else args
+    if first is None or first == [] or first == ():
+        return {}
     if not isinstance(first, dict):
         raise JsonRpcInvalidParams("expected one object argument")
     return first
@@ -42,6 +50,7 @@ def _folder(ls: TfLspServer, arg: dict) -> Folder:
 
 
 def _known_python(folder: Folder, python) -> str:
+    """A discovered candidate, the current choice, an environment folder, or an existing executable."""
     if not isinstance(python, str) or not python:
         raise JsonRpcInvalidParams("python must be a path")
     known = {str(c.python) for c in folder.ws.candidates} | {str(folder.ws.choice.python)}
@@ -49,8 +58,8 @@ def _known_python(folder: Folder, python) -> str:
         return python
     p = Path(python)
     if p.is_dir():
-        for sub in ("bin/python", "bin/python3", "Scripts/python.exe"):
-            if (p / sub).exists():
+        for sub in ("bin/python", "bin/python3", "Scripts/python.exe", "python.exe"):
+            if (p / sub).is_file():
                 return str(p / sub)
     if p.is_file() and os.access(p, os.X_OK):
         return python
@@ -66,22 +75,44 @@ def _specs(values) -> list[str]:
             req = Requirement(v)
         except InvalidRequirement as exc:
             raise JsonRpcInvalidParams(f"invalid requirement {v!r}: {exc}") from exc
-        if req.url:
-            raise JsonRpcInvalidParams(f"direct URLs are not installed by tf-lsp: {v!r}")
+        if req.url or v.lstrip().startswith("-"):
+            raise JsonRpcInvalidParams(f"only package requirements are installed by tf-lsp, not {v!r}")
         out.append(str(req))
     return out
 
 
-async def _switch(ls: TfLspServer, folder: Folder, python: str) -> dict:
-    with folder.lock:
-        choice = folder.ws.use_interpreter(python)
-    ls.protocol.notify("tfLsp/interpreterChanged", {"uri": folder.uri, "python": str(choice.python), "why": choice.why})
+def _package(value) -> str:
+    if not isinstance(value, str) or not _NAME.match(value):
+        raise JsonRpcInvalidParams(f"invalid package name {value!r}")
+    return value
+
+
+def _specifier(value) -> str:
+    if not isinstance(value, str):
+        raise JsonRpcInvalidParams("specifier must be a string such as ==1.26.4")
+    try:
+        return str(SpecifierSet(value))
+    except InvalidSpecifier as exc:
+        raise JsonRpcInvalidParams(f"invalid version specifier {value!r}") from exc
+
+
+async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> dict:
+    from tf_lsp.interpreters import activation_commands
+
+    def run():
+        with folder.lock:
+            choice = folder.ws.use_interpreter(python)
+            folder.ws.env         # load it off the event loop
+            return choice
+    choice = await asyncio.to_thread(run)
+    activate = activation_commands(choice.candidate) if choice.candidate else {}
+    result = {"uri": folder.uri, "python": str(choice.python), "why": choice.why, "activate": activate}
+    ls.protocol.notify("tfLsp/interpreterChanged", result)
     await ls.recheck_all(folder)
-    ls.send_status(folder)
-    return {"python": str(choice.python), "why": choice.why}
+    return result
 
 
-async def _run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
+async def run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
     try:
         await run_with_progress(ls, list(fix.command), title=fix.title, cwd=str(folder.root))
     except CommandFailed as exc:
@@ -91,11 +122,15 @@ async def _run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
         msg = f"{fix.title}: could not start {fix.command[0]}: {exc.strerror or exc}"
         ls.show(msg, t.MessageType.Error)
         return {"ok": False, "error": msg}
-    with folder.lock:
-        folder.ws.refresh()
+    await asyncio.to_thread(ls.refresh_folder, folder)
     await ls.recheck_all(folder)
-    ls.send_status(folder)
     return {"ok": True}
+
+
+def _selected_python(folder: Folder, arg: dict) -> None:
+    python = arg.get("python")
+    if python and _known_python(folder, python) != str(folder.ws.choice.python):
+        raise JsonRpcInvalidParams("installs go into the selected interpreter only; switch to it first")
 
 
 def register(server: TfLspServer) -> None:
@@ -103,7 +138,7 @@ def register(server: TfLspServer) -> None:
     async def use_interpreter(ls: TfLspServer, *args):
         arg = _arg(args)
         folder = _folder(ls, arg)
-        return await _switch(ls, folder, _known_python(folder, arg.get("python")))
+        return await switch_interpreter(ls, folder, _known_python(folder, arg.get("python")))
 
     @server.command("tfLsp.selectInterpreter")
     async def select_interpreter(ls: TfLspServer, *args):
@@ -113,36 +148,48 @@ def register(server: TfLspServer) -> None:
     async def install(ls: TfLspServer, *args):
         arg = _arg(args)
         folder = _folder(ls, arg)
-        python = _known_python(folder, arg.get("python") or str(folder.ws.choice.python))
-        if python != str(folder.ws.choice.python):
-            raise JsonRpcInvalidParams("installs go into the selected interpreter only")
+        _selected_python(folder, arg)
         fix = install_fix(folder.ws, _specs(arg.get("specs")), force_reinstall=bool(arg.get("forceReinstall")),
                           no_deps=bool(arg.get("noDeps")))
-        return await _run_fix(ls, folder, fix)
+        return await run_fix(ls, folder, fix)
 
     @server.command("tfLsp.reinstall")
     async def reinstall(ls: TfLspServer, *args):
-        arg = dict(_arg(args), forceReinstall=True, noDeps=True)
-        return await install(ls, arg)
+        return await install(ls, dict(_arg(args), forceReinstall=True, noDeps=True))
 
     @server.command("tfLsp.uninstall")
     async def uninstall(ls: TfLspServer, *args):
         arg = _arg(args)
         folder = _folder(ls, arg)
+        _selected_python(folder, arg)
         names = [Requirement(s).name for s in _specs(arg.get("specs") or arg.get("names"))]
-        return await _run_fix(ls, folder, uninstall_fix(folder.ws, names))
+        return await run_fix(ls, folder, uninstall_fix(folder.ws, names))
+
+    @server.command("tfLsp.pin")
+    async def pin(ls: TfLspServer, *args):
+        arg = _arg(args)
+        folder = _folder(ls, arg)
+        package, specifier = _package(arg.get("package")), _specifier(arg.get("specifier"))
+        edits = manifest_edits(ls, folder, package, specifier)
+        if not edits:
+            raise JsonRpcInvalidParams(f"{folder.root} has no requirements*.txt, pyproject.toml dependency list or "
+                                       f"environment.yml to pin {package} in")
+        applied = await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(
+            edit=workspace_edit(ls, edits), label=f"Pin {package}{specifier}"))
+        result = {"ok": bool(applied and applied.applied), "files": sorted({e["path"] for e in edits})}
+        if result["ok"] and arg.get("install"):
+            result["install"] = await install(ls, {"uri": folder.uri, "specs": [f"{package}{specifier}"]})
+        return result
 
     @server.command("tfLsp.listEnvironments")
     async def list_environments(ls: TfLspServer, *args):
-        folder = _folder(ls, _arg(args) if args and args[0] else {})
-        chosen = folder.ws.choice
-        return [dict(c.to_json(), selected=str(c.python) == str(chosen.python)) for c in folder.ws.candidates]
+        folder = _folder(ls, _arg(args))
+        cands, chosen = await asyncio.to_thread(lambda: (folder.ws.candidates, folder.ws.choice))
+        return [dict(c.to_json(), selected=str(c.python) == str(chosen.python)) for c in cands]
 
     @server.command("tfLsp.doctor")
     async def doctor(ls: TfLspServer, *args):
-        import asyncio
-
-        folder = _folder(ls, _arg(args) if args and args[0] else {})
+        folder = _folder(ls, _arg(args))
 
         def run():
             with folder.lock:
@@ -150,25 +197,31 @@ def register(server: TfLspServer) -> None:
         data = await asyncio.to_thread(run)
         return {"text": doctor_text(data), "json": data}
 
+    @server.command("tfLsp.explain")
+    def explain(ls: TfLspServer, *args):
+        message = _arg(args).get("message")
+        if not isinstance(message, str):
+            raise JsonRpcInvalidParams("message must be a string")
+        ls.show(message, t.MessageType.Info)
+        return {"ok": True}
+
     @server.command("tfLsp.fixAll")
     async def fix_all(ls: TfLspServer, *args):
-        arg = _arg(args)
-        uri = arg.get("uri")
-        if not isinstance(uri, str):
-            raise JsonRpcInvalidParams("uri must be a document uri")
+        uri = _arg(args).get("uri")
+        if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+            raise JsonRpcInvalidParams("uri must be an open document")
         folder = ls.folder_for(uri)
+        handlers = {"tfLsp.useInterpreter": use_interpreter, "tfLsp.install": install, "tfLsp.uninstall": uninstall,
+                    "tfLsp.reinstall": reinstall, "tfLsp.explain": explain}
         results = []
         for fx in preferred_fixes(ls, uri):
-            act = action_for(ls, folder.uri, fx, None)
-            if act is None:
-                continue
-            if act.edit is not None:
-                await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=act.edit, label=act.title))
-            if act.command is not None:
-                handler = {"tfLsp.useInterpreter": use_interpreter, "tfLsp.install": install,
-                           "tfLsp.uninstall": uninstall}[act.command.command]
-                results.append(await handler(ls, *act.command.arguments))
+            for act in actions_for(ls, folder, fx, None)[:1]:
+                if act.edit is not None:
+                    await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=act.edit, label=act.title))
+                if act.command is not None:
+                    result = handlers[act.command.command](ls, *act.command.arguments)
+                    results.append(await result if asyncio.iscoroutine(result) else result)
         return results
 
 
-__all__ = ["register", "to_fs_path"]
+__all__ = ["register", "switch_interpreter", "run_fix"]

@@ -1,7 +1,9 @@
 """Lifecycle and document sync: initialize, open/change/save/close, pull diagnostics, configuration changes."""
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 from lsprotocol import types as t
 from pygls.uris import to_fs_path
@@ -10,20 +12,22 @@ from tf_lsp.server import settings as wire
 from tf_lsp.server import watch
 from tf_lsp.server.convert import lsp_diagnostic
 from tf_lsp.server.state import TfLspServer
+from tf_lsp.settings import Settings
 
 log = logging.getLogger("tf_lsp.server")
 
 
 def _wants_pull(caps: t.ClientCapabilities) -> bool:
-    """Pull only for clients that can also be told to re-pull when the environment changes."""
+    """Pull diagnostics only for clients that can also be told to re-pull (workspace/diagnostic/refresh) when the
+    environment changes under them; everyone else gets pushed diagnostics. Never both for one client."""
     td, ws = caps.text_document, caps.workspace
-    return bool(td and td.diagnostic and td.diagnostic.dynamic_registration
-                and ws and ws.diagnostics and ws.diagnostics.refresh_support)
+    return bool(td and td.diagnostic and ws and ws.diagnostics and ws.diagnostics.refresh_support)
 
 
 def register(server: TfLspServer) -> None:
     @server.feature(t.INITIALIZE)
     def initialize(ls: TfLspServer, params: t.InitializeParams):
+        ls.event_loop = asyncio.get_running_loop()
         ls.init_options = wire.unwrap(params.initialization_options) or {}
         ls.pull_mode = _wants_pull(params.capabilities)
         if ls.pull_mode:
@@ -49,6 +53,7 @@ def register(server: TfLspServer) -> None:
         pushed = params.settings.get(wire.SECTION) if isinstance(params.settings, dict) else None
         if isinstance(pushed, dict):
             ls.init_options = pushed
+        ls.__dict__.pop("settings_problems_shown", None)          # show problems of the new settings again
         folders = list(ls.folders.values())
         for folder, settings in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
             if settings != folder.settings:
@@ -59,9 +64,10 @@ def register(server: TfLspServer) -> None:
     @server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def did_change_folders(ls: TfLspServer, params: t.DidChangeWorkspaceFoldersParams):
         for f in params.event.removed:
-            ls.folders.pop(str(to_fs_path(f.uri)), None)
-        for f in params.event.added:
-            ls.add_folder(to_fs_path(f.uri), wire.parse(ls, ls.init_options, where="settings"))
+            ls.folders.pop(str(Path(to_fs_path(f.uri)).resolve()), None)
+        added = [ls.add_folder(to_fs_path(f.uri), Settings()) for f in params.event.added]
+        for folder, settings in zip(added, await wire.fetch(ls, [f.uri for f in added])):
+            ls.reset_folder(folder, settings)
         await ls.recheck_all()
 
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)

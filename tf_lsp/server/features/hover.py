@@ -2,8 +2,7 @@
 for a failing import the full explanation with what was searched."""
 from __future__ import annotations
 
-import ast
-import os
+import asyncio
 from pathlib import Path
 
 from lsprotocol import types as t
@@ -17,24 +16,6 @@ SUMMARY_DISTS = ("numpy", "protobuf", "keras", "tf-keras", "ml-dtypes")
 
 def _contains(rng, line: int, col: int) -> bool:
     return (rng.start.line, rng.start.character) <= (line, col) <= (rng.end.line, rng.end.character)
-
-
-def build_info(tf_root: str | None) -> dict:
-    """tensorflow/python/platform/build_info.py holds a literal dict: read it without importing."""
-    if not tf_root:
-        return {}
-    path = os.path.join(tf_root, "python", "platform", "build_info.py")
-    try:
-        tree = ast.parse(Path(path).read_text(errors="replace"))
-    except (OSError, SyntaxError):
-        return {}
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "build_info":
-            try:
-                return dict(ast.literal_eval(node.value))
-            except ValueError:
-                return {}
-    return {}
 
 
 def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None:
@@ -74,29 +55,38 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
 
 
 def tf_summary(ws) -> list[str]:
+    """TF version and build (CUDA/cuDNN from build_info.py, read by the engine), key versions, the interpreter."""
+    from tf_lsp.checks.tensorflow.common import find_tensorflow
+    from tf_lsp.checks.tensorflow.platform import build_info
+
     env = ws.env
-    tf = next((d for n in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos",
-                           "tf-nightly") for d in env.index.all(n)), None)
     lines = ["**TensorFlow environment**"]
+    tf = find_tensorflow(env, ws.environ)
     if tf is None:
         lines.append("TensorFlow is not installed here.")
     else:
-        root = os.path.join(tf.location, "tensorflow")
-        info = build_info(root)
-        build = "GPU build (CUDA {} / cuDNN {})".format(info.get("cuda_version"), info.get("cudnn_version")) \
-            if info.get("is_cuda_build") else "CPU build"
-        lines.append(f"{tf.display_name} {tf.version} — {build}")
-    versions = [f"{n} {env.index.get(n).version}" for n in SUMMARY_DISTS if env.index.get(n)]
+        info = build_info(tf) or {}
+        if info.get("is_cuda_build"):
+            build = f"GPU build (CUDA {info.get('cuda_version', '?')} / cuDNN {info.get('cudnn_version', '?')})"
+        elif info.get("is_rocm_build"):
+            build = "ROCm build"
+        else:
+            build = "CPU build" if info else "build unknown (no build_info.py)"
+        name = tf.dist.display_name if tf.dist else "tensorflow"
+        lines.append(f"{name} {tf.version or '?'} — {build}  \n`{tf.folder}`")
+    versions = [f"{d.display_name} {d.version}" for n in SUMMARY_DISTS if (d := env.index.get(n))]
     if versions:
         lines.append(", ".join(versions))
-    lines.append(f"interpreter: `{ws.choice.python}` — {ws.choice.why}")
+    lines.append(f"Python {env.snapshot.version_str}, interpreter: `{ws.choice.python}` — {ws.choice.why}")
     return lines
 
 
 def register(server: TfLspServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
-    def hover(ls: TfLspServer, params: t.HoverParams):
-        text = hover_markdown(ls, params.text_document.uri, params.position.line, params.position.character)
+    async def hover(ls: TfLspServer, params: t.HoverParams):
+        uri, pos = params.text_document.uri, params.position
+        await ls.ensure_loaded(ls.folder_for(uri))
+        text = await asyncio.to_thread(hover_markdown, ls, uri, pos.line, pos.character)
         if text is None:
             return None
         return t.Hover(contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text))

@@ -1,0 +1,428 @@
+"""TFL106 corrupted-install: what the installer recorded is not what is on disk.
+
+Three cases, for the distribution that owns the imported module:
+
+- files listed in RECORD are missing, or their size differs from RECORD (one ``stat`` per entry; ~20k entries
+  for TensorFlow take a few tens of ms, done once per environment load and cached by RECORD mtime + the mtimes
+  of the folders RECORD names);
+- an *orphan*: the import resolves into a site-packages folder no distribution claims (RECORD / top_level.txt),
+  typically what an interrupted uninstall or a hand-deleted ``.dist-info`` leaves behind;
+- a package that lost its ``__init__.py`` and silently became a namespace package while a RECORD still lists it.
+
+Severity follows the runtime:
+- ERROR when a missing or broken file is one the import executes: a module of the static import closure
+  (``closure.py``) or an extension module of it, a lost ``__init__.py`` when ``from pkg import name`` needs a name
+  the ``__init__`` would have defined, a changed ``.py`` of the closure that no longer parses, a changed extension
+  module of the closure (a truncated ``.so`` fails to load);
+- WARNING for everything else (data files, modules the import does not execute, ``import pkg`` of a package
+  reduced to an empty namespace: the statement works, later uses fail with AttributeError).
+
+RECORD is compared only for distributions whose INSTALLER is a Python installer (pip, uv, poetry, ...): OS
+packages (Debian writes no INSTALLER and strips ``.so`` files) and conda legitimately change files after the
+wheel's RECORD was written. A module whose RECORD entry exists but whose file is gone is reported whatever the
+installer (the import really fails then).
+
+``verify_distribution(dist)`` is the full sha256 check for an explicit ``tf-lsp verify``.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
+
+from tf_lsp.checks.base import ImportContext
+from tf_lsp.fixes import reinstall_fix
+from tf_lsp.model import Finding, Severity
+
+if TYPE_CHECKING:
+    from tf_lsp.distributions import Distribution
+    from tf_lsp.envstate import EnvState
+    from tf_lsp.resolver import Resolution
+
+_EXT = (".so", ".pyd", ".dylib")
+
+
+@dataclass(frozen=True)
+class RecordState:
+    """Result of the stat pass over one distribution's RECORD."""
+
+    checked: int
+    missing: tuple[str, ...]        # RECORD paths (relative to the location) absent on disk
+    changed: tuple[str, ...]        # present, but the size differs from RECORD
+
+
+# --- ownership ---------------------------------------------------------------------------------------------------
+
+_RECORD_PATHS: dict[str, frozenset[str]] = {}
+
+
+def record_paths(dist: "Distribution") -> frozenset[str]:
+    key = str(dist.metadata_dir)
+    hit = _RECORD_PATHS.get(key)
+    if hit is None:
+        hit = _RECORD_PATHS[key] = frozenset(os.path.normpath(e.path) for e in dist.record)
+    return hit
+
+
+def owning_distribution(env: "EnvState", res: "Resolution") -> "Distribution | None":
+    """The installed distribution whose files the import loads (namespace-aware: ``google.protobuf`` -> protobuf)."""
+    if not res.found or res.kind in ("builtin", "alias"):
+        return None
+    top = res.name.split(".")[0]
+    root = res.top.root
+    cands = [d for d in env.index.providers(top) if root and os.path.normpath(d.location) == os.path.normpath(root)]
+    if not cands:
+        return env.index.owner(top) if res.kind == "editable" else None
+    if len(cands) == 1 or not res.path:
+        return cands[0]
+    rel = os.path.normpath(os.path.relpath(res.path, root))
+    claim = [d for d in cands if rel in record_paths(d)]
+    if len(claim) > 1:      # several claim the file (an overlap): the owner is the one whose copy is on disk
+        claim = [d for d in claim if file_matches_record(d, rel)] or claim
+    if claim:
+        return claim[0]
+    return cands[0] if res.top.kind != "namespace" else None
+
+
+# Installers that leave the files exactly as RECORD lists them. OS packages (Debian/Ubuntu write no INSTALLER and
+# strip extension modules; conda relocates prefixes in text files) change files after the wheel's RECORD was
+# written, so a size difference there is no damage.
+FAITHFUL_INSTALLERS = frozenset({"pip", "uv", "poetry", "pdm", "pipenv", "hatch", "rye", "pipx", "installer"})
+
+
+def recorded_faithfully(dist: "Distribution") -> bool:
+    return (dist.installer or "").strip().lower() in FAITHFUL_INSTALLERS
+
+
+# --- the stat pass -----------------------------------------------------------------------------------------------
+
+_STATES: dict[tuple, RecordState] = {}
+
+
+def _relevant(path: str) -> bool:
+    return not (path.startswith("..") or os.path.isabs(path) or "__pycache__" in path or path.endswith(".pyc")
+                or path.endswith("/RECORD") or ".dist-info/" in path and path.endswith(("INSTALLER", "REQUESTED")))
+
+
+def _folder_stamp(dist: "Distribution") -> tuple:
+    folders = {os.path.dirname(e.path) for e in dist.record if _relevant(e.path)}
+    out = []
+    for f in sorted(folders):
+        try:
+            out.append(os.stat(os.path.join(dist.location, f)).st_mtime_ns)
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+def record_state(dist: "Distribution") -> RecordState:
+    """Missing files and size mismatches against RECORD (cached while RECORD and the folders it names are unchanged)."""
+    try:
+        rec_mtime = os.stat(dist.metadata_dir / "RECORD").st_mtime_ns
+    except OSError:
+        return RecordState(0, (), ())
+    key = (str(dist.metadata_dir), rec_mtime, _folder_stamp(dist))
+    hit = _STATES.get(key)
+    if hit is not None:
+        return hit
+    missing, changed, checked = [], [], 0
+    for e in dist.record:
+        if not _relevant(e.path):
+            continue
+        checked += 1
+        try:
+            st = os.stat(os.path.join(dist.location, e.path))
+        except OSError:
+            missing.append(e.path)
+            continue
+        if e.size is not None and st.st_size != e.size:
+            changed.append(e.path)
+    state = RecordState(checked, tuple(missing), tuple(changed))
+    _STATES[key] = state
+    return state
+
+
+def cached_record_state(ctx: ImportContext, dist: "Distribution") -> RecordState:
+    """One stat pass per distribution per environment load of the workspace."""
+    key = ("record-state", str(dist.metadata_dir))
+    memo = ctx.workspace.memo
+    if key not in memo:
+        memo[key] = record_state(dist)
+    return memo[key]
+
+
+def verify_distribution(dist: "Distribution") -> list[str]:
+    """Full check: every RECORD entry's sha256 and size against the file on disk. One line per problem."""
+    problems = []
+    for e in dist.record:
+        if not _relevant(e.path):
+            continue
+        full = os.path.join(dist.location, e.path)
+        try:
+            with open(full, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            problems.append(f"missing: {e.path}")
+            continue
+        if e.size is not None and len(data) != e.size:
+            problems.append(f"size differs: {e.path} (RECORD {e.size}, on disk {len(data)})")
+            continue
+        algo, _, want = e.hash.partition("=")
+        if algo and want:
+            try:
+                got = base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
+            except ValueError:
+                continue
+            if got != want:
+                problems.append(f"content differs: {e.path} ({algo} does not match RECORD)")
+    return problems
+
+
+_HASHES: dict[tuple, str | None] = {}
+
+
+def _file_hash(path: str, algo: str) -> str | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (path, algo, st.st_mtime_ns, st.st_size)
+    if key not in _HASHES:
+        try:
+            with open(path, "rb") as fh:
+                _HASHES[key] = base64.urlsafe_b64encode(hashlib.new(algo, fh.read()).digest()).rstrip(b"=").decode()
+        except (OSError, ValueError):
+            _HASHES[key] = None
+    return _HASHES[key]
+
+
+def file_matches_record(dist: "Distribution", rel_path: str) -> bool | None:
+    """Does the file on disk have the hash RECORD gives for it? None when RECORD has no hash for it.
+    (Hashes are cached by path, mtime and size: one read per file version.)"""
+    rel = os.path.normpath(rel_path)
+    for e in dist.record:
+        if os.path.normpath(e.path) == rel and e.hash:
+            algo, _, want = e.hash.partition("=")
+            return _file_hash(os.path.join(dist.location, e.path), algo) == want
+    return None
+
+
+# --- the check ---------------------------------------------------------------------------------------------------
+
+def check(ctx: ImportContext) -> Iterable[Finding]:
+    res = ctx.resolution
+    if res is not None and not res.found:
+        gone = _recorded_but_gone(ctx, res)
+        return [gone] if gone is not None else []
+    if res is None or res.kind in ("builtin", "alias"):
+        return []
+    out: list[Finding] = []
+    lost = _lost_init(ctx, res)
+    if lost is not None:
+        out.append(lost[0])
+    dist = owning_distribution(ctx.env, res)
+    if dist is None:
+        if lost is None:
+            orphan = _orphan(ctx, res)
+            if orphan is not None:
+                out.append(orphan)
+        return out
+    if not recorded_faithfully(dist):
+        return out
+    state = cached_record_state(ctx, dist)
+    missing = [p for p in state.missing if not (lost is not None and os.path.normpath(p) == lost[1])]
+    if not missing and not state.changed:
+        return out
+    out.append(_record_finding(ctx, res, dist, missing, list(state.changed)))
+    return out
+
+
+def _recorded_but_gone(ctx: ImportContext, res) -> Finding | None:
+    """Not found, but an installed distribution's RECORD lists the module: its files were deleted (ERROR: the
+    import fails). More specific than "not found", which the workspace then drops for this statement."""
+    missing = res.failed_at or res.name
+    parts = missing.split(".")
+    rels = {os.path.normpath(os.path.join(*parts) + ".py"), os.path.normpath(os.path.join(*parts, "__init__.py"))}
+    for d in ctx.env.index.providers(parts[0]):
+        if d.location not in ctx.resolver.sys_path or d.editable:
+            continue
+        paths = record_paths(d)
+        listed = sorted(rels & paths)
+        if not listed and not any(p.startswith(os.path.join(*parts) + ".") and p.endswith(_EXT) for p in paths):
+            continue
+        state = cached_record_state(ctx, d)
+        label = f"{d.display_name} {d.version}"
+        what = listed[0] if listed else os.path.join(*parts) + ".*" + _EXT[0]
+        msg = (f"{label} is installed (its metadata is in {d.location}) but {what} is gone: `import {ctx.stmt.module}` "
+               f"fails with ModuleNotFoundError: No module named '{missing}'. {len(state.missing)} of {state.checked} "
+               f"files its RECORD lists are missing. Force-reinstall {d.display_name}=={d.version}.")
+        details = [f"RECORD: {d.metadata_dir / 'RECORD'}"] + [f"missing: {p}" for p in state.missing[:10]]
+        return ctx.finding("TFL106", msg, severity=Severity.ERROR, details=details, module=missing,
+                           fixes=[reinstall_fix(ctx.workspace, d.name, d.version)])
+    return None
+
+
+def _module_of(rel: str) -> str | None:
+    for suf in (".py",):
+        if rel.endswith(suf):
+            mod = rel[: -len(suf)].replace("/", ".").replace(os.sep, ".")
+            return mod[: -len(".__init__")] if mod.endswith(".__init__") else mod
+    if rel.endswith(_EXT):
+        head, _, name = rel.replace(os.sep, "/").rpartition("/")
+        mod = name.split(".")[0]
+        return f"{head.replace('/', '.')}.{mod}" if head else mod
+    return None
+
+
+def _closure_modules(ctx: ImportContext, dist: "Distribution", res: "Resolution") -> tuple[set[str], bool]:
+    from tf_lsp.checks.closure import import_closure
+
+    root = res.top.root
+    if not root or res.kind == "editable":
+        return set(), False
+    c = import_closure(res.name, location=root, metadata_dir=dist.metadata_dir)
+    return set(c.modules) | set(c.unresolved), c.complete
+
+
+def _record_finding(ctx: ImportContext, res, dist, missing: list[str], changed: list[str]) -> Finding:
+    modules, complete = _closure_modules(ctx, dist, res)
+    chain = {p.name for p in res.parents} | {res.name}
+    fatal: list[str] = []
+    for rel in missing:
+        mod = _module_of(rel)
+        if mod is not None and (mod in modules or mod in chain):
+            fatal.append(f"{rel} (module {mod}, run by this import) is missing: "
+                         f"ModuleNotFoundError: No module named '{mod}'")
+    for rel in changed:
+        mod = _module_of(rel)
+        if mod is None or not (mod in modules or mod in chain):
+            continue
+        full = os.path.join(dist.location, rel)
+        if rel.endswith(_EXT):
+            fatal.append(f"{rel} (extension module {mod}, loaded by this import) has another size than recorded: "
+                         f"loading it fails with ImportError")
+        elif not _parses(full):
+            fatal.append(f"{rel} (module {mod}, run by this import) no longer parses: the import fails with SyntaxError")
+    n_missing, n_changed = len(missing), len(changed)
+    what = ", ".join(x for x in (f"{n_missing} file{'s' if n_missing != 1 else ''} missing" if n_missing else "",
+                                 f"{n_changed} changed in size" if n_changed else "") if x)
+    label = f"{dist.display_name} {dist.version}"
+    if fatal:
+        msg = (f"The installation of {label} is damaged ({what}), and `import {res.name}` needs what is damaged: "
+               f"{fatal[0]}. "
+               f"Force-reinstall {dist.display_name}=={dist.version}.")
+        sev = Severity.ERROR
+    else:
+        msg = (f"The installation of {label} is damaged ({what}) per its RECORD; `import {res.name}` does not run the "
+               f"damaged files{'' if complete else ' as far as we could follow'}, so the import itself works, but "
+               f"other parts of the package may fail. Force-reinstall {dist.display_name}=={dist.version}.")
+        sev = Severity.WARNING
+    details = [f"RECORD: {dist.metadata_dir / 'RECORD'}"]
+    details += [f"missing: {p}" for p in missing[:10]] + ([f"... and {n_missing - 10} more missing"] if n_missing > 10 else [])
+    details += [f"size differs: {p}" for p in changed[:10]] + ([f"... and {n_changed - 10} more changed"] if n_changed > 10 else [])
+    details += fatal[1:5]
+    return ctx.finding("TFL106", msg, severity=sev, details=details, fixes=[reinstall_fix(ctx.workspace, dist.name, dist.version)],
+                       module=res.name.split(".")[0])
+
+
+def _parses(path: str) -> bool:
+    import ast
+
+    try:
+        with open(path, "rb") as fh:
+            ast.parse(fh.read())
+        return True
+    except (OSError, SyntaxError, ValueError):
+        return False
+
+
+def _lost_init(ctx: ImportContext, res) -> tuple[Finding, str] | None:
+    """A part of the import chain resolved as a namespace package although a RECORD lists its ``__init__.py``."""
+    for part in (*res.parents, res):
+        if part.kind != "namespace":
+            continue
+        top = part.name.split(".")[0]
+        for loc in part.search_locations:
+            init_rel = os.path.normpath(os.path.join(*part.name.split("."), "__init__.py"))
+            for d in ctx.env.index.providers(top):
+                if not os.path.normpath(loc).startswith(os.path.normpath(d.location) + os.sep):
+                    continue
+                if init_rel not in record_paths(d):
+                    continue
+                return _lost_init_finding(ctx, part, d, init_rel), init_rel
+    return None
+
+
+def _lost_init_finding(ctx: ImportContext, part, dist, init_rel: str) -> Finding:
+    stmt = ctx.stmt
+    names = [n.name for n in stmt.names] if stmt.is_from and stmt.module == part.name else []
+    folder = os.path.join(dist.location, os.path.dirname(init_rel))
+    missing_names = [n for n in names if n != "*" and not _submodule_exists(folder, n)]
+    label = f"{dist.display_name} {dist.version}"
+    if missing_names:
+        sev = Severity.ERROR
+        effect = (f"`from {part.name} import {missing_names[0]}` fails with ImportError: cannot import name "
+                  f"'{missing_names[0]}' from '{part.name}' (unknown location)")
+    elif part is ctx.resolution or stmt.is_from:
+        sev = Severity.WARNING
+        effect = (f"`import {stmt.module}` succeeds, but `{part.name}` is an empty namespace package: every "
+                  f"`{part.name}.<name>` that its __init__ would define raises AttributeError")
+    else:
+        sev = Severity.WARNING
+        effect = f"the submodule imports, but `{part.name}`'s own initialisation never runs"
+    msg = (f"{init_rel} of {label} is missing (its RECORD lists it), so `{part.name}` became a namespace package: "
+           f"{effect}. Force-reinstall {dist.display_name}=={dist.version}.")
+    return ctx.finding("TFL106", msg, severity=sev, module=part.name,
+                       fixes=[reinstall_fix(ctx.workspace, dist.name, dist.version)],
+                       details=[f"RECORD: {dist.metadata_dir / 'RECORD'}", f"missing: {init_rel}"])
+
+
+def _submodule_exists(folder: str, name: str) -> bool:
+    from tf_lsp.resolver import listing
+
+    names = listing(folder) or frozenset()
+    return name in names or any(n.startswith(name + ".") and n.endswith((".py", *_EXT)) for n in names)
+
+
+def _orphan(ctx: ImportContext, res) -> Finding | None:
+    """The import lands in a site-packages folder that no installed distribution claims."""
+    top = res.top
+    root = top.root
+    if not root or top.kind in ("builtin", "editable", "zip", "alias"):
+        return None
+    site = {os.path.normpath(p) for p in ctx.env.snapshot.site_packages}
+    if os.path.normpath(root) not in site:
+        return None
+    if any(os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.providers(top.name)):
+        return None
+    target = os.path.join(root, top.name)
+    if top.kind == "namespace":
+        contents = [n for n in os.listdir(target) if n != "__pycache__"] if os.path.isdir(target) else []
+        if contents:
+            return None    # a real namespace portion (subpackages of its own), not a leftover
+        names = [n.name for n in ctx.stmt.names if n.name != "*"] if ctx.stmt.is_from and ctx.stmt.module == top.name else []
+        sev = Severity.ERROR if names else Severity.WARNING
+        effect = (f"`from {top.name} import {names[0]}` fails with ImportError: cannot import name '{names[0]}'"
+                  if names else f"`import {top.name}` succeeds as an empty namespace package and every use fails")
+        msg = (f"{target}/ is an empty leftover of an uninstall (no distribution owns it): {effect}. "
+               f"Delete the folder, then install the package again.")
+    else:
+        sev = Severity.WARNING
+        what = f"{target}/" if top.kind == "package" else top.path
+        msg = (f"`{top.name}` is loaded from {what}, which no installed distribution claims (no .dist-info lists it): "
+               f"typically left by an interrupted uninstall or a deleted .dist-info. The import works, but pip does not "
+               f"know it: importlib.metadata.version('{top.name}') raises PackageNotFoundError and upgrades will not "
+               f"replace it. Reinstall the package (pip overwrites the folder and records it).")
+    from tf_lsp.fixes import install_fix
+    from tf_lsp.knowledge.import_names import dist_for_import
+
+    fixes = [install_fix(ctx.workspace, [dist_for_import(top.name)], force_reinstall=True,
+                         title=f"Reinstall {dist_for_import(top.name)} over the leftover folder")]
+    return ctx.finding("TFL106", msg, severity=sev, module=top.name, fixes=fixes,
+                       details=[f"orphan: {target}", f"searched for metadata in: {root}"])
+
+
+__all__ = ["recorded_faithfully", "FAITHFUL_INSTALLERS", "RecordState", "record_state", "verify_distribution", "owning_distribution", "record_paths",
+           "file_matches_record", "check"]
