@@ -214,6 +214,8 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         return []
     key = ("deps", str(dist.metadata_dir), res.name)
     problems = ctx.workspace.memo.get(key)
+    if problems is None and _all_present(ctx.env, dist, lambda n: ctx.resolver.resolve(n).found):
+        problems = ctx.workspace.memo[key] = []    # nothing missing or out of range: no closure needed (fast path)
     if problems is None:
         problems = import_problems(ctx.env, dist, res.name, importable=lambda n: ctx.resolver.resolve(n).found)
         if all(p.needed_at_import is not None for p in problems if p.missing):
@@ -227,6 +229,31 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         out.append(_missing_finding(ctx, dist, unneeded, fatal=False))
     out.extend(_range_finding(ctx, dist, p) for p in problems if not p.missing)
     return out
+
+
+def _all_present(env: "EnvState", dist: "Distribution", importable: Callable[[str], bool]) -> bool:
+    """True when every requirement reachable from ``dist`` (as deep as ``import_problems`` looks, and one level
+    more) is installed, in range, and importable: then no import closure has to be computed at all."""
+    seen = {dist.name}
+    frontier = [dist]
+    for _ in range(MAX_DEPTH + 1):
+        nxt = []
+        for d in frontier:
+            for req in d.dependencies(env.marker_env):
+                dep = env.index.get(req.name)
+                if dep is None:
+                    return False
+                if d is dist and req.specifier and not satisfies(req.specifier, dep.version):
+                    return False
+                if dep.name in seen:
+                    continue
+                seen.add(dep.name)
+                names = import_names_for(env, req.name)
+                if names and not any(importable(n) for n in names):
+                    return False
+                nxt.append(dep)
+        frontier = nxt
+    return True
 
 
 def dependencies_of(finding: Finding) -> list[str]:
