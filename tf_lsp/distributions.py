@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
+
+from tf_lsp.filecache import by_mtime
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -208,28 +210,18 @@ def _egg_requires(path: Path) -> list[str]:
 _ENTRY_CACHE: dict[str, tuple[int, tuple[Distribution, ...]]] = {}
 
 
-def scan_entry(entry: str) -> tuple[Distribution, ...]:
-    """Distributions in one sys.path folder, cached until the folder's mtime changes."""
-    try:
-        mtime = os.stat(entry).st_mtime_ns
-    except OSError:
-        return ()
-    hit = _ENTRY_CACHE.get(entry)
-    if hit and hit[0] == mtime:
-        return hit[1]
-    dists: list[Distribution] = []
+def _read_entry(entry: str) -> tuple[Distribution, ...]:
     try:
         names = sorted(os.listdir(entry))
     except OSError:
         names = []
-    for n in names:
-        if n.endswith((".dist-info", ".egg-info")):
-            d = read_distribution(Path(entry) / n, entry)
-            if d is not None:
-                dists.append(d)
-    result = tuple(dists)
-    _ENTRY_CACHE[entry] = (mtime, result)
-    return result
+    dists = (read_distribution(Path(entry) / n, entry) for n in names if n.endswith((".dist-info", ".egg-info")))
+    return tuple(d for d in dists if d is not None)
+
+
+def scan_entry(entry: str) -> tuple[Distribution, ...]:
+    """Distributions in one sys.path folder, cached until the folder's mtime changes."""
+    return by_mtime(_ENTRY_CACHE, entry, _read_entry, missing=())
 
 
 class DistIndex:

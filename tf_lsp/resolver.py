@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
+from tf_lsp.filecache import by_mtime
+
 SOURCE_SUFFIXES = (".py",)
 MODULE_ALIASES = {"os.path": "set by the os module at import time (posixpath or ntpath)"}
 BYTECODE_SUFFIXES = (".pyc",)
@@ -43,36 +45,19 @@ _ZIPS: dict[str, tuple[int, frozenset[str]]] = {}
 
 
 def listing(folder: str) -> frozenset[str] | None:
+    return by_mtime(_LISTINGS, folder, lambda p: frozenset(os.listdir(p)))
+
+
+def _zip_namelist(archive: str) -> frozenset[str]:
     try:
-        mtime = os.stat(folder).st_mtime_ns
-    except OSError:
-        return None
-    hit = _LISTINGS.get(folder)
-    if hit and hit[0] == mtime:
-        return hit[1]
-    try:
-        names = frozenset(os.listdir(folder))
-    except OSError:
-        return None
-    _LISTINGS[folder] = (mtime, names)
-    return names
+        with zipfile.ZipFile(archive) as zf:
+            return frozenset(zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return frozenset()
 
 
 def zip_names(archive: str) -> frozenset[str] | None:
-    try:
-        mtime = os.stat(archive).st_mtime_ns
-    except OSError:
-        return None
-    hit = _ZIPS.get(archive)
-    if hit and hit[0] == mtime:
-        return hit[1]
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = frozenset(zf.namelist())
-    except (OSError, zipfile.BadZipFile):
-        names = frozenset()
-    _ZIPS[archive] = (mtime, names)
-    return names
+    return by_mtime(_ZIPS, archive, _zip_namelist)
 
 
 # --- the resolver --------------------------------------------------------------------------------------------

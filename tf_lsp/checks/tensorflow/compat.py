@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, in_spec, owns_tf_files,
                                              parse_version, release_of)
 from tf_lsp.checks.tensorflow.wiring import touches_keras
+from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, reinstall_fix, uninstall_fix
 from tf_lsp.knowledge.tensorflow import (INCOMPATIBILITIES, PROTOBUF_BUILDER_MIN, PROTOBUF_BUILDER_SOURCE,
                                          PROTOBUF_GENCODE_FILE, PROTOBUF_GENCODE_SOURCE, TF_DISTRIBUTIONS,
@@ -66,24 +67,20 @@ _GENCODE_CACHE: dict[str, tuple[int, str | None]] = {}
 
 def gencode_minimum(tf: TFInstall) -> tuple[str, str] | None:
     """(minimum protobuf runtime, source) the installed TF's generated *_pb2.py files need."""
-    path = os.path.join(tf.folder, *PROTOBUF_GENCODE_FILE.split("/"))
+    need = by_mtime(_GENCODE_CACHE, os.path.join(tf.folder, *PROTOBUF_GENCODE_FILE.split("/")), _gencode_need)
+    if need is None:
+        return None
+    return need, PROTOBUF_GENCODE_SOURCE if need != PROTOBUF_BUILDER_MIN else PROTOBUF_BUILDER_SOURCE
+
+
+def _gencode_need(path: str) -> str | None:
     try:
-        mtime = os.stat(path).st_mtime_ns
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(2048)
     except OSError:
-        return None
-    hit = _GENCODE_CACHE.get(path)
-    if not hit or hit[0] != mtime:
-        try:
-            with open(path, encoding="utf-8", errors="replace") as fh:
-                head = fh.read(2048)
-        except OSError:
-            head = ""
-        m = _GENCODE.search(head)
-        need = m.group(1) if m else PROTOBUF_BUILDER_MIN if "google.protobuf.internal import builder" in head else None
-        hit = _GENCODE_CACHE[path] = (mtime, need)
-    if hit[1] is None:
-        return None
-    return hit[1], PROTOBUF_GENCODE_SOURCE if hit[1] != PROTOBUF_BUILDER_MIN else PROTOBUF_BUILDER_SOURCE
+        head = ""
+    m = _GENCODE.search(head)
+    return m.group(1) if m else PROTOBUF_BUILDER_MIN if "google.protobuf.internal import builder" in head else None
 
 
 def _protobuf_gencode(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:

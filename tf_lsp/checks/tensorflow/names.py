@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tf_lsp.filecache import by_mtime
 from tf_lsp.model import Edit, Finding, Fix
 from tf_lsp.resolver import Resolution, listing
 
@@ -34,23 +35,17 @@ _PARSED: dict[str, tuple[int, _Parsed | None]] = {}
 _DYNAMIC_CALLS = frozenset({"globals", "exec", "vars", "locals"})
 
 
-def parse_module(path: str) -> _Parsed | None:
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-    hit = _PARSED.get(path)
-    if hit and hit[0] == mtime:
-        return hit[1]
+def _parse(path: str) -> _Parsed | None:
     try:
         with open(path, "rb") as fh:
             tree = ast.parse(fh.read(), filename=path)
     except (OSError, SyntaxError, ValueError):
-        parsed = None
-    else:
-        parsed = _collect(tree)
-    _PARSED[path] = (mtime, parsed)
-    return parsed
+        return None
+    return _collect(tree)
+
+
+def parse_module(path: str) -> _Parsed | None:
+    return by_mtime(_PARSED, path, _parse)
 
 
 def _collect(tree: ast.Module) -> _Parsed:

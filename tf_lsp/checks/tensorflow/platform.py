@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Mapping
 from packaging.version import Version
 
 from tf_lsp.checks.tensorflow.common import TFInstall, find_tensorflow, parse_version
+from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.knowledge.tensorflow import (AVX_SOURCE, CUDA_LIBRARIES, CUDA_SOURCE, CUDA_WARNING_TEXT, MACOS_GPU_SOURCE,
@@ -180,14 +181,10 @@ _BUILD_INFO: dict[str, tuple[int, dict | None]] = {}
 
 
 def build_info(tf: TFInstall) -> dict | None:
-    path = os.path.join(tf.folder, "python", "platform", "build_info.py")
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-    hit = _BUILD_INFO.get(path)
-    if hit and hit[0] == mtime:
-        return hit[1]
+    return by_mtime(_BUILD_INFO, os.path.join(tf.folder, "python", "platform", "build_info.py"), _read_build_info)
+
+
+def _read_build_info(path: str) -> dict | None:
     info = None
     try:
         tree = ast.parse(Path(path).read_bytes())
@@ -200,7 +197,6 @@ def build_info(tf: TFInstall) -> dict | None:
                 info = dict(raw)
     except (OSError, SyntaxError, ValueError, TypeError):
         info = None
-    _BUILD_INFO[path] = (mtime, info)
     return info
 
 
@@ -209,18 +205,15 @@ _LDCACHE: dict[str, tuple[int, bytes]] = {}
 
 def ld_cache_has(soname: str, path: str = "/etc/ld.so.cache") -> bool:
     """Whether the dynamic loader's cache lists ``soname`` (the file's string table holds every name)."""
+    data = by_mtime(_LDCACHE, path, _read_bytes, missing=b"")
+    return (soname.encode() + b"\0") in data
+
+
+def _read_bytes(path: str) -> bytes:
     try:
-        mtime = os.stat(path).st_mtime_ns
+        return Path(path).read_bytes()
     except OSError:
-        return False
-    hit = _LDCACHE.get(path)
-    if not hit or hit[0] != mtime:
-        try:
-            data = Path(path).read_bytes()
-        except OSError:
-            data = b""
-        hit = _LDCACHE[path] = (mtime, data)
-    return (soname.encode() + b"\0") in hit[1]
+        return b""
 
 
 def library_dirs(environ: Mapping[str, str]) -> list[str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, find_tensorflow, in_spec,
                                              legacy_keras, parse_version, release_of, search_path)
+from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix
 from tf_lsp.knowledge.tensorflow import (KERAS_MESSAGES_SOURCE, KERAS_MISSING_MESSAGE, KERAS_ROUTING,
                                          LEGACY_MISSING_MESSAGE, PATH_RULES, TF_KERAS_SOURCE, KerasRouting, PathRule,
@@ -26,21 +27,13 @@ if TYPE_CHECKING:
 _TEXT: dict[str, tuple[int, str]] = {}
 
 
+def _read_text(path: str) -> str:
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        return fh.read()
+
+
 def _read(path: str) -> str:
-    try:
-        mtime = os.stat(path).st_mtime_ns
-    except OSError:
-        return ""
-    hit = _TEXT.get(path)
-    if hit and hit[0] == mtime:
-        return hit[1]
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
-    except OSError:
-        text = ""
-    _TEXT[path] = (mtime, text)
-    return text
+    return by_mtime(_TEXT, path, _read_text, missing="")
 
 
 def rules_for(version, init_rel: str, init_text: str) -> list[tuple[PathRule, str]]:
