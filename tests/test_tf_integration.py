@@ -149,8 +149,17 @@ def test_tf215_numpy2_breaks_import(tmp_path):
 
 
 def test_keras_missing_and_legacy_without_tf_keras(tmp_path):
-    compare(tmp_path, "pack-221-nokeras", ["import tensorflow", "import tensorflow.keras.layers",
-                                           "from tensorflow import keras; keras.layers"])
+    truth = compare(tmp_path, "pack-221-nokeras", ["import tensorflow", "import tensorflow.keras.layers",
+                                                   "from tensorflow import keras"])
+    # `from tensorflow import keras` binds the lazy loader and works; its first use fails, and the warning says so
+    used = real(env_python("pack-221-nokeras"), ["from tensorflow import keras; keras.layers"])
+    assert truth["lines"]["from tensorflow import keras"] == "ok"
+    assert "Keras cannot be imported" in used["lines"]["from tensorflow import keras; keras.layers"]
+    ws, _ = predict(tmp_path, env_python("pack-221-nokeras"), [])
+    found = [f for f in ws.check_source(tmp_path / "ws" / "main.py", "from tensorflow import keras\n")
+             if f.code == "TFL103"]
+    assert len(found) == 1 and found[0].severity.value == "warning"
+    assert "first use" in found[0].message and "Keras cannot be imported" in found[0].message
 
 
 def test_keras2_under_tf221(tmp_path):

@@ -21,10 +21,10 @@ def base_python() -> str:
     return sys.executable
 
 
-def build_wheel(dest: Path, name: str, version: str, files: dict[str, str], *, requires: list[str] = (),
+def build_wheel(dest: Path, name: str, version: str, files: dict[str, str | bytes], *, requires: list[str] = (),
                 requires_python: str | None = None, tag: str = "py3-none-any", top_level: list[str] | None = None,
                 extras: dict[str, list[str]] | None = None) -> Path:
-    """Write ``{name}-{version}-{tag}.whl`` holding ``files`` (path -> text) with real METADATA and RECORD."""
+    """Write ``{name}-{version}-{tag}.whl`` holding ``files`` (path -> text or bytes) with real METADATA and RECORD."""
     dest.mkdir(parents=True, exist_ok=True)
     norm = name.replace("-", "_")
     distinfo = f"{norm}-{version}.dist-info"
@@ -42,7 +42,7 @@ def build_wheel(dest: Path, name: str, version: str, files: dict[str, str], *, r
         content[f"{distinfo}/top_level.txt"] = "".join(t + "\n" for t in top_level)
     rows = []
     for path, text in content.items():
-        data = text.encode()
+        data = text if isinstance(text, bytes) else text.encode()
         digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
         rows.append([path, f"sha256={digest}", str(len(data))])
     rows.append([f"{distinfo}/RECORD", "", ""])

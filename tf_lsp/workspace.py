@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from tf_lsp import interpreters
-from tf_lsp.checks import FILE_CHECKS, IMPORT_CHECKS, PATH_EXTENDERS, ImportContext, is_pack
+from tf_lsp.checks import FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, PATH_EXTENDERS, ImportContext, is_pack
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.fixes import use_interpreter_fix
 from tf_lsp.imports import extract_imports
@@ -207,6 +207,7 @@ class Workspace:
                                     message=f"The selected interpreter could not be run ({broken[0].removeprefix('probe failed: ')}); "
                                             f"imports were checked statically from its folder layout.",
                                     details=(f"interpreter: {self.choice.python} — {self.choice.why}",)))
+        implied_memo: dict[str, list[Finding]] = {}
         for stmt in stmts:
             if stmt.type_checking:
                 continue
@@ -219,11 +220,9 @@ class Workspace:
                 resolution = resolver.resolve(stmt.module)
             ctx = ImportContext(workspace=self, env=env, file_path=path, stmt=stmt, resolution=resolution,
                                 resolver=resolver, environ=self.environ, script_dir=script_dir)
-            generic: list[Finding] = []
-            pack: list[Finding] = []
-            for check in IMPORT_CHECKS:
-                (pack if is_pack(check) else generic).extend(check(ctx))
-            found = _merge(generic, pack)
+            own = _run_checks(ctx)
+            carried = [c for c in self._carried(ctx, implied_memo) if not any(_same_cause(c, f) for f in own)]
+            found = carried + own
             for f in found:
                 f = self._apply_overrides(f, guarded=stmt.guarded)
                 if f is not None:
@@ -235,6 +234,25 @@ class Workspace:
                     if f is not None:
                         findings.append(f)
         return findings
+
+    def _carried(self, ctx: ImportContext, memo: dict[str, list[Finding]]) -> list[Finding]:
+        """Errors of the imports ``ctx.stmt`` runs first (``import keras`` -> ``import tensorflow``), moved onto this
+        statement with the reason in front; their causes and fixes stay theirs."""
+        if ctx.stmt.level:
+            return []
+        out: list[Finding] = []
+        for implied in IMPLIED_IMPORTS:
+            for module, why in implied(ctx):
+                if module == ctx.stmt.module.split(".")[0]:
+                    continue
+                if module not in memo:
+                    sub = replace(ctx.stmt, module=module, level=0, names=(), star=False, is_from=False)
+                    sub_ctx = replace(ctx, stmt=sub, resolution=ctx.resolver.resolve(module))
+                    memo[module] = [f for f in _run_checks(sub_ctx) if f.severity is Severity.ERROR]
+                for f in memo[module]:
+                    out.append(replace(f, range=ctx.stmt.range, message=f"{why}, and that fails: {f.message}",
+                                       details=(why,) + f.details))
+        return out
 
     def check_file(self, path: Path) -> list[Finding]:
         text = Path(path).read_text(encoding="utf-8", errors="replace")
@@ -254,6 +272,23 @@ class Workspace:
 TF_FAMILY = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "ml_dtypes", "google", "tensorboard",
                        "tensorflow_datasets", "tensorflow_hub", "tensorflow_probability", "tensorflow_text",
                        "tensorflow_addons", "tensorflow_io", "h5py", "absl", "tf_slim", "tflite_runtime"})
+
+
+def _same_cause(carried: Finding, own: Finding) -> bool:
+    """An own error that says the same (same code, and the same module or the same first fix) as a carried one."""
+    if own.severity is not Severity.ERROR or own.code != carried.code:
+        return False
+    if own.module == carried.module:
+        return True
+    return bool(own.fixes and carried.fixes and own.fixes[0].command and own.fixes[0].command == carried.fixes[0].command)
+
+
+def _run_checks(ctx: ImportContext) -> list[Finding]:
+    generic: list[Finding] = []
+    pack: list[Finding] = []
+    for check in IMPORT_CHECKS:
+        (pack if is_pack(check) else generic).extend(check(ctx))
+    return _merge(generic, pack)
 
 
 def _is_tf_family(module: str) -> bool:

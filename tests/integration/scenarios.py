@@ -133,6 +133,9 @@ ENV_TRUNC = _tf("tensorflow-cpu==2.21.0", name="tf221-truncated-py",
 ENV_NO_META = _tf("tensorflow-cpu==2.21.0", name="tf221-no-metadata",
                   breakage=(("rmtree", "tensorflow_cpu-*.dist-info"),))
 ENV_313 = Env(name="py313-wants-tf215", python="3.13", install=(("try-install", "tensorflow-cpu==2.15.1"),))
+# the CUDA libraries from the [and-cuda] extra, then cuDNN 8 forced over the cuDNN 9 that TF 2.21 was built for
+ENV_CUDNN8 = _tf("tensorflow[and-cuda]==2.21.0", name="tf221-and-cuda-cudnn8",
+                 breakage=(("force", "nvidia-cudnn-cu12==8.9.7.29"),))
 
 _SHADOW_TF = "import tensorflow as tf\nprint(tf.constant([1, 2, 3]))\n"
 _SHADOW_NP = "import numpy as np\nprint(np.arange(3))\n"
@@ -160,6 +163,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("legacy-keras-with-tf-keras", ENV_216_TFK, environ=(("TF_USE_LEGACY_KERAS", "1"),),
              why="TF_USE_LEGACY_KERAS=1 with tf_keras 2.16"),
     Scenario("cpu-and-gpu-wheels", ENV_MIXED, why="tensorflow 2.20 installed over tensorflow-cpu 2.21"),
+    Scenario("and-cuda-cudnn8", ENV_CUDNN8,
+             why="tensorflow[and-cuda] 2.21 with cuDNN 8.9 forced over the cuDNN 9 it was built for (no GPU here)"),
     Scenario("deleted-so", ENV_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.21)"),
     Scenario("tf215-deleted-so", ENV_215_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.15)"),
     Scenario("deleted-framework-lib", ENV_NO_FRAMEWORK, why="libtensorflow_framework.so.2 deleted (TF 2.21)"),

@@ -26,6 +26,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "tf213-healthy": {TF: "ok", DENSE: "ok"},
     "tf216-healthy": {TF: "ok", DENSE: "ok"},
     "tf221-gpu-wheel": {TF: "ok"},
+    "and-cuda-cudnn8": {TF: "ok", DENSE: "ok"},
     "numpy-uninstalled": {NUMPY: "ModuleNotFoundError: No module named 'numpy'",
                           TF: "ModuleNotFoundError: No module named 'numpy'"},
     "target-folder": {TF: NO_TF, NUMPY: "ModuleNotFoundError: No module named 'numpy'"},
@@ -73,6 +74,10 @@ def test_breakage_steps_left_their_mark():
         scn = BY_NAME[name]
         build_scenario(scn)
         assert not (site_packages(env_prefix(scn, scn.env)) / rel).exists(), (name, rel)
+    scn = BY_NAME["and-cuda-cudnn8"]
+    build_scenario(scn)
+    cudnn = site_packages(env_prefix(scn, scn.env)) / "nvidia" / "cudnn" / "lib"
+    assert (cudnn / "libcudnn.so.8").exists() and not (cudnn / "libcudnn.so.9").exists(), sorted(cudnn.iterdir())
     scn = BY_NAME["no-metadata"]
     build_scenario(scn)
     site = site_packages(env_prefix(scn, scn.env))

@@ -6,6 +6,10 @@ carried out in a copy of the environment and the import is run again.
 """
 from __future__ import annotations
 
+import dataclasses
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from tests.integration import harness
@@ -58,3 +62,25 @@ def test_fixes_make_the_import_work(name):
     assert not broken, "fixes that did not make the import work:\n" + harness.render_table(broken)
     if any(r.fix_result != "works" for r in checked):
         pytest.xfail("; ".join(KNOWN_FIX_GAPS[(name, r.line)] for r in checked if r.fix_result != "works"))
+
+
+def test_cudnn_mismatch_is_a_warning_that_names_both_versions():
+    """[and-cuda] with cuDNN 8 forced over the cuDNN 9 TF 2.21 was built for: the import works (no GPU here, and
+    TensorFlow only dlopens cuDNN when it sets up a GPU), so the finding is a TFL109 warning naming both."""
+    built, prediction, rows = _rows("and-cuda-cudnn8")
+    diags = [d for f in prediction.report["files"] for d in f["diagnostics"] if d["range"]["start"]["line"] == 0]
+    cudnn = [d for d in diags if d["code"] == "TFL109" and "cudnn" in d["message"].lower()]
+    assert built.outcomes[0]["ok"]
+    assert cudnn and all(d["severity"] == "warning" for d in cudnn), diags
+    assert "cudnn 9" in cudnn[0]["message"] and "8.9.7.29" in cudnn[0]["message"], cudnn[0]["message"]
+    fix = cudnn[0]["fixes"][0]
+    assert "[and-cuda]==2.21.0" in " ".join(fix["command"])
+    # the fix, carried out in a copy of the environment, brings cuDNN 9 back and the finding goes away
+    with tempfile.TemporaryDirectory(prefix="tf-lsp-fix-") as tmp:
+        python, _ = harness._apply_fix(built, fix, Path(tmp))
+        libs = {p.name for p in python.parent.parent.glob("lib/python3*/site-packages/nvidia/cudnn/lib/*")}
+        assert "libcudnn.so.9" in libs, sorted(libs)
+        again = harness.predict(dataclasses.replace(built, python=python))
+        after = [d for f in again.report["files"] for d in f["diagnostics"]
+                 if d["code"] == "TFL109" and "cudnn" in d["message"].lower()]
+        assert after == [], after

@@ -1,6 +1,7 @@
 """The checks, in the order they run. Each module exposes ``check(ctx: ImportContext) -> Iterable[Finding]``;
 a module may also expose ``path_extender(env, environ) -> PathExtender | None`` (how a package rewires its
-submodules at import time, read statically).
+submodules at import time, read statically) and ``implied_imports(ctx) -> [(module, why)]`` (imports a statement
+runs before it can succeed: the workspace checks them on the same line and carries their errors over).
 
 Generic modules work for any import; ``tensorflow`` is the TensorFlow rule pack on top.
 """
@@ -24,6 +25,7 @@ CHECK_MODULES = (
 IMPORT_CHECKS: list[ImportCheck] = []
 PATH_EXTENDERS: list[ExtenderFactory] = []
 FILE_CHECKS: list = []          # (workspace, path, text) -> findings that need the whole file
+IMPLIED_IMPORTS: list = []      # (ctx) -> [(module, why)]
 
 for _name in CHECK_MODULES:
     try:
@@ -38,6 +40,8 @@ for _name in CHECK_MODULES:
         PATH_EXTENDERS.append(_mod.path_extender)
     if hasattr(_mod, "file_findings"):
         FILE_CHECKS.append(_mod.file_findings)
+    if hasattr(_mod, "implied_imports"):
+        IMPLIED_IMPORTS.append(_mod.implied_imports)
 
 
 
@@ -46,4 +50,4 @@ def is_pack(check) -> bool:
     return check.__module__.startswith("tf_lsp.checks.tensorflow")
 
 
-__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "ImportContext", "CHECK_MODULES", "is_pack"]
+__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext", "CHECK_MODULES", "is_pack"]

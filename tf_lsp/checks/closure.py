@@ -2,7 +2,7 @@
 import, when ``import pkg.sub`` executes — read from the source with ``ast``, nothing is imported.
 
 Only module-level code counts (class bodies too, since they run at import); function bodies do not. Imports in a
-``try`` whose handler catches ImportError (or broader) are skipped, as are ``if TYPE_CHECKING:`` blocks. Imports
+``try`` whose handler catches ImportError (or broader) and does not re-raise are skipped, as are ``if TYPE_CHECKING:`` blocks. Imports
 under an ``if`` that tests the platform or the Python version are kept but marked *conditional* (we do not know
 which branch runs without evaluating it). Literal ``importlib.import_module("x")`` / ``__import__("x")`` calls at
 module level count as imports.
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-_GRAPH_VERSION = 2
+_GRAPH_VERSION = 3
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 
@@ -217,7 +217,11 @@ def _drop_top_level_functions(text: str) -> str:
 
 
 def _guarding(handlers: list[ast.ExceptHandler]) -> bool:
+    """Does a handler swallow a failed import? One whose body ends in ``raise`` re-raises (TensorFlow wraps its
+    native imports in ``except ImportError: raise ImportError(...)``), so the imports it covers still count."""
     for h in handlers:
+        if h.body and isinstance(h.body[-1], ast.Raise):
+            continue
         if h.type is None:
             return True
         types = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]

@@ -35,6 +35,7 @@ from tf_lsp.checks.base import ImportContext
 from tf_lsp.checks.closure import Closure, import_closure
 from tf_lsp.checks.integrity import owning_distribution
 from tf_lsp.fixes import install_fix
+from tf_lsp.specifiers import simplify
 from tf_lsp.knowledge.import_names import DIST_FOR_IMPORT
 from tf_lsp.model import Finding, Fix, Severity
 
@@ -200,7 +201,8 @@ def combined_specifier(env: "EnvState", name: str) -> tuple[str, list[str]]:
     installed = env.index.get(name)
     if installed is not None and parts and satisfies(combined, installed.version):
         return f"{name}=={installed.version}", who
-    return f"{name}{combined}" if str(combined) else name, who
+    short = simplify(parts) if str(combined) else ""
+    return f"{name}{short}" if short else name, who
 
 
 # --- the check ---------------------------------------------------------------------------------------------------
@@ -275,7 +277,7 @@ def _install_spec(ctx: ImportContext, p: DepProblem) -> str:
 def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepProblem], *, fatal: bool) -> Finding:
     label = f"{dist.display_name} {dist.version}"
     mod = ctx.stmt.module
-    specs = [_install_spec(ctx, p) for p in probs]
+    specs = list(dict.fromkeys(_install_spec(ctx, p) for p in probs))
     fix = _with_spec(install_fix(ctx.workspace, specs), specs)
     details = [f"dependency: {p.name}" for p in probs]
     for p in probs:
@@ -285,7 +287,8 @@ def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepPr
     req = first.requirement
     imp = first.import_names[0] if first.import_names else req.name
     chain = "" if len(first.via) == 1 else f" (through {' -> '.join(first.via[1:])}, which {label} imports)"
-    more = "" if len(probs) == 1 else f" ({len(probs) - 1} more missing: {', '.join(p.name for p in probs[1:])})"
+    others = list(dict.fromkeys(p.name for p in probs if p.name != first.name))
+    more = f" ({len(others)} more missing: {', '.join(others)})" if others else ""
     if fatal:
         state = (f"whose metadata says {first.installed} is installed but whose files are gone" if first.files_missing
                  else "which is not installed")

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.checks.base import ImportContext
+from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.model import Finding, Severity
 
@@ -106,12 +107,25 @@ def _relevant(path: str) -> bool:
                 or path.endswith("/RECORD") or ".dist-info/" in path and path.endswith(("INSTALLER", "REQUESTED")))
 
 
-def _folder_stamp(dist: "Distribution") -> tuple:
-    folders = {os.path.dirname(e.path) for e in dist.record if _relevant(e.path)}
+_PREPARED: dict[str, tuple[int, tuple]] = {}
+
+
+def _prepared(dist: "Distribution") -> tuple[tuple[tuple[str, str, int | None], ...], tuple[str, ...]]:
+    """(relevant RECORD entries as (relative path, absolute path, size), the folders they sit in), computed once
+    per RECORD version."""
+    def compute(_record: str):
+        entries = tuple((e.path, os.path.join(dist.location, e.path), e.size) for e in dist.record if _relevant(e.path))
+        folders = tuple(sorted({os.path.dirname(full) for _, full, _ in entries}))
+        return entries, folders
+
+    return by_mtime(_PREPARED, str(dist.metadata_dir / "RECORD"), compute, missing=((), ()))
+
+
+def _folder_stamp(folders: tuple[str, ...]) -> tuple:
     out = []
-    for f in sorted(folders):
+    for f in folders:
         try:
-            out.append(os.stat(os.path.join(dist.location, f)).st_mtime_ns)
+            out.append(os.stat(f).st_mtime_ns)
         except OSError:
             out.append(None)
     return tuple(out)
@@ -123,23 +137,22 @@ def record_state(dist: "Distribution") -> RecordState:
         rec_mtime = os.stat(dist.metadata_dir / "RECORD").st_mtime_ns
     except OSError:
         return RecordState(0, (), ())
-    key = (str(dist.metadata_dir), rec_mtime, _folder_stamp(dist))
+    entries, folders = _prepared(dist)
+    key = (str(dist.metadata_dir), rec_mtime, _folder_stamp(folders))
     hit = _STATES.get(key)
     if hit is not None:
         return hit
-    missing, changed, checked = [], [], 0
-    for e in dist.record:
-        if not _relevant(e.path):
-            continue
-        checked += 1
+    missing, changed = [], []
+    stat = os.stat
+    for rel, full, size in entries:
         try:
-            st = os.stat(os.path.join(dist.location, e.path))
+            st = stat(full)
         except OSError:
-            missing.append(e.path)
+            missing.append(rel)
             continue
-        if e.size is not None and st.st_size != e.size:
-            changed.append(e.path)
-    state = RecordState(checked, tuple(missing), tuple(changed))
+        if size is not None and st.st_size != size:
+            changed.append(rel)
+    state = RecordState(len(entries), tuple(missing), tuple(changed))
     _STATES[key] = state
     return state
 
@@ -305,6 +318,7 @@ def _record_finding(ctx: ImportContext, res, dist, missing: list[str], changed: 
                          f"loading it fails with ImportError")
         elif not _parses(full):
             fatal.append(f"{rel} (module {mod}, run by this import) no longer parses: the import fails with SyntaxError")
+    fatal += _native_fatal(dist, modules | chain, missing, changed)
     n_missing, n_changed = len(missing), len(changed)
     what = ", ".join(x for x in (f"{n_missing} file{'s' if n_missing != 1 else ''} missing" if n_missing else "",
                                  f"{n_changed} changed in size" if n_changed else "") if x)
@@ -325,6 +339,64 @@ def _record_finding(ctx: ImportContext, res, dist, missing: list[str], changed: 
     details += fatal[1:5]
     return ctx.finding("TFL106", msg, severity=sev, details=details, fixes=[reinstall_fix(ctx.workspace, dist.name, dist.version)],
                        module=res.name.split(".")[0])
+
+
+def _is_shared_object(rel: str) -> bool:
+    base = os.path.basename(rel)
+    return base.endswith(_EXT) or ".so." in base
+
+
+def _extension_file(location: str, module: str) -> str | None:
+    from tf_lsp.resolver import listing
+
+    parts = module.split(".")
+    folder = os.path.join(location, *parts[:-1])
+    for n in sorted(listing(folder) or ()):
+        if n.startswith(parts[-1] + ".") and n.endswith(_EXT):
+            return os.path.join(folder, n)
+    return None
+
+
+def _native_fatal(dist: "Distribution", modules: set[str], missing: list[str], changed: list[str]) -> list[str]:
+    """Shared libraries of the distribution that are missing or changed in size and that the loader must open for
+    an extension module the import loads (DT_NEEDED, followed through the package's own libraries). Those fail
+    the import with "ImportError: <lib>: cannot open shared object file" (or a load error) although no Python
+    module is missing: TF 2.15's extension modules need ``_pywrap_tensorflow_internal.so``, TF 2.21's need
+    ``libtensorflow_framework.so.2``. Only read when such a file is damaged."""
+    from tf_lsp.elf import dynamic_info, search_dirs
+
+    loc = os.path.normpath(dist.location)
+    gone = {os.path.normpath(os.path.join(loc, p)): p for p in missing if _is_shared_object(p)}
+    bad = {os.path.normpath(os.path.join(loc, p)): p for p in changed if _is_shared_object(p)}
+    if not gone and not bad:
+        return []
+    queue = [f for f in (_extension_file(loc, m) for m in sorted(modules)) if f is not None]
+    seen = set(queue)
+    out: list[str] = []
+    while queue and len(seen) < 2000:
+        f = queue.pop()
+        info = dynamic_info(f)
+        if info is None:
+            continue
+        dirs = search_dirs(f, info)
+        for name in info.needed:
+            raw = [os.path.join(d, name) for d in dirs]
+            found = next((r for r in raw if os.path.exists(r)), None)
+            rel_f = os.path.relpath(f, loc)
+            if found is None:
+                hit = next((gone[os.path.normpath(r)] for r in raw if os.path.normpath(r) in gone), None)
+                if hit is not None:
+                    out.append(f"{hit} is missing, and {rel_f} (loaded by this import) needs it: ImportError: {name}: "
+                               f"cannot open shared object file: No such file or directory")
+                continue
+            real = os.path.normpath(os.path.realpath(found))
+            if real in bad or os.path.normpath(found) in bad:
+                out.append(f"{bad.get(real) or bad[os.path.normpath(found)]} has another size than recorded, and "
+                           f"{rel_f} (loaded by this import) needs it: loading it fails with ImportError")
+            if real.startswith(loc + os.sep) and real not in seen:
+                seen.add(real)
+                queue.append(real)
+    return list(dict.fromkeys(out))
 
 
 def _parses(path: str) -> bool:

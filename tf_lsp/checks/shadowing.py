@@ -44,7 +44,8 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         return []
     first_party = _first_party_roots(ctx)
     if os.path.normpath(top.root) not in first_party:
-        return []
+        hit = _shadowed_dependency(ctx, res, top)
+        return [hit] if hit is not None else []
     installed = [d for d in ctx.env.index.providers(top.name)
                  if os.path.normpath(d.location) not in first_party and not d.editable
                  and d.location in ctx.resolver.sys_path and _provides_here(d.location, top.name)]
@@ -71,6 +72,77 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
                         fixes=[rename_fix(shadow, new, why=f"it hides the installed {dist.display_name}")],
                         details=[f"shadow: {shadow}", f"installed: {label} in {dist.location}",
                                  "sys.path starts with: " + ", ".join(list(dict.fromkeys(ctx.resolver.sys_path))[:3])])]
+
+
+_CANDIDATES: dict[tuple, dict[str, str]] = {}
+
+
+def shadowing_modules(ctx: ImportContext) -> dict[str, str]:
+    """{module name: file or folder} of the first-party modules that win over an installed distribution of the same
+    name on this statement's sys.path (a ``numpy.py`` next to the script). Cached per folder listing."""
+    from tf_lsp.resolver import listing
+
+    roots = [r for r in dict.fromkeys(ctx.resolver.sys_path) if os.path.normpath(r) in _first_party_roots(ctx)]
+    out: dict[str, str] = {}
+    for root in roots:
+        names = listing(root)
+        if not names:
+            continue
+        key = (root, id(names), id(ctx.env.index))
+        hit = _CANDIDATES.get(key)
+        if hit is None:
+            hit = {}
+            for n in names:
+                mod = n[:-3] if n.endswith(".py") else n if "." not in n else None
+                if not mod or not mod.isidentifier() or not ctx.env.index.providers(mod):
+                    continue
+                path = os.path.join(root, n)
+                if n.endswith(".py") or os.path.isfile(os.path.join(path, "__init__.py")):
+                    hit[mod] = path
+            if len(_CANDIDATES) > 256:
+                _CANDIDATES.clear()
+            _CANDIDATES[key] = hit
+        for mod, path in hit.items():
+            out.setdefault(mod, path)
+    return out
+
+
+def _shadowed_dependency(ctx: ImportContext, res, top) -> Finding | None:
+    """The installed package imports, while it loads, a module that a workspace file shadows (TensorFlow's own
+    ``import numpy`` gets ``./numpy.py``): the package's import fails there (real run: a workspace ``numpy.py``
+    fails ``import tensorflow``)."""
+    shadows = shadowing_modules(ctx)
+    shadows.pop(top.name, None)
+    if not shadows:
+        return None
+    from tf_lsp.checks.closure import import_closure
+    from tf_lsp.checks.integrity import owning_distribution
+
+    dist = owning_distribution(ctx.env, res)
+    if dist is None or dist.editable:
+        return None
+    wanted = [m for m in sorted(shadows) if not _is_workspace_project(ctx.workspace.root, m)]
+    if not wanted:
+        return None
+    closure = import_closure(res.name, location=top.root, metadata_dir=dist.metadata_dir)
+    hits = [m for m in wanted if m in closure.externals]
+    hits = [m for m in hits if os.path.normpath(ctx.resolver.resolve(m).top.root or "") in _first_party_roots(ctx)]
+    if not hits:
+        return None
+    name = hits[0]
+    shadow = Path(shadows[name])
+    where = _rel(shadow, ctx.workspace.root) + ("" if shadow.suffix == ".py" else "/")
+    real = [d for d in ctx.env.index.providers(name) if os.path.normpath(d.location) not in _first_party_roots(ctx)]
+    label = f"{real[0].display_name} {real[0].version}" if real else f"the installed {name}"
+    msg = (f"`import {ctx.stmt.module}` fails: {dist.display_name} imports `{name}` while it loads, and `{name}` "
+           f"here is {where} of your workspace (the script's folder comes first on sys.path), not {label}. "
+           f"{dist.display_name}'s own code then gets your file and fails (AttributeError / ImportError on the first "
+           f"`{name}.<name>` it needs). Rename {where}.")
+    return ctx.finding("TFL107", msg, severity=Severity.ERROR, module=name,
+                       fixes=[rename_fix(shadow, free_name(shadow), why=f"it hides the installed {name} from "
+                                                                        f"{dist.display_name}")],
+                       details=[f"shadow: {shadow}", f"{dist.display_name} imports: {', '.join(hits)}",
+                                "sys.path starts with: " + ", ".join(list(dict.fromkeys(ctx.resolver.sys_path))[:3])])
 
 
 def _first_party_roots(ctx: ImportContext) -> set[str]:

@@ -117,6 +117,8 @@ class KerasRouting:
     keras: str                      # the Keras major tf.keras expects without TF_USE_LEGACY_KERAS: "2" or "3"
     legacy_env: bool                # TF_USE_LEGACY_KERAS honoured (routes to tf_keras)
     source: str
+    lazy_attr: bool = True          # the `keras` attribute of tensorflow is a lazy loader: `from tensorflow import
+                                    # keras` binds it without importing Keras; Keras problems surface on first use
 
 
 KERAS_ROUTING: tuple[KerasRouting, ...] = (
@@ -126,6 +128,11 @@ KERAS_ROUTING: tuple[KerasRouting, ...] = (
     KerasRouting(">=2.6,<2.15", "2", False, "wheel: tensorflow/__init__.py of 2.6.5-2.14.1 (_keras_module)"),
 )
 
+LAZY_ATTR_SOURCE = ("wheel: tensorflow/__init__.py of 2.13.1/2.14.1 (`_keras = _LazyLoader(\"keras\", ...)`; "
+                    "`setattr(_current_module, \"keras\", _keras)`) and tensorflow/python/util/lazy_loader.py "
+                    "KerasLazyLoader of 2.15.1-2.21.0; real run: `from tensorflow import keras` exits 0 under TF 2.17 "
+                    "+ keras 2.15 and under TF_USE_LEGACY_KERAS=1 without tf_keras (integration scenarios "
+                    "tf217-keras2, legacy-keras-without-tf-keras)")
 LEGACY_KERAS_VALUES = ("true", "True", "1")
 LEGACY_KERAS_SOURCE = "wheel: tensorflow/__init__.py of 2.15.1-2.21.0 (`_tf_uses_legacy_keras`)"
 KERAS_MISSING_MESSAGE = "Keras cannot be imported. Check that it is installed."
@@ -133,6 +140,41 @@ LEGACY_MISSING_MESSAGE = ("Your environment has TF_USE_LEGACY_KERAS set to True,
                           "package installed. You must install it in order to use the legacy tf.keras. "
                           "Install it via: `pip install tf_keras`")
 KERAS_MESSAGES_SOURCE = "wheel: tensorflow/python/util/lazy_loader.py of 2.21.0 (l.138-175)"
+
+
+# --- packages whose import runs another framework's import (Keras backends) --------------------------------
+
+@dataclass(frozen=True)
+class BackendImport:
+    """``import <module>`` (any submodule too) of distribution ``package`` at ``versions`` first imports a backend:
+    ``fixed`` when it always is the same one, else the Keras backend setting (``KERAS_BACKEND`` when set and not
+    empty, else ``"backend"`` of ``keras.json`` in ``$KERAS_HOME`` or ``~/.keras`` (``/tmp/.keras`` when the home
+    folder is not writable), else ``default``). A failure of that backend import fails this import too."""
+
+    package: str
+    module: str
+    versions: str
+    fixed: str              # module always imported ("" = from the backend setting)
+    default: str            # backend when nothing is configured
+    source: str
+
+
+BACKEND_IMPORTS: tuple[BackendImport, ...] = (
+    BackendImport("keras", "keras", ">=3", "", "tensorflow",
+                  "wheel: keras/src/backend/config.py (_BACKEND = 'tensorflow'; KERAS_HOME, keras.json, KERAS_BACKEND) "
+                  "and keras/src/backend/__init__.py (`if backend() == 'tensorflow': from keras.src.backend.tensorflow "
+                  "import *`) of keras 3.15.1; real run: `import keras` fails with TensorFlow's own error in the "
+                  "tf215-numpy2, tf221-protobuf3 and shadow-tensorflow scenarios"),
+    BackendImport("keras", "keras", "<3", "tensorflow", "tensorflow",
+                  "wheel: keras/src/__init__.py of keras 2.13.1 and 2.15.0 (`from tensorflow.python import tf2`)"),
+    BackendImport("tf-keras", "tf_keras", "", "tensorflow", "tensorflow",
+                  "wheel: tf_keras/__init__.py of tf_keras 2.16.0 (`from tensorflow.python import tf2`); its "
+                  "METADATA Requires-Dist tensorflow<2.17,>=2.16"),
+)
+KERAS_BACKEND_MODULES: dict[str, str] = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch",
+                                         "numpy": "numpy", "openvino": "openvino"}
+"""Keras 3 backend name -> the module ``keras/src/backend/<name>/`` imports (source: keras 3.15.1's backend
+folders)."""
 
 
 # --- removed and private modules (B) -------------------------------------------------------------------------
@@ -189,7 +231,8 @@ class Incompatibility:
     breaks: bool            # True: the statement raises (error); False: it imports (warning)
     effect: str             # what the user sees
     source: str
-    scope: str = "import"   # "import": every `tensorflow` import; "keras": statements that touch tf.keras
+    scope: str = "import"   # "import": every `tensorflow` import; "keras": statements that touch tf.keras;
+                            # "keras-package": statements that import the keras package itself
 
 
 INCOMPATIBILITIES: tuple[Incompatibility, ...] = (
@@ -216,6 +259,12 @@ INCOMPATIBILITIES: tuple[Incompatibility, ...] = (
                     "'tensorflow._api.v2.compat.v2.__internal__' has no attribute 'register_load_context_function'\"",
                     "real run: tensorflow-cpu 2.21.0 + keras 2.15.0 -> `from tensorflow.keras.layers import Dense` "
                     "exit 1", "keras"),
+    Incompatibility("keras", ">=2.16", "<3", ">=3", True,
+                    "`import keras` fails: Keras 2 reaches into TensorFlow internals that TF 2.16+ no longer has "
+                    "(\"AttributeError: module 'tensorflow._api.v2.compat.v2.__internal__' has no attribute "
+                    "'register_load_context_function'\")",
+                    "real run: tensorflow-cpu 2.17.1 + keras 2.15.0 -> `import keras` exit 1 (integration scenario "
+                    "tf217-keras2)", "keras-package"),
     Incompatibility("protobuf", "<2.9", ">=4.21", "<3.20", True,
                     "`import tensorflow` fails: \"TypeError: Descriptors cannot be created directly\"",
                     "tensorflow #56266; protobuf 4.21 release notes"),

@@ -1,15 +1,16 @@
 """The TensorFlow rule pack: keras wiring (A), removed/private modules (B), imported names (C), real
-incompatibilities (D), conflicting installs (E), Python support (F), CUDA/cuDNN (G), platform/CPU (H).
+incompatibilities (D), conflicting installs (E), Python support (F), CUDA/cuDNN (G), platform/CPU (H), backend
+imports (I: ``import keras`` runs ``import tensorflow``).
 
 ``check(ctx)`` runs once per import statement; ``path_extender(env, environ)`` teaches the resolver how
 ``tensorflow/__init__.py`` extends ``tensorflow.__path__``; ``file_findings(ws, path, text)`` adds the findings
-that need the whole file (GPU-listing calls).
+that need the whole file (GPU-listing calls); ``implied_imports(ctx)`` names the imports a statement runs first.
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from tf_lsp.checks.tensorflow import compat, modules, names, platform, wiring
+from tf_lsp.checks.tensorflow import backend, compat, modules, names, platform, wiring
 from tf_lsp.checks.tensorflow.common import find_tensorflow
 from tf_lsp.model import Finding
 
@@ -24,8 +25,13 @@ def path_extender(env: "EnvState", environ: Mapping[str, str]) -> "PathExtender 
 
 
 def check(ctx: "ImportContext") -> Iterable[Finding]:
-    if ctx.stmt.level or ctx.stmt.module.split(".")[0] != "tensorflow":
+    top = ctx.stmt.module.split(".")[0]
+    if ctx.stmt.level or top not in ("tensorflow", "keras"):
         return []
+    if top == "keras":          # Keras's own incompatibilities with the installed TensorFlow
+        tf = find_tensorflow(ctx.env, ctx.environ)
+        found = ctx.resolution is not None and ctx.resolution.found
+        return compat.incompatibility_findings(ctx, tf) if tf is not None and found else []
     tf = find_tensorflow(ctx.env, ctx.environ)
     if tf is None:
         return platform.not_installed_findings(ctx)
@@ -40,9 +46,14 @@ def check(ctx: "ImportContext") -> Iterable[Finding]:
     return out
 
 
+def implied_imports(ctx: "ImportContext") -> list[tuple[str, str]]:
+    """Modules a statement imports first (``import keras`` -> its backend, TensorFlow by default)."""
+    return backend.implied_imports(ctx)
+
+
 def file_findings(ws, path, text: str) -> list[Finding]:
     """Findings that need the file text: ``tf.config.list_physical_devices('GPU')`` lines (CUDA, TFL109)."""
     return platform.gpu_call_findings(ws, path, text)
 
 
-__all__ = ["check", "path_extender", "file_findings"]
+__all__ = ["check", "path_extender", "file_findings", "implied_imports"]

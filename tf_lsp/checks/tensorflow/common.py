@@ -10,6 +10,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tf_lsp.resolver import listing
+from tf_lsp.specifiers import simplify
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
@@ -101,16 +102,8 @@ def declared_specs(env: "EnvState", package: str) -> list[tuple[str, str]]:
 
 
 def combine(specs: Iterable[str]) -> str:
-    """Intersection of specifier sets, as one normalized specifier string (duplicates dropped)."""
-    parts: list[str] = []
-    for s in specs:
-        try:
-            for one in SpecifierSet(s):
-                if str(one) not in parts:
-                    parts.append(str(one))
-        except InvalidSpecifier:
-            continue
-    return ",".join(sorted(parts, key=lambda p: (p.lstrip("<>=!~"), p)))
+    """Intersection of specifier sets, as one short specifier string (``>=1.23.5,<2``, not every input kept)."""
+    return simplify(specs)
 
 
 def legacy_keras(environ: Mapping[str, str]) -> str | None:

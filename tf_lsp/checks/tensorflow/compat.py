@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, in_spec, owns_tf_files,
                                              parse_version, release_of)
-from tf_lsp.checks.tensorflow.wiring import touches_keras
+from tf_lsp.checks.tensorflow.wiring import LAZY_NOTE, keras_attr_only, lazy_attr, routing_for, touches_keras
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, reinstall_fix, uninstall_fix
 from tf_lsp.knowledge.tensorflow import (INCOMPATIBILITIES, PROTOBUF_BUILDER_MIN, PROTOBUF_BUILDER_SOURCE,
-                                         PROTOBUF_GENCODE_FILE, PROTOBUF_GENCODE_SOURCE, TF_DISTRIBUTIONS,
+                                         PROTOBUF_GENCODE_FILE, PROTOBUF_GENCODE_SOURCE, TF_DISTRIBUTIONS, LAZY_ATTR_SOURCE,
                                          TF_DISTRIBUTIONS_SOURCE, Incompatibility)
 from tf_lsp.model import Finding, Fix, Severity
 
@@ -37,9 +37,10 @@ def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Findin
         return []
     out: list[Finding] = []
     tf_rel = release_of(tf.version)
-    keras_stmt = touches_keras(ctx)
+    top = ctx.stmt.module.split(".")[0]
+    scopes = {"keras-package"} if top == "keras" else {"import", "keras"} if touches_keras(ctx) else {"import"}
     for rec in INCOMPATIBILITIES:
-        if rec.scope == "keras" and not keras_stmt:
+        if rec.scope not in scopes:
             continue
         if not in_spec(tf_rel, rec.tf_versions):
             continue
@@ -48,7 +49,8 @@ def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Findin
         if v is None or not in_spec(v, rec.bad):
             continue
         out.append(_finding(ctx, tf, rec, dist.version))
-    out += _protobuf_gencode(ctx, tf)
+    if top == "tensorflow":
+        out += _protobuf_gencode(ctx, tf)
     return out
 
 
@@ -57,8 +59,13 @@ def _finding(ctx: "ImportContext", tf: TFInstall, rec: Incompatibility, installe
     code = "TFL104" if rec.breaks else "TFL115"
     verb = "breaks" if rec.breaks else "is outside what TensorFlow was built and tested with"
     msg = f"{rec.package} {installed} {verb} under TensorFlow {tf.version}: {rec.effect}. Install {rec.package}{spec}."
-    return ctx.finding(code, msg, fixes=[fix], module=rec.package,
-                       details=(f"source: {rec.source}",) + tuple(fix.args["constraints"]))
+    details = (f"source: {rec.source}",) + tuple(fix.args["constraints"])
+    severity = None
+    if rec.breaks and rec.scope == "keras" and keras_attr_only(ctx) and lazy_attr(routing_for(tf.version)):
+        msg += f" {LAZY_NOTE}"
+        severity = Severity.WARNING
+        details += (f"source: {LAZY_ATTR_SOURCE}",)
+    return ctx.finding(code, msg, fixes=[fix], module=rec.package, details=details, severity=severity)
 
 
 _GENCODE = re.compile(r"^# Protobuf Python Version: (\S+)", re.M)
@@ -157,10 +164,17 @@ def conflict_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
                                  f"reinstalled next)"),
              reinstall_fix(ctx.workspace, keep.name, keep.version)]
     same = len({d.version for d in owners}) == 1
-    severity = Severity.WARNING if same else None
+    # The last install rewrote every file of its own RECORD: when the sampled files that tell the owners apart are
+    # all the winner's, the import loads one consistent TensorFlow and works (real run: tensorflow 2.20 over
+    # tensorflow-cpu 2.21 imports). Only a mix (an interrupted install, files of both versions) breaks it.
+    consistent = same or best[0] == 1.0
+    state = (f"the files on disk are {keep.display_name} {keep.version}'s (installed last; the import loads them and "
+             f"works)" if consistent else
+             f"the files on disk are a mix of {listing} ({keep.display_name} {keep.version}'s matching best), so the "
+             f"import may load code of both versions")
     return [ctx.finding("TFL105", f"{len(owners)} distributions install the same `tensorflow` folder ({listing}): "
-                                  f"the files on disk are {keep.display_name} {keep.version}'s, mixed with the "
-                                  f"others', and uninstalling either one deletes files the other needs. Uninstall "
+                                  f"{state}; uninstalling either one deletes files the other needs. Uninstall "
                                   f"all of them, then reinstall {keep.display_name}=={keep.version}.",
-                        fixes=fixes, details=details, module="tensorflow", severity=severity)]
+                        fixes=fixes, details=details, module="tensorflow",
+                        severity=Severity.WARNING if consistent else Severity.ERROR)]
 

@@ -14,7 +14,7 @@ from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs,
                                              legacy_keras, parse_version, release_of, search_path)
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix
-from tf_lsp.knowledge.tensorflow import (KERAS_MESSAGES_SOURCE, KERAS_MISSING_MESSAGE, KERAS_ROUTING,
+from tf_lsp.knowledge.tensorflow import (KERAS_MESSAGES_SOURCE, KERAS_MISSING_MESSAGE, KERAS_ROUTING, LAZY_ATTR_SOURCE,
                                          LEGACY_MISSING_MESSAGE, PATH_RULES, TF_KERAS_SOURCE, KerasRouting, PathRule,
                                          PathStep)
 from tf_lsp.model import Finding, Fix, Severity
@@ -160,6 +160,7 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
         tfk = env.index.get("tf-keras")
         fixes = ([install_fix(ctx.workspace, [f"tf_keras~={tf_minor}.0"])] if tf_minor else []) + [_unset_fix(where)]
         if tfk is None:
+            lazy = attr_form and lazy_attr(routing)
             works = res is not None and res.found and not attr_form
             msg = (f"TF_USE_LEGACY_KERAS={value} ({where}) routes tf.keras to the tf_keras package, which is not "
                    f"installed: TensorFlow logs \"{LEGACY_MISSING_MESSAGE}\" and every use of `tf.keras` raises "
@@ -167,8 +168,12 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
             if works:
                 msg += (" This line itself imports, but from Keras 3's keras/_tf_keras (not the legacy Keras you asked "
                         "for).")
+            elif lazy:
+                msg += f" {LAZY_NOTE}"
             return [ctx.finding("TFL115" if works else "TFL103", msg, fixes=fixes, range=_keras_range(ctx),
-                                details=(f"source: {KERAS_MESSAGES_SOURCE}",), module="tf_keras")]
+                                severity=Severity.WARNING if lazy else None,
+                                details=(f"source: {KERAS_MESSAGES_SOURCE}",) + ((f"source: {LAZY_ATTR_SOURCE}",)
+                                                                                  if lazy else ()), module="tf_keras")]
         tv = parse_version(tfk.version)
         if tf_minor and tv is not None and (tv.major, tv.minor) != (tf.version.major, tf.version.minor):
             return [ctx.finding("TFL115", f"tf_keras {tfk.version} is installed for TensorFlow {tf.version}: tf_keras "
@@ -187,11 +192,31 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
             effect = "ModuleNotFoundError: No module named 'tensorflow.keras'"
         fix = install_fix(ctx.workspace, [f"keras{spec}"])
         fix = replace(fix, args={**fix.args, "spec": spec, "package": "keras"})
+        lazy = attr_form and lazy_attr(routing)
+        if lazy:
+            effect = f"every use of `keras.` raises ImportError ({effect}). {LAZY_NOTE}"
         return [ctx.finding("TFL103", f"Keras is not installed, and TensorFlow {tf.version} takes `tf.keras` from the "
                                       f"keras package: {effect}. Install keras{spec}.", fixes=[fix],
+                            severity=Severity.WARNING if lazy else None,
                             range=_keras_range(ctx), details=tuple(f"required by {who}: keras{s}" for who, s in reqs)
-                            + (f"source: {KERAS_MESSAGES_SOURCE}",), module="keras")]
+                            + (f"source: {KERAS_MESSAGES_SOURCE}",) + ((f"source: {LAZY_ATTR_SOURCE}",) if lazy else ()),
+                            module="keras")]
     return []
+
+
+LAZY_NOTE = ("`from tensorflow import keras` itself works (it binds TensorFlow's lazy loader); the failure comes on "
+             "the first use of `keras.<name>`.")
+
+
+def lazy_attr(routing: KerasRouting | None) -> bool:
+    """Does ``from tensorflow import keras`` only bind a lazy loader in this TF version?"""
+    return routing is not None and routing.lazy_attr
+
+
+def keras_attr_only(ctx: "ImportContext") -> bool:
+    """``from tensorflow import keras`` (and nothing under tensorflow.keras is imported by the statement)."""
+    stmt = ctx.stmt
+    return stmt.is_from and stmt.module == "tensorflow" and any(n.name == "keras" for n in stmt.names)
 
 
 def _env_source(ctx: "ImportContext", key: str) -> str:
