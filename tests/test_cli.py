@@ -162,3 +162,30 @@ def test_doctor_and_envs(workspace):
     names = {Path(e["path"]).name for e in envs["environments"]}
     assert {".venv", "good-env"} <= names
     assert "good-env" in tf_lsp("envs", cwd=root).stdout
+
+
+def test_verify_hashes_what_the_stat_pass_cannot_see(tmp_path):
+    """A file edited in place at the same size passes the checks' stat pass; `tf-lsp verify` hashes it."""
+    from tests.wheelmaker import build_wheel
+
+    py = make_venv(tmp_path / "venv")
+    whl = build_wheel(tmp_path / "w", "verifyme", "1.0", {"verifyme/__init__.py": "def f():\n    return 1\n"},
+                      top_level=["verifyme"])
+    pip_install(py, "--no-deps", str(whl))
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    args = ("--python", str(py), "--root", str(ws))
+    ok = tf_lsp("verify", "verifyme", *args, cwd=ws)
+    assert ok.returncode == 0 and "verifyme 1.0" in ok.stdout and "ok, " in ok.stdout, ok.stdout + ok.stderr
+    site = Path(run_in(py, "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+    init = site / "verifyme" / "__init__.py"
+    init.write_text(init.read_text().replace("return 1", "return 7"))
+    (ws / "main.py").write_text("import verifyme\n")
+    assert tf_lsp("check", "main.py", *args, cwd=ws).returncode == 0          # same size: the stat pass is silent
+    bad = tf_lsp("verify", "verifyme", "nosuchdist", *args, "--format", "json", cwd=ws)
+    assert bad.returncode == 1, bad.stderr
+    data = json.loads(bad.stdout)
+    [r] = data["results"]
+    assert r["ok"] is False and r["problems"] == ["content differs: verifyme/__init__.py (sha256 does not match RECORD)"]
+    assert r["fix"]["args"]["specs"] == ["verifyme==1.0"] and r["fix"]["args"]["forceReinstall"] is True
+    assert data["notInstalled"] == ["nosuchdist"]

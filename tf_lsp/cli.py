@@ -1,4 +1,4 @@
-"""Command line: ``tf-lsp check | doctor | envs | serve``.
+"""Command line: ``tf-lsp check | doctor | envs | verify | serve``.
 
 Exit status of ``check``: 0 no error, 1 at least one error diagnostic, 2 usage or internal error.
 """
@@ -119,6 +119,20 @@ def cmd_envs(args) -> int:
     return 0
 
 
+def cmd_verify(args) -> int:
+    from tf_lsp.verify import verify, verify_text
+    from tf_lsp.workspace import Workspace
+
+    ws = Workspace(Path(args.root or ".").resolve(), python=args.python)
+    results, unknown = verify(ws, args.names, everything=args.all)
+    if args.format == "json":
+        print(json.dumps({"python": str(ws.choice.python), "results": [r.to_json() for r in results],
+                          "notInstalled": unknown}, indent=2))
+    else:
+        print(verify_text(results, unknown))
+    return 1 if any(not r.ok for r in results) or unknown else 0
+
+
 def cmd_serve(args) -> int:
     from tf_lsp.server import main as serve_main
 
@@ -150,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--root")
     e.add_argument("--format", choices=("text", "json"), default="text")
     e.set_defaults(func=cmd_envs)
+
+    v = sub.add_parser("verify", help="hash every installed file against RECORD (slow; exit 1 when damaged)")
+    v.add_argument("names", nargs="*", help="distributions (default: TensorFlow and its runtime dependencies)")
+    v.add_argument("--all", action="store_true", help="every distribution of the environment")
+    v.add_argument("--python")
+    v.add_argument("--root")
+    v.add_argument("--format", choices=("text", "json"), default="text")
+    v.set_defaults(func=cmd_verify)
 
     s = sub.add_parser("serve", help="run the language server (stdio by default)")
     s.add_argument("--tcp", action="store_true", help="listen on TCP instead of stdio (for debugging)")

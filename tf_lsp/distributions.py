@@ -97,9 +97,18 @@ class Distribution:
         return out
 
     def dependencies(self, env: Mapping[str, str], *, extras: Iterable[str] = ()) -> list[Requirement]:
-        """Requires-Dist entries that apply to the target environment (markers evaluated there, extras honoured)."""
-        out = []
+        """Requires-Dist entries that apply to the target environment (markers evaluated there, extras honoured);
+        parsed and evaluated once per distribution, target environment and extras."""
         wanted = [""] + [canonicalize_name(e) for e in extras]
+        key = (tuple(sorted(env.items())), tuple(wanted))
+        cache = self.__dict__.setdefault("_dependencies", {})
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = tuple(self._dependencies_for(env, wanted))
+        return list(hit)
+
+    def _dependencies_for(self, env: Mapping[str, str], wanted: list[str]) -> list[Requirement]:
+        out = []
         for raw in self.requires:
             try:
                 req = Requirement(raw)

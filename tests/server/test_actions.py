@@ -179,6 +179,8 @@ INVALID = [
     ("tfLsp.pin", [{"package": "six;x", "specifier": "==1"}], "invalid package name"),
     ("tfLsp.uninstall", ["six"], "expected one object argument"),
     ("tfLsp.explain", [{"message": 3}], "message must be a string"),
+    ("tfLsp.verify", [{"names": "six"}], "names must be a list"),
+    ("tfLsp.verify", [{"names": ["six; echo"]}], "invalid package name"),
     ("tfLsp.nope", [], "nope"),
 ]
 
@@ -194,6 +196,10 @@ async def test_commands_validate_their_arguments(project, server_env):
         assert set(envs[0]) >= {"path", "kind", "python", "name", "python_path", "in_workspace"}
         doctor = await run_command(client, t.Command(title="", command="tfLsp.doctor", arguments=[]))
         assert "Interpreter" in doctor["text"] and doctor["json"]["interpreter"]["path"] == str(root / ".venv/bin/python")
+        verified = await run_command(client, t.Command(title="", command="tfLsp.verify", arguments=[
+            {"names": ["six", "nosuchdist"]}]))
+        assert verified["results"] == [] and verified["notInstalled"] == ["six", "nosuchdist"]    # .venv has neither
+        assert "nosuchdist: not installed" in verified["text"]
         chosen = await run_command(client, t.Command(title="", command="tfLsp.selectInterpreter", arguments=[
             {"python": str(root / "good-env")}]))                   # an environment folder is accepted too
         assert chosen["python"] == str(root / "good-env" / "bin" / "python")

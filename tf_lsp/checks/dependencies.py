@@ -216,7 +216,10 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         return []
     key = ("deps", str(dist.metadata_dir), res.name)
     problems = ctx.workspace.memo.get(key)
-    if problems is None and _all_present(ctx.env, dist, lambda n: ctx.resolver.resolve(n).found):
+    present_key = ("deps-present", str(dist.metadata_dir), ctx.script_dir)
+    if problems is None and present_key not in ctx.workspace.memo:
+        ctx.workspace.memo[present_key] = _all_present(ctx.env, dist, lambda n: ctx.resolver.resolve(n).found)
+    if problems is None and ctx.workspace.memo[present_key]:
         problems = ctx.workspace.memo[key] = []    # nothing missing or out of range: no closure needed (fast path)
     if problems is None:
         problems = import_problems(ctx.env, dist, res.name, importable=lambda n: ctx.resolver.resolve(n).found)

@@ -197,6 +197,25 @@ def register(server: TfLspServer) -> None:
         data = await asyncio.to_thread(run)
         return {"text": doctor_text(data), "json": data}
 
+    @server.command("tfLsp.verify")
+    async def verify_command(ls: TfLspServer, *args):
+        """Full sha256 verification of named distributions (default: the TensorFlow family)."""
+        from tf_lsp.verify import verify, verify_text
+
+        arg = _arg(args)
+        folder = _folder(ls, arg)
+        names = arg.get("names", [])
+        if not isinstance(names, list):
+            raise JsonRpcInvalidParams("names must be a list of distribution names")
+        names = [_package(n) for n in names]
+
+        def run():
+            with folder.lock:
+                return verify(folder.ws, names)
+        results, unknown = await asyncio.to_thread(run)
+        return {"text": verify_text(results, unknown), "results": [r.to_json() for r in results],
+                "notInstalled": unknown}
+
     @server.command("tfLsp.explain")
     def explain(ls: TfLspServer, *args):
         message = _arg(args).get("message")
