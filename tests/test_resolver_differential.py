@@ -197,3 +197,28 @@ def test_static_snapshot_agrees_on_site_packages(mixed_env):
     truth = ground_truth(py, names, cwd=root)
     problems = assert_agree(resolver, truth)
     assert not problems, "\n".join(problems)
+
+
+def test_metadata_headers_equal_the_email_parser():
+    """tf_lsp.distributions.read_headers (stops at the header block) against email.parser.HeaderParser (reads the
+    whole file) on every METADATA / PKG-INFO this machine has in its Python environments."""
+    import glob
+    import sysconfig
+    from email.parser import HeaderParser
+
+    from tf_lsp.distributions import read_headers
+
+    roots = {sysconfig.get_paths()["purelib"], "/usr/lib/python3/dist-packages",
+             *glob.glob("/root/.pyenv/versions/*/lib/python3*/site-packages")}
+    files = [f for r in roots for f in glob.glob(f"{r}/*.dist-info/METADATA") + glob.glob(f"{r}/*.egg-info/PKG-INFO")]
+    assert len(files) >= 10, roots
+    for f in files:
+        with open(f, encoding="utf-8", errors="replace") as fh:
+            want = HeaderParser().parse(fh)
+        with open(f, encoding="utf-8", errors="replace") as fh:
+            got = read_headers(fh)
+        for key in ("Name", "Version", "Requires-Python"):
+            value = want.get(key)
+            assert got.get(key) == (str(value) if value is not None else None), (f, key)
+        for key in ("Requires-Dist", "Provides-Extra"):
+            assert got.get_all(key) == [str(v) for v in want.get_all(key) or []], (f, key)

@@ -12,7 +12,6 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -129,6 +128,42 @@ class Distribution:
                 "metadata": str(self.metadata_dir), "installer": self.installer, "editable": self.editable}
 
 
+class Headers:
+    """The header block of a METADATA / PKG-INFO file (RFC 822 style, as the core metadata spec says): names are
+    case-insensitive, a line starting with whitespace continues the previous value, the block ends at the first
+    empty line (the description that follows is never read). Checked equal to ``email.parser.HeaderParser`` on
+    every METADATA of the test environments (tests/test_resolver_differential.py)."""
+
+    def __init__(self, items: list[tuple[str, str]]):
+        self._items = items
+
+    def get(self, name: str) -> str | None:
+        key = name.lower()
+        return next((v for k, v in self._items if k == key), None)
+
+    def get_all(self, name: str) -> list[str]:
+        key = name.lower()
+        return [v for k, v in self._items if k == key]
+
+
+def read_headers(lines: Iterable[str]) -> Headers:
+    items: list[tuple[str, str]] = []
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        if not line:
+            break
+        if line[:1] in (" ", "\t"):           # a folded line (even one of spaces only) continues the value
+            if items:
+                k, v = items[-1]
+                items[-1] = (k, f"{v}\n{line}")
+            continue
+        name, sep, value = line.partition(":")
+        if not sep:                              # not a header: the body starts here
+            break
+        items.append((name.strip().lower(), value.strip()))
+    return Headers(items)
+
+
 def _top_name(rel: str) -> list[str]:
     if rel.startswith(("..", "/")) or ".dist-info/" in rel or ".egg-info/" in rel or ".data/" in rel:
         return []
@@ -168,7 +203,7 @@ def read_distribution(meta: Path, location: str) -> Distribution | None:
     mfile = meta / ("METADATA" if kind == "dist-info" else "PKG-INFO") if meta.is_dir() else meta
     try:
         with open(mfile, encoding="utf-8", errors="replace") as fh:
-            headers = HeaderParser().parse(fh)
+            headers = read_headers(fh)
     except OSError:
         headers = None
     m = _DIST_RE.match(meta.name)

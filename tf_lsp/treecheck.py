@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tf_lsp.imports import extract_imports
@@ -135,6 +134,8 @@ def _parallel(ws, files, keep) -> list[FileResult]:
         workers = min(os.cpu_count() or 2, 8)
         size = max(50, len(todo) // (workers * 4))
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        from concurrent.futures import ProcessPoolExecutor     # only large trees pay for importing it
+
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(ws.root, str(ws.choice.python), ws.settings)) as pool:
             for part in pool.map(_work, chunks, [keep] * len(chunks)):

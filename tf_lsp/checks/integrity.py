@@ -132,13 +132,21 @@ def _folder_stamp(folders: tuple[str, ...]) -> tuple:
 
 
 def record_state(dist: "Distribution") -> RecordState:
-    """Missing files and size mismatches against RECORD (cached while RECORD and the folders it names are unchanged)."""
+    """Missing files and size mismatches against RECORD (cached while RECORD and the folders it names are unchanged:
+    in memory, and on disk so that the next process skips parsing RECORD and the per-file stat pass)."""
     try:
-        rec_mtime = os.stat(dist.metadata_dir / "RECORD").st_mtime_ns
+        st = os.stat(dist.metadata_dir / "RECORD")
     except OSError:
         return RecordState(0, (), ())
+    rec_key = [st.st_mtime_ns, st.st_size]
+    saved = _load_state(dist, rec_key)
+    if saved is not None:
+        folders, stamp, state = saved
+        if _folder_stamp(folders) == stamp:
+            return state
     entries, folders = _prepared(dist)
-    key = (str(dist.metadata_dir), rec_mtime, _folder_stamp(folders))
+    stamp = _folder_stamp(folders)
+    key = (str(dist.metadata_dir), st.st_mtime_ns, stamp)
     hit = _STATES.get(key)
     if hit is not None:
         return hit
@@ -154,7 +162,54 @@ def record_state(dist: "Distribution") -> RecordState:
             changed.append(rel)
     state = RecordState(len(entries), tuple(missing), tuple(changed))
     _STATES[key] = state
+    _save_state(dist, rec_key, folders, stamp, state)
     return state
+
+
+def _state_file(dist: "Distribution"):
+    import hashlib
+
+    from tf_lsp.checks.closure import cache_dir
+    return cache_dir().parent / "records" / (hashlib.sha256(str(dist.metadata_dir).encode()).hexdigest()[:32] + ".json")
+
+
+_LOADED: dict[str, tuple] = {}
+
+
+def _load_state(dist: "Distribution", rec_key: list) -> tuple[tuple[str, ...], tuple, RecordState] | None:
+    """The stat pass of an earlier process, valid while RECORD is the same file (mtime and size)."""
+    import json
+
+    path = _state_file(dist)
+    hit = _LOADED.get(str(path))
+    if hit is None:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        if data.get("v") != 1 or data.get("metadata") != str(dist.metadata_dir):
+            return None
+        hit = _LOADED[str(path)] = (data["record"], tuple(data["folders"]), tuple(data["stamp"]),
+                                    RecordState(data["checked"], tuple(data["missing"]), tuple(data["changed"])))
+    if hit[0] != rec_key:
+        return None
+    return hit[1], hit[2], hit[3]
+
+
+def _save_state(dist: "Distribution", rec_key: list, folders, stamp, state: RecordState) -> None:
+    import json
+
+    path = _state_file(dist)
+    _LOADED.pop(str(path), None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"v": 1, "metadata": str(dist.metadata_dir), "record": rec_key,
+                                   "folders": list(folders), "stamp": list(stamp), "checked": state.checked,
+                                   "missing": list(state.missing), "changed": list(state.changed)}))
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def cached_record_state(ctx: ImportContext, dist: "Distribution") -> RecordState:

@@ -12,10 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-try:
-    import tomllib as _toml
-except ImportError:  # Python 3.10
-    import tomlkit as _toml  # type: ignore[no-redef]
+
+def _toml_module():
+    """tomllib (3.11+), else tomlkit; imported on first use (most workspaces are checked without reading TOML)."""
+    try:
+        import tomllib
+        return tomllib
+    except ImportError:  # Python 3.10
+        import tomlkit
+        return tomlkit
 
 
 @dataclass(frozen=True)
@@ -87,7 +92,7 @@ def load_toml(path: Path) -> dict[str, Any] | None:
     except OSError:
         return None
     try:
-        data = _toml.loads(text)
+        data = _toml_module().loads(text)
     except Exception:  # tomllib.TOMLDecodeError / tomlkit's ParseError
         return None
     return data if isinstance(data, dict) else None

@@ -148,8 +148,11 @@ def _mtime(path: str) -> int:
 
 def conflict_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
     owners = [d for d in ctx.env.index.providers("tensorflow")
-              if os.path.normpath(d.location) == os.path.normpath(tf.location) and owns_tf_files(d) and d.record
+              if os.path.normpath(d.location) == os.path.normpath(tf.location) and owns_tf_files(d)
               and (d.name in TF_DISTRIBUTIONS or d.name.startswith(("tensorflow", "tf-nightly")))]
+    if len(owners) < 2:
+        return []
+    owners = [d for d in owners if d.record]       # parsed only when two distributions claim the folder
     if len(owners) < 2:
         return []
     scores = [(_disk_match(d, [o for o in owners if o is not d], tf.location), d) for d in owners]
