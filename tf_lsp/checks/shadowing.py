@@ -146,11 +146,15 @@ def _shadowed_dependency(ctx: ImportContext, res, top) -> Finding | None:
 
 
 def _first_party_roots(ctx: ImportContext) -> set[str]:
-    root = ctx.workspace.root
-    out = {os.path.normpath(ctx.script_dir), os.path.normpath(str(root))}
-    if (root / "src").is_dir():
-        out.add(os.path.normpath(str(root / "src")))
-    return out
+    key = ("first-party-roots", ctx.script_dir)
+    hit = ctx.workspace.memo.get(key)
+    if hit is None:
+        root = ctx.workspace.root
+        hit = {os.path.normpath(ctx.script_dir), os.path.normpath(str(root))}
+        if (root / "src").is_dir():
+            hit.add(os.path.normpath(str(root / "src")))
+        ctx.workspace.memo[key] = hit = frozenset(hit)
+    return hit
 
 
 def _provides_here(location: str, name: str) -> bool:

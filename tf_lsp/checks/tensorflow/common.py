@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -78,6 +79,7 @@ def _record_lists(dist: "Distribution", paths: tuple[str, ...]) -> bool:
     return any(b"\n" + p.encode() + b"," in text or b'\n"' + p.encode() + b'",' in text for p in paths)
 
 
+@lru_cache(maxsize=4096)
 def parse_version(text: str | None) -> Version | None:
     try:
         return Version(text) if text else None
@@ -85,6 +87,7 @@ def parse_version(text: str | None) -> Version | None:
         return None
 
 
+@lru_cache(maxsize=4096)
 def in_spec(version: Version | None, spec: str) -> bool:
     if version is None:
         return False
@@ -94,6 +97,7 @@ def in_spec(version: Version | None, spec: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1024)
 def release_of(version: Version) -> Version:
     """2.15.0rc1 / 2.16.0.dev2023 compare as their release (so ``>=2.16`` matches a 2.16 nightly)."""
     return Version(".".join(str(p) for p in version.release))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import difflib
 import os
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,22 +34,26 @@ class _Parsed:
 
 _PARSED: dict[str, tuple[int, _Parsed | None]] = {}
 _DYNAMIC_CALLS = frozenset({"globals", "exec", "vars", "locals"})
+_GLOBAL_STMT = re.compile(rb"^[ \t]*global[ \t]", re.M)
 
 
 def _parse(path: str) -> _Parsed | None:
     try:
         with open(path, "rb") as fh:
-            tree = ast.parse(fh.read(), filename=path)
+            data = fh.read()
+        tree = ast.parse(data, filename=path)
     except (OSError, SyntaxError, ValueError):
         return None
-    return _collect(tree)
+    return _collect(tree, scan_functions=_GLOBAL_STMT.search(data) is not None)
 
 
 def parse_module(path: str) -> _Parsed | None:
     return by_mtime(_PARSED, path, _parse)
 
 
-def _collect(tree: ast.Module) -> _Parsed:
+def _collect(tree: ast.Module, *, scan_functions: bool = True) -> _Parsed:
+    """``scan_functions=False`` when the source has no ``global`` statement at all: function bodies then bind no
+    module names and are not walked (TensorFlow's generated op modules hold thousands of functions)."""
     names: set[str] = set()
     stars: list[tuple[str, int]] = []
     dynamic = False
@@ -60,9 +65,10 @@ def _collect(tree: ast.Module) -> _Parsed:
             names.add(node.name)
             if node.name == "__getattr__" and not isinstance(node, ast.ClassDef):
                 dynamic = True
-            for sub in ast.walk(node):              # `global X` inside functions binds module names at call time
-                if isinstance(sub, ast.Global):
-                    names.update(sub.names)
+            if scan_functions:
+                for sub in ast.walk(node):          # `global X` inside functions binds module names at call time
+                    if isinstance(sub, ast.Global):
+                        names.update(sub.names)
             stack.extend(node.decorator_list)
             continue
         if isinstance(node, ast.Lambda):
