@@ -19,6 +19,7 @@ from tests.integration.build import Built, env_prefix, it_dir, outcome_label, pr
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 TABLE = ARTIFACTS / "integration-table.md"
+SUMMARY = ARTIFACTS / "integration-summary.md"
 FIX_TIMEOUT = 900
 
 
@@ -208,11 +209,33 @@ def render_table(rows: list[Row]) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_summary(rows: list[Row], why: dict[str, str]) -> str:
+    """One line per scenario (for the README): what it is, its real failures, what tf-lsp said about them (the
+    error codes), the fix the tier carried out (the first one with a command), and how many made the import work."""
+    out = ["| scenario | what it is | lines | fail for real | caught | false alarms | predicted (errors) | "
+           "fix carried out | fixes that worked |", "|---|---|---|---|---|---|---|---|---|"]
+    order = list(dict.fromkeys(r.scenario for r in rows))
+    for name in order:
+        mine = [r for r in rows if r.scenario == name]
+        errors = list(dict.fromkeys(c.split("/")[0] for r in mine for c in r.codes if c.endswith("/error")))
+        fixed = [r for r in mine if r.fix_result]
+        first = next((r.fix for r in mine if r.fix and not r.real_ok), None)
+        out.append("| " + " | ".join(_cell(c) for c in (
+            name, why.get(name, ""), str(len(mine)), str(sum(not r.real_ok for r in mine)),
+            str(sum(r.verdict == "caught" for r in mine)), str(sum(r.verdict == "false alarm" for r in mine)),
+            ", ".join(errors) or "—", (first or {}).get("title", "—"),
+            f"{sum(r.fix_result == 'works' for r in fixed)}/{len(fixed)}" if fixed else "—")) + " |")
+    return "\n".join(out) + "\n"
+
+
 def write_table(rows: list[Row]) -> Path:
+    from tests.integration.scenarios import SCENARIOS
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     TABLE.write_text("# tf-lsp predictions vs real imports\n\n" + render_table(rows))
+    SUMMARY.write_text(render_summary(rows, {s.name: s.why for s in SCENARIOS}))
     return TABLE
 
 
 __all__ = ["Row", "Prediction", "cli_missing", "predict", "compare", "verify_fixes", "render_table", "write_table",
-           "warnings_of"]
+           "warnings_of", "render_summary"]

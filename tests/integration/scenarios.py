@@ -133,6 +133,14 @@ ENV_TRUNC = _tf("tensorflow-cpu==2.21.0", name="tf221-truncated-py",
 ENV_NO_META = _tf("tensorflow-cpu==2.21.0", name="tf221-no-metadata",
                   breakage=(("rmtree", "tensorflow_cpu-*.dist-info"),))
 ENV_313 = Env(name="py313-wants-tf215", python="3.13", install=(("try-install", "tensorflow-cpu==2.15.1"),))
+# a wheel for another Python / another architecture put into this environment (`pip install --python-version` /
+# `--platform`, or a site-packages copied from another machine), over a working install's dependencies
+ENV_CP312 = Env(name="tf221-cp312-wheel-in-py311", install=(("install", "tensorflow-cpu==2.21.0"),),
+                breakage=(("uninstall", "tensorflow-cpu"),
+                          ("force", "--python-version", "3.12", "tensorflow-cpu==2.21.0")))
+ENV_AARCH64 = Env(name="tf221-aarch64-wheel", install=(("install", "tensorflow-cpu==2.21.0"),),
+                  breakage=(("uninstall", "tensorflow-cpu"),
+                            ("force", "--python-platform", "aarch64-manylinux_2_28", "tensorflow==2.21.0")))
 # the CUDA libraries from the [and-cuda] extra, then cuDNN 8 forced over the cuDNN 9 that TF 2.21 was built for
 ENV_CUDNN8 = _tf("tensorflow[and-cuda]==2.21.0", name="tf221-and-cuda-cudnn8",
                  breakage=(("force", "nvidia-cudnn-cu12==8.9.7.29"),))
@@ -163,6 +171,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("legacy-keras-with-tf-keras", ENV_216_TFK, environ=(("TF_USE_LEGACY_KERAS", "1"),),
              why="TF_USE_LEGACY_KERAS=1 with tf_keras 2.16"),
     Scenario("cpu-and-gpu-wheels", ENV_MIXED, why="tensorflow 2.20 installed over tensorflow-cpu 2.21"),
+    Scenario("wheel-for-python312", ENV_CP312, why="tensorflow-cpu 2.21's cp312 wheel in a Python 3.11 environment"),
+    Scenario("wheel-for-aarch64", ENV_AARCH64, why="tensorflow 2.21's Linux aarch64 wheel on an x86_64 machine"),
     Scenario("and-cuda-cudnn8", ENV_CUDNN8,
              why="tensorflow[and-cuda] 2.21 with cuDNN 8.9 forced over the cuDNN 9 it was built for (no GPU here)"),
     Scenario("deleted-so", ENV_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.21)"),

@@ -3,6 +3,7 @@
     python -m tests.integration.table              # predictions vs reality, with fix verification
     python -m tests.integration.table --no-fixes   # skip carrying out the fixes
     python -m tests.integration.table --truth      # only what the imports really do (no tf-lsp needed)
+    python -m tests.integration.table --summary    # one line per scenario, from the last full run (README)
 """
 from __future__ import annotations
 
@@ -25,12 +26,35 @@ def truth_table(names: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def rows_from_artifact(path=None) -> list:
+    """The rows of the last full run, read back from its Markdown table (fix results included)."""
+    rows = []
+    for line in (path or harness.TABLE).read_text().splitlines():
+        if not line.startswith("| ") or line.startswith("| scenario") or line.startswith("|---"):
+            continue
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if len(cells) < 7:
+            continue
+        scenario, src, real, pred, fix, result = cells[:6]
+        codes = [] if pred == "—" else pred.split(", ")
+        title = fix.rsplit(" (", 1)[0] if fix != "—" else ""
+        rows.append(harness.Row(scenario, len(rows), src.strip("`"), not real.startswith("FAIL"), real, codes,
+                                any(c.endswith("/error") for c in codes), {"title": title} if title else None,
+                                "" if result == "—" else result))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*", help="scenario names (default: all)")
     ap.add_argument("--no-fixes", action="store_true")
     ap.add_argument("--truth", action="store_true")
+    ap.add_argument("--summary", action="store_true",
+                    help="print the per-scenario summary of the last full run (from tests/artifacts) for the README")
     args = ap.parse_args(argv)
+    if args.summary:
+        print(harness.render_summary(rows_from_artifact(), {s.name: s.why for s in SCENARIOS}), end="")
+        return 0
     why = missing_prerequisites()
     if why:
         print(f"cannot build the scenarios: {why}", file=sys.stderr)

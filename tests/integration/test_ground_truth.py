@@ -27,6 +27,8 @@ EXPECTED: dict[str, dict[str, str]] = {
     "tf216-healthy": {TF: "ok", DENSE: "ok"},
     "tf221-gpu-wheel": {TF: "ok"},
     "and-cuda-cudnn8": {TF: "ok", DENSE: "ok"},
+    "wheel-for-python312": {TF: "undefined symbol", NUMPY: "ok"},
+    "wheel-for-aarch64": {TF: "ImportError", NUMPY: "ok"},
     "numpy-uninstalled": {NUMPY: "ModuleNotFoundError: No module named 'numpy'",
                           TF: "ModuleNotFoundError: No module named 'numpy'"},
     "target-folder": {TF: NO_TF, NUMPY: "ModuleNotFoundError: No module named 'numpy'"},

@@ -74,12 +74,10 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
                                  "sys.path starts with: " + ", ".join(list(dict.fromkeys(ctx.resolver.sys_path))[:3])])]
 
 
-_CANDIDATES: dict[tuple, dict[str, str]] = {}
-
-
 def shadowing_modules(ctx: ImportContext) -> dict[str, str]:
     """{module name: file or folder} of the first-party modules that win over an installed distribution of the same
-    name on this statement's sys.path (a ``numpy.py`` next to the script). Cached per folder listing."""
+    name on this statement's sys.path (a ``numpy.py`` next to the script). Cached per folder listing and
+    environment."""
     from tf_lsp.resolver import listing
 
     roots = [r for r in dict.fromkeys(ctx.resolver.sys_path) if os.path.normpath(r) in _first_party_roots(ctx)]
@@ -88,8 +86,8 @@ def shadowing_modules(ctx: ImportContext) -> dict[str, str]:
         names = listing(root)
         if not names:
             continue
-        key = (root, id(names), id(ctx.env.index))
-        hit = _CANDIDATES.get(key)
+        key = ("shadow-candidates", root, names)      # the memo is emptied whenever the environment changes
+        hit = ctx.workspace.memo.get(key)
         if hit is None:
             hit = {}
             for n in names:
@@ -99,9 +97,7 @@ def shadowing_modules(ctx: ImportContext) -> dict[str, str]:
                 path = os.path.join(root, n)
                 if n.endswith(".py") or os.path.isfile(os.path.join(path, "__init__.py")):
                     hit[mod] = path
-            if len(_CANDIDATES) > 256:
-                _CANDIDATES.clear()
-            _CANDIDATES[key] = hit
+            ctx.workspace.memo[key] = hit
         for mod, path in hit.items():
             out.setdefault(mod, path)
     return out

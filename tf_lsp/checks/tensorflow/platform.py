@@ -113,7 +113,9 @@ def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
                                              f"{snap.version[0]}.{snap.version[1]}: `import tensorflow` fails "
                                              f"(its compiled modules cannot load). Reinstall it for this Python.",
                                    fixes=[install_fix(ctx.workspace, [f"{tf.dist.name}=={tf.dist.version}"],
-                                                      force_reinstall=True)],
+                                                      force_reinstall=True,
+                                                      title=f"Reinstall {tf.dist.name}=={tf.dist.version} for "
+                                                            f"Python {snap.version[0]}.{snap.version[1]}")],
                                    details=(f"WHEEL tags: {', '.join(tags)}",), module="tensorflow"))
         machine = _ARCH.get(snap.machine.lower(), snap.machine.lower())
         arches = {_arch_of(p) for p in plats}
@@ -122,8 +124,13 @@ def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
         if wrong_os or (None not in arches and "*" not in arches and machine not in arches):
             out.append(ctx.finding("TFL110", f"{tf.dist.display_name} {tf.dist.version} was built for "
                                              f"{', '.join(sorted(plats))}, but this interpreter runs on "
-                                             f"{snap.platform} {snap.machine}: `import tensorflow` fails.",
-                                   details=(f"WHEEL tags: {', '.join(tags)}",), module="tensorflow"))
+                                             f"{snap.platform} {snap.machine}: `import tensorflow` fails (its "
+                                             f"compiled libraries cannot load). Reinstall it for this platform.",
+                                   details=(f"WHEEL tags: {', '.join(tags)}",), module="tensorflow",
+                                   fixes=[install_fix(ctx.workspace, [f"{tf.dist.name}=={tf.dist.version}"],
+                                                      force_reinstall=True,
+                                                      title=f"Reinstall {tf.dist.name}=={tf.dist.version} for "
+                                                            f"{snap.platform} {snap.machine}")]))
     out += _avx(ctx, tf)
     if ctx.stmt.module == "tensorflow":
         problems = gpu_problems(ctx.env, tf, ctx.environ)
