@@ -243,3 +243,27 @@ def test_static_names_are_conservative(tmp_path):
 def test_combine_specs():
     assert combine(["<2.0.0,>=1.23.5", "<2"]) == ">=1.23.5,<2.0.0"
     assert module_names(None) is None
+
+
+def test_cpu_without_avx(tmp_path, wheels):
+    """TFL110 for a CPU without AVX. This machine's CPU has AVX, so the flags of a CPU without it are put in place of
+    the cached /proc/cpuinfo flags (the only substitution here; the parser itself reads the real file)."""
+    from tf_lsp.checks.tensorflow import platform as tfplatform
+
+    real = tfplatform.cpu_flags()
+    assert real and "sse2" in real, "the real /proc/cpuinfo of this x86_64 machine"
+    no_avx = tmp_path / "cpuinfo"
+    no_avx.write_text("processor\t: 0\nflags\t\t: fpu vme de pse tsc msr pae mce cx8 sse sse2 ssse3 sse4_1 sse4_2\n")
+    flags = tfplatform.cpu_flags(str(no_avx))
+    assert "sse2" in flags and "avx" not in flags
+    py = _env(tmp_path, "v", wheels["tf221"], wheels["keras3"], base=(wheels["numpy2"], wheels["protobuf"]))
+    saved = list(tfplatform._CPU)
+    try:
+        tfplatform._CPU[:] = [flags]
+        _, found = _check(tmp_path, py, "import tensorflow\n")
+        avx = [f for f in found if f.code == "TFL110"]
+        assert len(avx) == 1 and avx[0].severity.value == "error" and "Illegal instruction" in avx[0].message
+    finally:
+        tfplatform._CPU[:] = saved
+    _, found = _check(tmp_path, py, "import tensorflow\n")
+    assert not [f for f in found if f.code == "TFL110"]        # the real CPU has AVX
