@@ -17,23 +17,7 @@ if [ "${#need[@]}" -eq 0 ]; then
   exit 0
 fi
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "setup-editors: missing ${need[*]} and no apt-get here; the editor tests will be skipped (and fail under CI)" >&2
-  exit 0
-fi
-
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then
-    SUDO=(sudo)
-  else
-    echo "setup-editors: missing ${need[*]}; not root and no sudo, the editor tests will be skipped (and fail under CI)" >&2
-    exit 0
-  fi
-fi
-
-echo "setup-editors: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
+apt_install setup-editors "${need[@]}" || { echo "setup-editors: the editor tests will be skipped (and fail under CI)" >&2; exit 0; }
 echo "setup-editors: done ($(emacs --version | head -1); $(vim --version | head -1))"

@@ -10,19 +10,7 @@ if [ "${#need[@]}" -eq 0 ]; then
   echo "setup-native: cc and readelf already installed"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "setup-native: missing ${need[*]} and no apt-get here; tests/test_native_libs.py will be skipped (and fail under CI)" >&2
-  exit 0
-fi
-SUDO=()
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO=(sudo); else
-    echo "setup-native: missing ${need[*]}; not root and no sudo" >&2
-    exit 0
-  fi
-fi
-echo "setup-native: installing ${need[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
+apt_install setup-native "${need[@]}" || { echo "setup-native: tests/test_native_libs.py will be skipped (and fail under CI)" >&2; exit 0; }
 echo "setup-native: done"

@@ -15,15 +15,9 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v rg >/dev/null 2>&1 || need+=(ripgrep)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || need+=(libkrb5-dev)
 if [ "${#need[@]}" -gt 0 ]; then
-  SUDO=()
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { echo "setup-vscode: need ${need[*]}: not root and no sudo" >&2; exit 1; }
-    SUDO=(sudo)
-  fi
-  echo "setup-vscode: installing ${need[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  "${SUDO[@]}" apt-get update -qq
-  "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # shellcheck source=lib/apt.sh
+  . "$ROOT/scripts/lib/apt.sh"
+  apt_install setup-vscode "${need[@]}" || exit 1
 fi
 
 # 2. The extension's packages (esbuild, typescript, vsce, playwright-core, vscode-languageclient).

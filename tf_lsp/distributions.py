@@ -100,11 +100,14 @@ class Distribution:
         parsed and evaluated once per distribution, target environment and extras."""
         wanted = [""] + [canonicalize_name(e) for e in extras]
         key = (tuple(sorted(env.items())), tuple(wanted))
-        cache = self.__dict__.setdefault("_dependencies", {})
-        hit = cache.get(key)
+        hit = self._dependency_cache.get(key)
         if hit is None:
-            hit = cache[key] = tuple(self._dependencies_for(env, wanted))
+            hit = self._dependency_cache[key] = tuple(self._dependencies_for(env, wanted))
         return list(hit)
+
+    @cached_property
+    def _dependency_cache(self) -> dict[tuple, tuple[Requirement, ...]]:
+        return {}
 
     def _dependencies_for(self, env: Mapping[str, str], wanted: list[str]) -> list[Requirement]:
         out = []

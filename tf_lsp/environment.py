@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from tf_lsp.filecache import cache_root, write_atomic
+
 PROBE_TIMEOUT = 5.0
 _CACHE_VERSION = 3
 
@@ -126,8 +128,7 @@ class Snapshot:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("TF_LSP_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tf-lsp")
-    return Path(base) / "snapshots"
+    return cache_root() / "snapshots"
 
 
 def _stamp(paths: list[str]) -> list:
@@ -196,13 +197,7 @@ def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: fl
     except (ValueError, IndexError) as exc:
         raise ProbeError(f"{python} printed something unexpected: {proc.stdout[:200]!r}") from exc
     watch = sorted({*_candidate_site_dirs(python), *[p for p in data["sys_path"] if "site-packages" in p or "dist-packages" in p]})
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"stamp": _stamp(watch), "watch": watch, "data": data}))
-        os.replace(tmp, cache_file)
-    except OSError:
-        pass
+    write_atomic(cache_file, json.dumps({"stamp": _stamp(watch), "watch": watch, "data": data}))
     return _from_probe(python, data)
 
 

@@ -7,6 +7,7 @@ import os
 import pickle
 from pathlib import Path
 
+from tf_lsp.filecache import cache_root, write_atomic
 from tf_lsp.imports import extract_imports
 from tf_lsp.report import FileResult
 
@@ -15,9 +16,8 @@ _CACHE_VERSION = 1
 
 
 def _cache_file(root: Path) -> Path:
-    base = os.environ.get("TF_LSP_CACHE_DIR") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tf-lsp")
     key = hashlib.sha256(str(root).encode()).hexdigest()[:16]
-    return Path(base) / "imports" / f"{key}.pickle"
+    return cache_root() / "imports" / f"{key}.pickle"
 
 
 class ImportCache:
@@ -52,14 +52,8 @@ class ImportCache:
     def save(self) -> None:
         if not self.dirty:
             return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
-            with open(tmp, "wb") as fh:
-                pickle.dump({"version": _CACHE_VERSION, "files": self.data}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-        except OSError:
-            pass
+        write_atomic(self.file, pickle.dumps({"version": _CACHE_VERSION, "files": self.data},
+                                             protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def check_files(ws, files: list[Path], *, keep) -> list[FileResult]:

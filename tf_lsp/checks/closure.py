@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from tf_lsp.filecache import cache_root, write_atomic
+
 _GRAPH_VERSION = 3
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
@@ -51,9 +53,7 @@ class Closure:
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("TF_LSP_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "tf-lsp")
-    return Path(base) / "closures"
+    return cache_root() / "closures"
 
 
 class ModuleGraph:
@@ -142,15 +142,8 @@ class ModuleGraph:
     def save(self) -> None:
         if not self.dirty:
             return
-        target = self._cache_file()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"v": _GRAPH_VERSION, "key": self.key, "nodes": self.nodes}))
-            os.replace(tmp, target)
+        if write_atomic(self._cache_file(), json.dumps({"v": _GRAPH_VERSION, "key": self.key, "nodes": self.nodes})):
             self.dirty = False
-        except OSError:
-            pass
 
 
 REDUCE_ABOVE = 2_000       # bytes: bigger files drop their function bodies before parsing
@@ -370,16 +363,10 @@ def _load_result(key: str, module: str) -> Closure | None:
 
 
 def _save_result(key: str, c: Closure) -> None:
-    target = _result_file(key, c.module)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"v": _GRAPH_VERSION, "key": key, "module": c.module, "files": c.files,
-                                   "externals": sorted(c.externals), "conditional": sorted(c.conditional),
-                                   "modules": sorted(c.modules), "unresolved": sorted(c.unresolved)}))
-        os.replace(tmp, target)
-    except OSError:
-        pass
+    write_atomic(_result_file(key, c.module),
+                 json.dumps({"v": _GRAPH_VERSION, "key": key, "module": c.module, "files": c.files,
+                             "externals": sorted(c.externals), "conditional": sorted(c.conditional),
+                             "modules": sorted(c.modules), "unresolved": sorted(c.unresolved)}))
 
 
 def clear_memory_cache() -> None:

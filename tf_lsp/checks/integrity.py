@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, cache_root, write_atomic
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.model import Finding, Severity
 
@@ -99,9 +99,6 @@ def recorded_faithfully(dist: "Distribution") -> bool:
 
 # --- the stat pass -----------------------------------------------------------------------------------------------
 
-_STATES: dict[tuple, RecordState] = {}
-
-
 def _relevant(path: str) -> bool:
     return not (path.startswith("..") or os.path.isabs(path) or "__pycache__" in path or path.endswith(".pyc")
                 or path.endswith("/RECORD") or ".dist-info/" in path and path.endswith(("INSTALLER", "REQUESTED")))
@@ -132,24 +129,18 @@ def _folder_stamp(folders: tuple[str, ...]) -> tuple:
 
 
 def record_state(dist: "Distribution") -> RecordState:
-    """Missing files and size mismatches against RECORD (cached while RECORD and the folders it names are unchanged:
-    in memory, and on disk so that the next process skips parsing RECORD and the per-file stat pass)."""
+    """Missing files and size mismatches against RECORD, kept (in memory, and on disk for the next process, which
+    then skips parsing RECORD and the per-file stat pass) while RECORD and the folders it names are unchanged."""
     try:
         st = os.stat(dist.metadata_dir / "RECORD")
     except OSError:
         return RecordState(0, (), ())
     rec_key = [st.st_mtime_ns, st.st_size]
-    saved = _load_state(dist, rec_key)
-    if saved is not None:
-        folders, stamp, state = saved
-        if _folder_stamp(folders) == stamp:
-            return state
+    saved = _saved_state(dist, rec_key)
+    if saved is not None and _folder_stamp(saved[0]) == saved[1]:
+        return saved[2]
     entries, folders = _prepared(dist)
     stamp = _folder_stamp(folders)
-    key = (str(dist.metadata_dir), st.st_mtime_ns, stamp)
-    hit = _STATES.get(key)
-    if hit is not None:
-        return hit
     missing, changed = [], []
     stat = os.stat
     for rel, full, size in entries:
@@ -161,7 +152,6 @@ def record_state(dist: "Distribution") -> RecordState:
         if size is not None and st.st_size != size:
             changed.append(rel)
     state = RecordState(len(entries), tuple(missing), tuple(changed))
-    _STATES[key] = state
     _save_state(dist, rec_key, folders, stamp, state)
     return state
 
@@ -169,28 +159,28 @@ def record_state(dist: "Distribution") -> RecordState:
 def _state_file(dist: "Distribution"):
     import hashlib
 
-    from tf_lsp.checks.closure import cache_dir
-    return cache_dir().parent / "records" / (hashlib.sha256(str(dist.metadata_dir).encode()).hexdigest()[:32] + ".json")
+    return cache_root() / "records" / (hashlib.sha256(str(dist.metadata_dir).encode()).hexdigest()[:32] + ".json")
 
 
-_LOADED: dict[str, tuple] = {}
+_STATES: dict[str, tuple] = {}      # state file -> (RECORD mtime and size, folders, their stamp, state)
 
 
-def _load_state(dist: "Distribution", rec_key: list) -> tuple[tuple[str, ...], tuple, RecordState] | None:
-    """The stat pass of an earlier process, valid while RECORD is the same file (mtime and size)."""
+def _saved_state(dist: "Distribution", rec_key: list) -> tuple[tuple[str, ...], tuple, RecordState] | None:
+    """The last stat pass (this process's, else an earlier one's from disk), valid while RECORD is the same file."""
     import json
 
-    path = _state_file(dist)
-    hit = _LOADED.get(str(path))
+    path = str(_state_file(dist))
+    hit = _STATES.get(path)
     if hit is None:
         try:
-            data = json.loads(path.read_text())
+            with open(path) as fh:
+                data = json.load(fh)
         except (OSError, ValueError):
             return None
         if data.get("v") != 1 or data.get("metadata") != str(dist.metadata_dir):
             return None
-        hit = _LOADED[str(path)] = (data["record"], tuple(data["folders"]), tuple(data["stamp"]),
-                                    RecordState(data["checked"], tuple(data["missing"]), tuple(data["changed"])))
+        hit = _STATES[path] = (data["record"], tuple(data["folders"]), tuple(data["stamp"]),
+                               RecordState(data["checked"], tuple(data["missing"]), tuple(data["changed"])))
     if hit[0] != rec_key:
         return None
     return hit[1], hit[2], hit[3]
@@ -200,16 +190,10 @@ def _save_state(dist: "Distribution", rec_key: list, folders, stamp, state: Reco
     import json
 
     path = _state_file(dist)
-    _LOADED.pop(str(path), None)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"v": 1, "metadata": str(dist.metadata_dir), "record": rec_key,
+    _STATES[str(path)] = (rec_key, tuple(folders), tuple(stamp), state)
+    write_atomic(path, json.dumps({"v": 1, "metadata": str(dist.metadata_dir), "record": rec_key,
                                    "folders": list(folders), "stamp": list(stamp), "checked": state.checked,
                                    "missing": list(state.missing), "changed": list(state.changed)}))
-        os.replace(tmp, path)
-    except OSError:
-        pass
 
 
 def cached_record_state(ctx: ImportContext, dist: "Distribution") -> RecordState:
