@@ -138,6 +138,18 @@ def verify_fixes(built: Built, rows: list[Row]) -> None:
             for r in members:
                 o = probe_line(ws, python, r.line, r.index, built.environ, name="fixprobe")
                 r.fix_result = "works" if o["ok"] else f"fails: {o['error'][:150]}"
+        if fix.get("command"):
+            _prune_uv_cache()
+
+
+def _prune_uv_cache() -> None:
+    """``uv pip install --force-reinstall`` unpacks the package into uv's cache afresh (TensorFlow: 1.2 GB each
+    time, measured with uv 0.13.9) and leaves the previous copy unreferenced; one run of the tier carries out
+    dozens of such fixes, which filled a 252 GB disk over a few runs. ``uv cache prune`` drops only what nothing
+    references (instant when there is nothing to drop)."""
+    uv = uv_binary()
+    if uv:
+        subprocess.run([uv, "cache", "prune", "--quiet"], capture_output=True, timeout=300)
 
 
 def _apply_fix(built: Built, fix: dict, tmp: Path) -> tuple[Path, Path]:
