@@ -12,19 +12,10 @@ import sys
 from pathlib import Path
 
 from tf_lsp import __version__
+from tf_lsp.roots import find_root
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
-_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git", ".vscode", "pyrightconfig.json",
-                 ".venv", "Pipfile")
-
-
-def find_root(path: Path) -> Path:
-    start = path if path.is_dir() else path.parent
-    for d in [start, *start.parents]:
-        if any((d / m).exists() for m in _ROOT_MARKERS):
-            return d
-    return start
 
 
 def _gitignore(root: Path) -> list[str]:

@@ -102,6 +102,7 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
     def run():
         with folder.lock:
             choice = folder.ws.use_interpreter(python)
+            folder.override = str(choice.python)
             folder.ws.env         # load it off the event loop
             return choice
     choice = await asyncio.to_thread(run)
