@@ -268,8 +268,12 @@ def dependencies_of(finding: Finding) -> list[str]:
 
 
 def _with_spec(fix: Fix, specs: list[str]) -> Fix:
-    """``args["spec"]``: the requirement(s) to install, for a manifest edit by the front end."""
-    return replace(fix, args={**fix.args, "spec": specs[0] if len(specs) == 1 else list(specs)})
+    """``args["spec"]``: the requirement(s) to install, for a manifest edit by the front end: only the specs the
+    install fix kept (``install_fix`` drops what is not a plain requirement; then there is nothing to pin)."""
+    kept = list(fix.args.get("specs") or [])
+    if not kept:
+        return fix
+    return replace(fix, args={**fix.args, "spec": kept[0] if len(kept) == 1 else kept})
 
 
 def _install_spec(ctx: ImportContext, p: DepProblem) -> str:

@@ -62,6 +62,10 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagno
         if action == "install" and len(specs) == 1 and (pinned := _pinned(specs[0])):
             out += _pin_actions(ls, folder, *pinned, base)
         return out
+    if action == "explain":                 # e.g. no install can be offered: the reason, nothing runs
+        message = str(args.get("message") or title)
+        return [t.CodeAction(title=title, **base, command=t.Command(
+            title=title, command="tfLsp.explain", arguments=[{"message": message}]))]
     if action == "pin" and not fix.get("edits"):
         return _pin_actions(ls, folder, args.get("package", ""), args.get("specifier", ""), base, preferred=preferred)
     if action == "rename":
