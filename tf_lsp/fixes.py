@@ -73,7 +73,7 @@ def no_install_fix(refused: list[str], *, what: str = "install") -> Fix:
     """What a finding carries instead of an install/uninstall whose specs came from metadata and fail the rule of
     ``tf_lsp.reqsafe``: nothing to run, only the reason (front ends show it; nothing reaches an installer)."""
     why = "; ".join(refused)
-    return Fix(title=f"No {what} can be offered: {why}", action="explain", args={"message": (
+    return Fix(title=f"No {what} can be offered: {why}", action="explain", args={"refused": list(refused), "message": (
         f"tf-lsp offers no {what} here: {why}. Check the package's metadata and install what you need yourself.")})
 
 

@@ -67,8 +67,9 @@ def safe_requirement(text: object) -> Requirement:
     if not isinstance(text, str) or not text:
         raise ValueError("a requirement must be a non-empty string")
     if not _SPEC_TEXT.fullmatch(text):
-        raise ValueError(f"{text!r} is not a plain package requirement (only a name, [extras] and version "
-                         f"specifiers are installed: no URL, path, option, marker or control character)")
+        raise ValueError(f"{text!r} is not a plain package requirement: only package requirements (a name, [extras], "
+                         f"version specifiers) are installed by tf-lsp, no URL, path, option, marker or control "
+                         f"character")
     if text.lstrip().startswith(("-", ".")):
         raise ValueError(f"{text!r} starts like an option or a path, not a package name")
     try:

@@ -232,3 +232,30 @@ async def test_rename_a_shadowing_file(project, server_env, client_name):
             t.FileEvent(uri=op.old_uri, type=t.FileChangeType.Deleted),
             t.FileEvent(uri=op.new_uri, type=t.FileChangeType.Created)]))
         assert await diagnostics_for(client, uri, lambda ds: "TFL107" not in codes(ds)) == []
+
+
+LOCAL_FILES = ["x==1.0+evil.tar.gz", "./evil-1.0-py3-none-any.whl", "evil-1.0-py3-none-any.whl", "x.zip",
+               "x.zip[e]", "x===1.0", "six\n", "six; python_version > '3'"]
+
+
+async def test_local_files_are_not_package_specs(project, server_env):
+    """pip installs a local file for any argument ending like an archive: such specs are InvalidParams, and the
+    file that would have been installed is never touched."""
+    from pygls.exceptions import JsonRpcInvalidParams
+
+    root, bad, _ = project
+    for name in ("evil-1.0-py3-none-any.whl", "x.zip"):
+        (root / name).write_bytes(b"not an archive")
+    async with session("neovim@v0.11.0", root, env=server_env) as client:
+        for spec in LOCAL_FILES:
+            with pytest.raises(JsonRpcInvalidParams, match="invalid requirement"):
+                await run_command(client, t.Command(title="", command="tfLsp.install", arguments=[{"specs": [spec]}]))
+        for package in ("six\n", "evil-1.0-py3-none-any.whl", "x.tar.gz"):
+            with pytest.raises(JsonRpcInvalidParams, match="invalid package name"):
+                await run_command(client, t.Command(title="", command="tfLsp.pin", arguments=[
+                    {"package": package, "specifier": "==1"}]))
+        with pytest.raises(JsonRpcInvalidParams, match="local version label"):
+            await run_command(client, t.Command(title="", command="tfLsp.pin", arguments=[
+                {"package": "six", "specifier": "==1.0+evil.tar.gz"}]))
+        assert not client.progress_reports                      # nothing was started
+    assert (root / "requirements.txt").read_text() == REQUIREMENTS

@@ -73,7 +73,7 @@ def _specs(values) -> list[str]:
         try:
             out.append(safe_spec_text(v))
         except ValueError as exc:
-            raise JsonRpcInvalidParams(f"refused: {exc}") from exc
+            raise JsonRpcInvalidParams(f"invalid requirement: {exc}") from exc
     return out
 
 
