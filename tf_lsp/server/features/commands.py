@@ -17,6 +17,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from tf_lsp.doctor import doctor_data, doctor_text
 from tf_lsp.fixes import install_fix, uninstall_fix
+from tf_lsp.manifests import ManifestRefused
 from tf_lsp.reqsafe import safe_name, safe_spec_text, safe_specifier
 from tf_lsp.server.features.actions import actions_for, manifest_edits, preferred_fixes, workspace_edit
 from tf_lsp.server.runner import CommandFailed, run_with_progress
@@ -165,7 +166,10 @@ def register(server: TfLspServer) -> None:
         arg = _arg(args)
         folder = _folder(ls, arg)
         package, specifier = _package(arg.get("package")), _specifier(arg.get("specifier"))
-        edits = manifest_edits(ls, folder, package, specifier)
+        try:
+            edits = manifest_edits(ls, folder, package, specifier)
+        except ManifestRefused as exc:
+            raise JsonRpcInvalidParams(str(exc)) from exc
         if not edits:
             raise JsonRpcInvalidParams(f"{folder.root} has no requirements*.txt, pyproject.toml dependency list or "
                                        f"environment.yml to pin {package} in")
