@@ -16,6 +16,7 @@ from tf_lsp.manifests import conda, dotenv, pyproject, requirements
 from tf_lsp.manifests.reqlines import logical_lines
 from tf_lsp.manifests.text import ManifestRefused, apply_edits, minimal_edit, minimal_edits
 from tf_lsp.model import Edit
+from tf_lsp.reqsafe import safe_name, safe_specifier
 
 _AUX = ("dev", "test", "tests", "doc", "docs", "lint", "ci", "build", "typing")
 MAX_BYTES = 4 * 1024 * 1024          # a manifest larger than this is not read (nor edited)
@@ -98,6 +99,11 @@ def pin_edits(root: Path, package: str, specifier: str, *, texts: Mapping[str, s
     differs from the disk (a file open in an editor). ManifestRefused (a message for a person) when a file that may
     declare it cannot be read or edited safely: then nothing is edited.
     """
+    try:
+        safe_name(package)
+        safe_specifier(specifier)
+    except ValueError as exc:
+        raise ManifestRefused(f"not pinned: {exc}") from exc
     root = Path(root)
     texts = texts or {}
     found: list[tuple[Path, object, str]] = []
