@@ -230,3 +230,22 @@ def test_append_adds_exactly_one_requirement_line(text):
         assert pip_view(new)[-1][1] == "h5py>=3"
     except Exception:
         assume(False)
+
+
+def test_a_manifest_linked_out_of_the_workspace_is_not_edited(tmp_path):
+    root = tmp_path / "ws"
+    root.mkdir()
+    target = write(tmp_path, "bashrc", "export X=1\n")
+    (root / "requirements.txt").symlink_to(target)
+    with pytest.raises(ManifestRefused, match="out of the workspace"):
+        pin_edits(root, "numpy", "<2")
+    (root / "requirements.txt").unlink()
+    (root / ".env").symlink_to(target)
+    from tf_lsp.manifests import set_env_edit
+    with pytest.raises(ManifestRefused, match="out of the workspace"):
+        set_env_edit(root, "TF_USE_LEGACY_KERAS", "1")
+    assert target.read_text() == "export X=1\n"
+    inner = write(root, "real.txt", "six\n")                 # a link inside the workspace is fine
+    (root / ".env").unlink()
+    (root / "requirements.txt").symlink_to(inner)
+    assert len(pin_edits(root, "six", "==1")) == 1

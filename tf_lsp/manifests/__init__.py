@@ -23,9 +23,24 @@ MAX_BYTES = 4 * 1024 * 1024          # a manifest larger than this is not read (
 MAX_INCLUDES = 64
 
 
-def _read(path: Path) -> str | None:
+def _inside(path: Path, root: Path) -> None:
+    """ManifestRefused when ``path`` exists and resolves (through links) to a place outside ``root``."""
+    if not os.path.lexists(path):
+        return
+    try:
+        inside = Path(path).resolve().is_relative_to(Path(root).resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside:
+        raise ManifestRefused(f"{path.name} leads out of the workspace (a link); tf-lsp does not edit it.")
+
+
+def _read(path: Path, root: Path | None = None) -> str | None:
     """The text of a manifest; None when it does not exist. ManifestRefused for what is not a regular UTF-8 file
-    of sane size (a FIFO, a device, a directory, a symlink to one of those, binary or other encodings)."""
+    of sane size (a FIFO, a device, a directory, a symlink to one of those, binary or other encodings), and for a
+    link that leads out of the workspace ``root`` (an edit would be written through it)."""
+    if root is not None:
+        _inside(path, root)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -61,8 +76,11 @@ def manifests(root: Path) -> list[tuple[Path, object]]:
     return out
 
 
-def _text(path: Path, texts: Mapping[str, str]) -> str | None:
-    return texts[str(path)] if str(path) in texts else _read(path)
+def _text(path: Path, texts: Mapping[str, str], root: Path) -> str | None:
+    if str(path) in texts:                  # open in the editor: its text, but the same rule for links
+        _inside(path, root)
+        return texts[str(path)]
+    return _read(path, root)
 
 
 def _includes(root: Path, path: Path, text: str, texts: Mapping[str, str], seen: set) -> list[tuple[Path, str]]:
@@ -84,7 +102,7 @@ def _includes(root: Path, path: Path, text: str, texts: Mapping[str, str], seen:
                 if real in seen or not real.is_relative_to(real_root):
                     continue
                 seen.add(real)
-                found = _text(target, texts)
+                found = _text(target, texts, root)
                 if found is not None:
                     out.append((target, found))
                     todo.append((target, found))
@@ -109,7 +127,7 @@ def pin_edits(root: Path, package: str, specifier: str, *, texts: Mapping[str, s
     found: list[tuple[Path, object, str]] = []
     seen: set = set()
     for p, mod in manifests(root):
-        text = _text(p, texts)
+        text = _text(p, texts, root)
         if text is None:
             continue
         found.append((p, mod, text))
@@ -139,7 +157,7 @@ def set_env_edit(root: Path, name: str, value: str | None) -> Edit:
     """Set ``name=value`` in the workspace ``.env`` (created when missing: ``range=None`` = whole new file);
     ``value=None`` removes the variable. ManifestRefused when the .env cannot be read as text."""
     path = Path(root) / ".env"
-    text = _read(path)
+    text = _read(path, root)
     if text is None:
         return Edit(path=str(path), range=None, new_text=dotenv.set_variable("", name, value))
     return minimal_edit(str(path), text, dotenv.set_variable(text, name, value)) or \
