@@ -249,3 +249,68 @@ def test_a_manifest_linked_out_of_the_workspace_is_not_edited(tmp_path):
     (root / ".env").unlink()
     (root / "requirements.txt").symlink_to(inner)
     assert len(pin_edits(root, "six", "==1")) == 1
+
+
+# --- pyproject.toml and environment.yml: only the target changes ---------------------------------------------
+
+ITEMS = ['"six"', "'six>=1'", "\"Six[x] >= 1 ; python_version > '3'\"", '"numpy"', "'requests>=2'",
+         '"six @ https://e.invalid/s.whl"', '"six;sys_platform==\'linux\'"']
+SEPS = [",\n    ", ", ", ",  # six é\n  ", ", # x \u2028 y\n", ",\n# six>=9\n  "]
+SIX_LITERAL = r"\"[Ss]ix[^\"]*\"|'[Ss]ix[^']*'"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(ITEMS), st.sampled_from(SEPS)), min_size=1, max_size=6),
+       st.sampled_from(["\n", "\r\n"]), st.sampled_from(["==2.0", "<2,>=1"]))
+def test_pyproject_pin_changes_only_the_six_strings(items, eol, spec):
+    import re
+
+    from tf_lsp.manifests import pyproject
+    from tf_lsp.discovery.records import _toml_module
+
+    deps = "".join(item + sep for item, sep in items)
+    text = (f"# top\n[project]\nname = 'x'\ndependencies = [\n  {deps}\n]\n[tool.x]\nother = \"six>=1\"  # six\n"
+            ).replace("\n", eol)
+    try:
+        new = pyproject.pin(text, "six", spec)
+    except ManifestRefused:
+        return
+    if new is None:
+        assert not any(item.lower().startswith(("\"six", "'six")) for item, _ in items)
+        return
+    hide = lambda s: re.sub(SIX_LITERAL, "<SIX>", s)          # noqa: E731
+    assert hide(new) == hide(text)                            # every byte outside the six strings survives
+    old_data, new_data = _toml_module().loads(text), _toml_module().loads(new)
+    assert new_data["tool"] == old_data["tool"] and new_data["project"]["name"] == "x"
+    for a, b in zip(old_data["project"]["dependencies"], new_data["project"]["dependencies"], strict=True):
+        ra, rb = Requirement(a), Requirement(b)
+        if ra.name.lower() == "six" and not ra.url:
+            assert rb.specifier == SpecifierSet(spec) and rb.marker == ra.marker and rb.extras == ra.extras
+        else:
+            assert a == b
+    assert apply_edits(text, minimal_edits("pyproject.toml", text, new)) == new
+
+
+CONDA_ITEMS = ["  - six", "  - numpy=1.26  # six", "  - python=3.11", "  # - six", "  - pip", "  - pip:",
+               "    - six>=1", "    - requests", "  - 'six'", "  - conda-forge::six"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(CONDA_ITEMS), st.sampled_from(["\n", "\r\n", "\r", "  # \f x\n",
+                                                                          " # \v\n"])), max_size=8),
+       st.sampled_from(["==2.0", ">=1"]))
+def test_environment_yml_pin_changes_only_the_six_items(items, spec):
+    from tf_lsp.manifests import conda
+
+    text = "name: x\ndependencies:\n" + "".join(a + b for a, b in items) + "variables:\n  K: six\n"
+    new = conda.pin(text, "six", spec)
+    if new is None:
+        return
+    old_lines, new_lines = lsp_lines(text), lsp_lines(new)
+    assert len(old_lines) == len(new_lines)
+    for a, b in zip(old_lines, new_lines):
+        if a != b:
+            assert a.lstrip().startswith(("- six", "- 'six'")) and b.rstrip("\r\n").split("#")[0].rstrip().endswith(
+                ("six" + spec.replace(" ", ""), "six" + spec.replace(" ", "") + "'")), (a, b)
+            assert a[len(a.rstrip("\r\n")):] == b[len(b.rstrip("\r\n")):]      # its line break kept
+    assert apply_edits(text, minimal_edits("environment.yml", text, new)) == new
