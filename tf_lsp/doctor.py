@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tf_lsp.model import Finding
 from tf_lsp.packs import key_distributions
+from tf_lsp.shown import command_line, printable
 from tf_lsp.workspace import Workspace
 
 KEY_EXTRA = ("torch",)          # shown too, though no rule pack covers it yet
@@ -66,8 +67,8 @@ def doctor_text(data: dict) -> str:
     for p in data["problems"]:
         out.append(f"  {p['code']} [{p['severity']}] {p['statement']}: {p['message']}")
         for fx in p["fixes"][:3]:
-            out.append(f"      fix: {fx['title']}" + (f"  ->  {' '.join(fx['command'])}" if fx["command"] else ""))
-    return "\n".join(out)
+            out.append(f"      fix: {fx['title']}" + (f"  ->  {command_line(fx['command'])}" if fx["command"] else ""))
+    return "\n".join(printable(line) for line in out)
 
 
 def doctor(root: Path, **kwargs) -> dict:

@@ -12,6 +12,7 @@ from packaging.utils import canonicalize_name
 
 from tf_lsp.checks.integrity import recorded_faithfully, verify_distribution
 from tf_lsp.fixes import reinstall_fix
+from tf_lsp.shown import command_line, printable
 from tf_lsp.model import Fix
 from tf_lsp.packs import key_distributions
 
@@ -88,11 +89,11 @@ def verify_text(results: list[Verification], unknown: list[str]) -> str:
         if r.note:
             lines.append(f"    note: {r.note}")
         if r.fix is not None:
-            lines.append(f"    fix: {' '.join(r.fix.command)}")
+            lines.append(f"    fix: {command_line(r.fix.command)}")
     lines += [f"{n}: not installed in this environment" for n in unknown]
     if not results and not unknown:
         lines.append("nothing to verify: none of " + ", ".join(key_distributions()) + " is installed")
-    return "\n".join(lines)
+    return "\n".join(printable(line) for line in lines)
 
 
 __all__ = ["Verification", "verify", "verify_text"]
