@@ -21,6 +21,7 @@ from tf_lsp import __version__
 from tf_lsp.cli import find_root
 from tf_lsp.model import Finding
 from tf_lsp.settings import Settings
+from tf_lsp.virtual_documents import real_document_path
 from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
@@ -52,11 +53,17 @@ class TfLspServer(LanguageServer):
         self.findings: dict[str, list[Finding]] = {}
         self.poll_task: asyncio.Task | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
+        self.default_interpreter = ""       # `serve --python`: used while the client's settings name no interpreter
 
     # --- folders ------------------------------------------------------------------------------------------------
 
+    def document_path(self, uri: str) -> Path:
+        """The file a document stands for: a jupyterlab-lsp shadow copy (``<root>/.virtual_documents/nb.ipynb``)
+        counts as the notebook in its real folder, where its kernel resolves imports."""
+        return real_document_path(Path(to_fs_path(uri) or uri))
+
     def folder_for(self, uri: str) -> Folder:
-        path = Path(to_fs_path(uri) or uri).resolve()
+        path = self.document_path(uri).resolve()
         best = None
         for folder in self.folders.values():
             if path == folder.root or folder.root in path.parents:
@@ -68,9 +75,8 @@ class TfLspServer(LanguageServer):
         return best
 
     def add_folder(self, root: Path, settings: Settings) -> Folder:
-        root = Path(root).resolve()
-        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings,
-                        ws=Workspace(root, settings=settings))
+        root = real_document_path(Path(root)).resolve()     # jupyterlab-lsp's rootUri is its shadow folder
+        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings, ws=self._workspace(root, settings))
         self.folders[str(root)] = folder
         return folder
 
@@ -78,7 +84,12 @@ class TfLspServer(LanguageServer):
         """New settings or a changed editor record: rebuild the folder's engine (discovery runs again)."""
         with folder.lock:
             folder.settings = settings or folder.settings
-            folder.ws = Workspace(folder.root, settings=folder.settings)
+            folder.ws = self._workspace(folder.root, folder.settings)
+
+    def _workspace(self, root: Path, settings: Settings) -> Workspace:
+        """The engine for one folder; `serve --python` names the interpreter unless the client's settings do."""
+        python = None if settings.interpreter else (self.default_interpreter or None)
+        return Workspace(root, settings=settings, python=python)
 
     # --- checking -----------------------------------------------------------------------------------------------
 
@@ -137,7 +148,7 @@ class TfLspServer(LanguageServer):
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
         with folder.lock:
             t0 = time.perf_counter()
-            findings = folder.ws.check_source(Path(to_fs_path(uri)), text)
+            findings = folder.ws.check_source(self.document_path(uri), text)
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
