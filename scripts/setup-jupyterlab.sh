@@ -37,4 +37,5 @@ if [ ! -f "$NODE/node_modules/.tf-lsp-lock" ] || ! cmp -s "$lock" "$NODE/node_mo
   (cd "$NODE" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$lock" "$NODE/node_modules/.tf-lsp-lock"
 fi
-echo "setup-jupyterlab: $("$VENV/bin/jupyter-lab" --version 2>/dev/null | tail -1 | sed 's/^/jupyterlab /'), playwright-core in $NODE, chromium $(chromium --version 2>/dev/null | awk '{print $2}')"
+# (The summary reads the stamps: starting jupyter-lab or chromium just to print versions costs seconds.)
+echo "setup-jupyterlab: $(cat "$stamp") in $VENV, playwright-core $(node -p "require('$NODE/node_modules/playwright-core/package.json').version") in $NODE, chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || command -v chromium)"

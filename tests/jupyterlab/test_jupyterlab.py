@@ -164,7 +164,7 @@ def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
     assert result["hover"].endswith("tf-lsp"), result["hover"]    # CodeMirror shows the diagnostic's source
     # The diagnostics panel: one row, tf-lsp's message and code, in the cell it belongs to.
     assert len(result["panel"]) == 1, result["panel"]
-    row = dict(zip(result["panelHeader"], result["panel"][0]))
+    row = dict(zip(result["panelHeader"], result["panel"][0], strict=True))
     assert f"No module named '{MISSING}'" in row["Message"] and row["Code"] == "TFL100" and row["Source"] == "tf-lsp", row
     assert (row["Cell"], row["Line:Ch"]) == ("3", "0:7"), row     # 1-based cell, 0-based line and column in it
 
