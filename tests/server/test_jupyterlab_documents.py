@@ -28,7 +28,7 @@ JUPYTERLAB_LSP_CAPS = t.ClientCapabilities(
 CELLS = "import six\nimport helpers\n\n\n\n\n\nimport numpy_that_does_not_exist\n\n"   # two cells, as jupyterlab-lsp joins them
 
 
-async def _check_notebook(root, kernel_python, env) -> list[t.Diagnostic]:
+async def _check_notebook(root, kernel_python, env, *, init: dict | None = None) -> list[t.Diagnostic]:
     shadow = root / ".virtual_documents"
     shadow.mkdir()
     (shadow / "nb.ipynb").write_text(CELLS)          # jupyter-lsp writes the copy there
@@ -36,7 +36,8 @@ async def _check_notebook(root, kernel_python, env) -> list[t.Diagnostic]:
     client = await ClientServerConfig(server_command=argv, server_env=env).start()
     try:
         await client.initialize_session(t.InitializeParams(
-            capabilities=JUPYTERLAB_LSP_CAPS, root_uri=from_fs_path(str(shadow)), workspace_folders=None))
+            capabilities=JUPYTERLAB_LSP_CAPS, root_uri=from_fs_path(str(shadow)), workspace_folders=None,
+            initialization_options=init))
         client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={}))
         uri = open_doc(client, shadow / "nb.ipynb", CELLS, version=0)
         return await diagnostics_for(client, uri)
@@ -70,3 +71,12 @@ async def test_without_python_the_workspace_interpreter_is_used(tmp_path, server
     lines = {d.range.start.line: d for d in ds}
     assert sorted(lines) == [0, 7], [(d.code, d.message) for d in ds]
     assert "./.venv/bin/python" in lines[0].message        # named relative to the real folder: its workspace
+
+
+async def test_a_client_setting_wins_over_serve_python(tmp_path, server_env):
+    """--python is the default for clients that send no interpreter; a tfLsp.interpreter the client sends wins."""
+    root, kernel = _notebook_folder(tmp_path)
+    ds = await _check_notebook(root, kernel, server_env, init={"tfLsp": {"interpreter": str(root / ".venv")}})
+    lines = {d.range.start.line: d for d in ds}
+    assert sorted(lines) == [0, 7], [(d.code, d.message) for d in ds]
+    assert "six" in lines[0].message and str(kernel) not in lines[0].message
