@@ -1,9 +1,10 @@
 // Drives a running JupyterLab (started by test_jupyterlab.py) in headless Chromium with playwright-core:
 // opens the notebook, waits for tf-lsp's diagnostic underline in a cell, opens the diagnostics panel for the full
-// list, hovers the underline for the message, takes the screenshot. Prints progress lines, then one `RESULT {json}` line.
+// list, hovers the underline for the message, takes the screenshot, then types another missing module into the
+// cell and waits for its underline. Prints progress lines, then one `RESULT {json}` line.
 //
 //   PLAYWRIGHT_DIR=.cache/jupyterlab/node JUPYTERLAB_URL=http://127.0.0.1:PORT JUPYTERLAB_TOKEN=... \
-//   NOTEBOOK=nb.ipynb SCREENSHOT=docs/images/jupyterlab-diagnostic.png node tests/jupyterlab/drive.mjs
+//   NOTEBOOK=nb.ipynb TYPED_MODULE=other_missing SCREENSHOT=docs/images/jupyterlab-diagnostic.png node tests/jupyterlab/drive.mjs
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -74,6 +75,18 @@ try {
   step('hover shows the message');
   await page.screenshot({ path: need('SCREENSHOT') });
   step('screenshot taken');
+  // Edit the cell as a person would: jupyterlab-lsp sends the whole notebook again and tf-lsp checks the new text,
+  // so the underline moves to the module typed now (CodeMirror alone could only drop the old mark, not make one).
+  const typed = need('TYPED_MODULE');
+  const editor = page.locator('.jp-Notebook .jp-Cell').nth(result.underlines[0].cell).locator('.cm-content');
+  await editor.click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(`import json, ${typed}`);
+  await page.waitForFunction(([sel, name]) => {
+    const marks = [...document.querySelectorAll(sel)].map((e) => e.textContent);
+    return marks.length === 1 && marks[0] === name;
+  }, [UNDERLINE, typed], { timeout: WAIT });
+  step('underline follows the edit');
 } catch (err) {
   failed = String(err && err.stack || err);
 } finally {

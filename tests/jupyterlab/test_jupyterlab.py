@@ -9,7 +9,8 @@ The notebook folder holds a ``.venv`` that lacks ipykernel (tf-lsp's discovery w
 ``helpers.py``. The notebook's cells: ``import ipykernel`` + ``import helpers``, a markdown cell, then
 ``import numpy_that_does_not_exist``. Only the last may be underlined: ipykernel is in the kernel's environment
 (the kernel, not the folder's .venv, runs a notebook) and helpers.py lies next to the notebook (not in
-jupyterlab-lsp's ``.virtual_documents`` shadow folder, where the document's URI points).
+jupyterlab-lsp's ``.virtual_documents`` shadow folder, where the document's URI points). Then a second missing
+module typed into the cell gets its own underline: the server re-checks what jupyterlab-lsp sends on each edit.
 """
 from __future__ import annotations
 
@@ -144,7 +145,8 @@ def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         drive = subprocess.run(["node", str(HERE / "drive.mjs")], capture_output=True, text=True, timeout=240, env={
             **os.environ, "PLAYWRIGHT_DIR": str(PLAYWRIGHT_DIR), "JUPYTERLAB_URL": url, "JUPYTERLAB_TOKEN": token,
-            "NOTEBOOK": "nb.ipynb", "SCREENSHOT": str(ARTIFACTS / "jupyterlab-diagnostic.png"), "CHROMIUM": CHROMIUM})
+            "NOTEBOOK": "nb.ipynb", "TYPED_MODULE": "typed_module_that_does_not_exist",
+            "SCREENSHOT": str(ARTIFACTS / "jupyterlab-diagnostic.png"), "CHROMIUM": CHROMIUM})
     finally:
         _stop(proc, url, token)
     print(drive.stdout)
@@ -154,7 +156,7 @@ def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
         f"{drive.stdout[-6000:]}\n{drive.stderr[-4000:]}\n--- jupyter lab:\n{log.read_text()[-6000:]}"
 
     assert result["steps"] == ["notebook open", "diagnostic underline shown", "diagnostics panel lists them",
-                               "hover shows the message", "screenshot taken"]
+                               "hover shows the message", "screenshot taken", "underline follows the edit"]
     # One underline, on the missing module, in the third cell (index 2: the markdown cell counts).
     assert [(u["text"], u["cell"]) for u in result["underlines"]] == [(MISSING, 2)], result["underlines"]
     assert "cm-lintRange-error" in result["underlines"][0]["cls"]
