@@ -128,7 +128,7 @@ def cmd_verify(args) -> int:
 def cmd_serve(args) -> int:
     from tf_lsp.server import main as serve_main
 
-    return serve_main(tcp=args.tcp, host=args.host, port=args.port)
+    return serve_main(tcp=args.tcp, host=args.host, port=args.port, python=args.python)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -170,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=2087)
     s.add_argument("--stdio", action="store_true", help="(default) accepted for editors that pass it")
+    s.add_argument("--python", help="interpreter or environment folder to check against when the client's "
+                                     "tfLsp.interpreter setting names none (JupyterLab: the kernel's)")
     s.set_defaults(func=cmd_serve)
     return p
 

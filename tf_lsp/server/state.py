@@ -21,6 +21,7 @@ from tf_lsp import __version__
 from tf_lsp.roots import find_root
 from tf_lsp.model import Finding
 from tf_lsp.settings import Settings
+from tf_lsp.virtual_documents import real_document_path
 from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
@@ -58,11 +59,17 @@ class TfLspServer(LanguageServer):
         self.findings: dict[str, list[Finding]] = {}
         self.poll_task: asyncio.Task | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
+        self.default_interpreter = ""       # `serve --python`: used while the client's settings name no interpreter
 
     # --- folders ------------------------------------------------------------------------------------------------
 
+    def document_path(self, uri: str) -> Path:
+        """The file a document stands for: a jupyterlab-lsp shadow copy (``<root>/.virtual_documents/nb.ipynb``)
+        counts as the notebook in its real folder, where its kernel resolves imports."""
+        return real_document_path(Path(to_fs_path(uri) or uri))
+
     def folder_for(self, uri: str) -> Folder:
-        path = Path(to_fs_path(uri) or uri).resolve()
+        path = self.document_path(uri).resolve()
         best = None
         for folder in self.folders.values():
             if path == folder.root or folder.root in path.parents:
@@ -74,9 +81,8 @@ class TfLspServer(LanguageServer):
         return best
 
     def add_folder(self, root: Path, settings: Settings) -> Folder:
-        root = Path(root).resolve()
-        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings,
-                        ws=Workspace(root, settings=settings))
+        root = real_document_path(Path(root)).resolve()     # jupyterlab-lsp's rootUri is its shadow folder
+        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings, ws=self._workspace(root, settings))
         self.folders[str(root)] = folder
         folder.record_stamp = _config_stamp(folder)
         return folder
@@ -88,10 +94,15 @@ class TfLspServer(LanguageServer):
             if new.interpreter != folder.settings.interpreter:
                 folder.override = None          # the setting changed after the pick: the newer choice wins
             folder.settings = new
-            folder.ws = Workspace(folder.root, settings=new)
+            folder.ws = self._workspace(folder.root, new)
             folder.record_stamp = _config_stamp(folder)
             if folder.override:
                 folder.ws.use_interpreter(folder.override)
+
+    def _workspace(self, root: Path, settings: Settings) -> Workspace:
+        """The engine for one folder; `serve --python` names the interpreter unless the client's settings do."""
+        python = None if settings.interpreter else (self.default_interpreter or None)
+        return Workspace(root, settings=settings, python=python)
 
     # --- checking -----------------------------------------------------------------------------------------------
 
@@ -150,7 +161,7 @@ class TfLspServer(LanguageServer):
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
         with folder.lock:
             t0 = time.perf_counter()
-            findings = folder.ws.check_source(Path(to_fs_path(uri)), text)
+            findings = folder.ws.check_source(self.document_path(uri), text)
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
