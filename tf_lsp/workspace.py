@@ -277,7 +277,7 @@ class Workspace:
                     f = self._apply_overrides(f, guarded=False)
                     if f is not None:
                         findings.append(f)
-        return findings
+        return _dedupe(findings)
 
     def _carried(self, ctx: ImportContext, memo: dict[str, list[Finding]]) -> list[Finding]:
         """Errors of the imports ``ctx.stmt`` runs first (``import keras`` -> ``import tensorflow``), moved onto this
@@ -376,6 +376,17 @@ def _merge(generic: list[Finding], pack: list[Finding]) -> list[Finding]:
     seen, out = set(), []
     for f in found:
         key = (f.code, f.range, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Never the same cause twice on one line (same code, line and message)."""
+    seen, out = set(), []
+    for f in findings:
+        key = (f.code, f.range.start.line, f.message)
         if key not in seen:
             seen.add(key)
             out.append(f)
