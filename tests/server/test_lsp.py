@@ -70,6 +70,8 @@ async def test_hover_explains_resolution_and_failure(project, server_env, client
             return h.contents.value
         ok = await hover(0, 8)
         assert "resolves to" in ok and "/os.py" in ok and "environment: `.venv`" in ok
+        # the search path the file runs with, each entry with its reason
+        assert "**sys.path** as the script `python main.py`" in ok and "folder of the script being run" in ok
         missing = await hover(1, 9)
         assert "TFL100" in missing and "searched:" in missing and str(root / ".venv") in missing
         elsewhere = await hover(2, 8)
