@@ -93,7 +93,10 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
     ws, res = ctx.workspace, ctx.resolution
     if res is None or not res.found:
         return []
-    files = [r.path for r in (*res.parents, res) if r.kind in ("module", "package") and is_first_party(ws, r.path)]
+    chain = [*res.parents, res]
+    if ctx.stmt.is_from and not ctx.stmt.level and res.search_locations:      # from pkg import submodule
+        chain += [ctx.resolver.resolve(f"{ctx.stmt.module}.{n.name}") for n in ctx.stmt.names if n.name != "*"]
+    files = [r.path for r in chain if r.found and r.kind in ("module", "package") and is_first_party(ws, r.path)]
     if not files:
         return []
     seen: set[str] = set()

@@ -228,7 +228,6 @@ class Workspace:
         env = self.env
         ways = self.run_ways(path, text)
         script_dir = ways[0].run_dir if os.path.isdir(ways[0].run_dir) else str(self.root)
-        resolver = self.way_resolver(ways[0], -1)
         findings: list[Finding] = []
         if stmts is None:
             stmts = extract_imports(text, version=env.snapshot.short_version, path=str(path))
