@@ -106,6 +106,8 @@ EDITS = {
     "pathlib_parent": "import sys\nfrom pathlib import Path\nsys.path += [str(Path(__file__).parent.parent / 'libs')]\n",
     "pathlib_parents": "import sys\nfrom pathlib import Path\nsys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'libs'))\n",
     "getcwd": "import os, sys\nsys.path.append(os.path.realpath(os.path.join(os.getcwd(), '..', 'libs')))\n",
+    "slice": "import os, sys\nsys.path[0:0] = [os.path.normpath(os.path.join(os.path.dirname(__file__), '..', 'libs'))]\n",
+    "fstring": "import os, sys\nHERE = os.path.dirname(os.path.abspath(__file__))\nsys.path.insert(0, f'{HERE}/../libs')\n",
     "variable": "import os, sys\nROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))\nsys.path.extend([os.path.join(ROOT, 'libs')])\n",
 }
 
@@ -147,6 +149,21 @@ def test_pytest_pythonpath_and_rootdir_insertion(tmp_path):
     _, found = check(root, "tests/unit/test_a.py", py, settings=Settings(trusted_workspace=True))
     assert [f for f in found if f.severity is Severity.ERROR] == [], [f.message for f in found]
     result = run(py, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit/test_a.py"], root)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pytest_config_of_a_sub_project(tmp_path):
+    root = write(tmp_path / "repo", {
+        "sub/pytest.ini": "[pytest]\npythonpath = lib\n",
+        "sub/lib/helper2.py": "VALUE = 2\n",
+        "sub/tests/__init__.py": "",
+        "sub/tests/test_b.py": "from helper2 import VALUE\n\n\ndef test_b():\n    assert VALUE == 2\n"})
+    py = Path(sys.executable)
+    ws, found = check(root, "sub/tests/test_b.py", py, settings=Settings(trusted_workspace=True))
+    assert [f for f in found if f.severity is Severity.ERROR] == [], [f.message for f in found]
+    way = ws.run_ways(root / "sub" / "tests" / "test_b.py")[0]
+    assert way.run_dir == str(root / "sub") and any("pythonpath = lib" in e.reason for e in way.entries)
+    result = run(py, ["-m", "pytest", "-q", "-p", "no:cacheprovider"], root / "sub")
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -168,16 +168,23 @@ def _read_pytest_pythonpath(path: str) -> tuple[str, ...]:
     return tuple(parser.get(section, "pythonpath", fallback="").split())
 
 
-def pytest_config(root: Path) -> tuple[str, tuple[str, ...]] | None:
-    """(rootdir, pythonpath entries) of the first pytest config file of the workspace root, as pytest picks it."""
-    for name in ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
-        path = str(root / name)
-        if not os.path.isfile(path):
-            continue
-        entries = by_mtime(_PYTEST, path, _read_pytest_pythonpath, missing=())
-        if name in ("pytest.ini", ".pytest.ini") or entries or _has_pytest_section(path):
-            return str(root), entries
-    return None
+def pytest_config(root: Path, start: str | None = None) -> tuple[str, tuple[str, ...]] | None:
+    """(rootdir, pythonpath entries) of the pytest config file found as pytest looks for it: from the test's folder
+    up to the workspace root, the first folder with pytest.ini / .pytest.ini, or a pyproject.toml / tox.ini /
+    setup.cfg that has a pytest section."""
+    folder = os.path.abspath(start or str(root))
+    while True:
+        for name in ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"):
+            path = os.path.join(folder, name)
+            if not os.path.isfile(path):
+                continue
+            entries = by_mtime(_PYTEST, path, _read_pytest_pythonpath, missing=())
+            if name in ("pytest.ini", ".pytest.ini") or entries or _has_pytest_section(path):
+                return folder, entries
+        parent = os.path.dirname(folder)
+        if os.path.normpath(folder) == os.path.normpath(str(root)) or parent == folder:
+            return None
+        folder = parent
 
 
 def _has_pytest_section(path: str) -> bool:
@@ -270,7 +277,7 @@ def run_ways(root: Path, file: Path, text: str | None = None, *, sources: Sequen
 
 def _pytest_way(root: Path, file_s: str, sources, own) -> RunWay:
     folder = os.path.dirname(file_s)
-    cfg = pytest_config(root)
+    cfg = pytest_config(root, folder if Path(folder).is_relative_to(root) else None)
     entries = [PathEntry(package_root(folder), "pytest (prepend import mode) inserts the first folder above the "
                                                "test file without __init__.py")]
     d = folder

@@ -23,10 +23,19 @@ def _str_args(call: ast.Call) -> list[str]:
     return [a.value for a in call.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
 
 
-def read_six(path: str) -> dict[str, str]:
-    """six.moves.<name> -> the module it stands for on Python 3, read from six.py."""
+def _parse(path: str) -> ast.Module:
     with open(path, encoding="utf-8", errors="replace") as fh:
-        tree = ast.parse(fh.read())
+        try:
+            return ast.parse(fh.read())
+        except (SyntaxError, ValueError):
+            return ast.Module(body=[], type_ignores=[])
+
+
+def read_six(path: str) -> dict[str, str]:
+    """six.moves.<name> -> the module it stands for on Python 3, read from six.py (empty when unreadable)."""
+    tree = _parse(path)
+    if not tree.body:
+        return {}
     out: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_moved_attributes"
@@ -48,8 +57,7 @@ def read_six(path: str) -> dict[str, str]:
 
 def read_vendor_names(path: str) -> dict[str, str]:
     """extern/__init__.py: ``names = (...)`` and the vendor package of ``VendorImporter(__name__, names, vendor)``."""
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        tree = ast.parse(fh.read())
+    tree = _parse(path)
     names: list[str] = []
     vendor = ""
     for node in ast.walk(tree):
