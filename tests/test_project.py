@@ -285,3 +285,14 @@ def test_old_generated_pb2_names_what_the_installed_protobuf_lacks(tmp_path, tmp
     assert not [fx for f in errors for fx in f.fixes if fx.action == "install"]
     result = run(py, ["main.py"], root)
     assert "cannot import name 'runtime_version' from 'google.protobuf'" in result.stderr
+
+
+def test_a_module_added_deep_in_the_tree_is_first_party_at_once(tmp_path, py):
+    root = write(tmp_path / "repo", {"app/main.py": "import helpers_xyz\n", "lib/deep/other.py": ""})
+    ws = Workspace(root, python=str(py), environ=clean_environ())
+    first = ws.check_source(root / "app" / "main.py", "import helpers_xyz\n")
+    assert "nothing known provides" in first[0].message
+    (root / "lib" / "deep" / "helpers_xyz.py").write_text("")          # only lib/deep/ changes
+    again = ws.check_source(root / "app" / "main.py", "import helpers_xyz\n")
+    assert "a module of this workspace (lib/deep/helpers_xyz.py)" in again[0].message
+    assert [fx for fx in again[0].fixes if fx.action == "install"] == []

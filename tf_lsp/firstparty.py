@@ -118,7 +118,7 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
                 continue
             if sub.level and sub_res is not None and sub_res.found:
                 continue
-            key = ("closure", file, sub.line, ctx.resolver.sys_path)
+            key = ("closure", file, _mtime(file), sub.line, ctx.resolver.sys_path)   # stale once the file changes
             errors = ws.memo.get(key)
             if errors is None:
                 sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file))
@@ -130,6 +130,13 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
             if errors:
                 return [_carry(ctx, errors[0], file, sub, chain)]
     return []
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
 
 
 def _carry(ctx: "ImportContext", f: Finding, file: str, sub: ImportStmt, chain: tuple[str, ...]) -> Finding:

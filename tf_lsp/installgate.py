@@ -45,15 +45,17 @@ class Provider:
 
 # --- first-party names -------------------------------------------------------------------------------------------
 
-def first_party_locations(root: Path) -> dict[str, list[str]]:
+def first_party_locations(root: Path, *, visited: dict[str, int | None] | None = None) -> dict[str, list[str]]:
     """Top-level-importable names of the workspace's own files: every ``x.py`` and every folder holding Python
-    files, anywhere in the tree (bounded), -> where they are."""
+    files, anywhere in the tree (bounded), -> where they are. ``visited`` receives each folder read and its mtime."""
     out: dict[str, list[str]] = {}
     stack = [(str(root), 0)]
     seen = 0
     while stack and seen < _MAX_DIRS:
         folder, depth = stack.pop()
         names = listing(folder)
+        if visited is not None:
+            visited[folder] = _mtime(folder)
         if names is None:
             continue
         seen += 1
@@ -72,12 +74,21 @@ def first_party_locations(root: Path) -> dict[str, list[str]]:
     return out
 
 
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
 def first_party_match(ws: "Workspace", name: str) -> tuple[str, list[str]] | None:
     """(the workspace name, its locations) when ``name`` is first-party or its closest match is."""
     key = ("first-party-names",)
-    names = ws.memo.get(key)
-    if names is None:
-        names = ws.memo[key] = first_party_locations(ws.root)
+    hit = ws.memo.get(key)
+    if hit is None or any(_mtime(d) != m for d, m in hit[0].items()):       # valid while no folder changed
+        visited: dict[str, int | None] = {}
+        hit = ws.memo[key] = (visited, first_party_locations(ws.root, visited=visited))
+    names = hit[1]
     if name in names:
         return name, names[name]
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.85)
@@ -186,8 +197,10 @@ def unknown_reason(ws: "Workspace", import_name: str) -> str:
         name, where = hit
         places = ", ".join(os.path.relpath(p, ws.root) + ("/" if p.endswith(os.sep) else "") for p in where[:3])
         same = "is" if name == top else f"looks like `{name}`, which is"
-        return (f"`{top}` {same} a module of this workspace ({places}), so installing a package of that name from "
-                f"an index would bring in unrelated code; no install is offered")
+        return (f"`{top}` {same} a module of this workspace ({places}), whose folder is not on this file's sys.path "
+                f"in any way it runs (run it from there, or add the folder to PYTHONPATH / tfLsp.extraPaths); "
+                f"installing a package of that name from an index would bring in unrelated code, so no install is "
+                f"offered")
     return (f"nothing known provides `{top}` (the project does not declare it, no other environment here has it, "
             f"and it is not in tf-lsp's table of import names), so no install is offered: a package of that name on "
             f"an index could be anything")
