@@ -229,7 +229,10 @@ def test_src_layout(tmp_path, py):
 # --- what really fails in a first-party module ----------------------------------------------------------------------
 
 def test_first_party_module_failing_on_its_own_import_says_so(tmp_path, py):
-    root = write(tmp_path / "repo", {"helper.py": "import os\nimport cv2\n\nVALUE = 1\n",
+    root = write(tmp_path / "repo", {"helper.py": "import os\nimport cv2\n\nVALUE = 1\n"
+                                                  "if __name__ == '__main__':\n    import nosuch_main_only\n"
+                                                  "if os.name == 'nt':\n    import winreg\n"
+                                                  "try:\n    import nosuch_guarded\nexcept ImportError:\n    pass\n",
                                      "main.py": "import helper\nprint(helper.VALUE)\n"})
     _, found = check(root, "main.py", py)
     errors = [f for f in found if f.severity is Severity.ERROR]
@@ -238,6 +241,10 @@ def test_first_party_module_failing_on_its_own_import_says_so(tmp_path, py):
     assert installs == [["opencv-python"]]                          # the real cause's fix, never `helper`
     result = run(py, ["main.py"], root)
     assert "No module named 'cv2'" in result.stderr
+    # without the cv2 line the module imports fine: the __main__-only, platform-only and guarded imports never run
+    (root / "helper.py").write_text((root / "helper.py").read_text().replace("import cv2\n", ""))
+    _, found = check(root, "main.py", py)
+    assert found == [] and run(py, ["main.py"], root).stdout.strip() == "1"
 
 
 # --- never an install named after a first-party module ---------------------------------------------------------

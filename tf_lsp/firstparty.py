@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import ast
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -77,12 +78,33 @@ def is_first_party(ws: "Workspace", path: str | None) -> bool:
 _IMPORTS: dict[str, tuple[int, tuple[ImportStmt, ...]]] = {}
 
 
+def _certain_lines(body: list[ast.stmt]) -> set[int]:
+    """1-based lines of the import statements that surely run when the module runs: the module body, unguarded
+    ``try`` blocks, ``with`` and class bodies. Nothing under an ``if`` (a platform or version test, a ``__main__``
+    block, a flag: which branch runs is not known), nothing in functions."""
+    out: set[int] = set()
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        elif isinstance(node, ast.Try) and not any(h.type is None or "Error" in ast.unparse(h.type)
+                                                   or "Exception" in ast.unparse(h.type) for h in node.handlers):
+            out |= _certain_lines(node.body) | _certain_lines(node.orelse) | _certain_lines(node.finalbody)
+        elif isinstance(node, (ast.With, ast.ClassDef)):
+            out |= _certain_lines(node.body)
+    return out
+
+
 def _module_level_imports(path: str) -> tuple[ImportStmt, ...]:
     def compute(p: str):
         with open(p, encoding="utf-8", errors="replace") as fh:
             text = fh.read()
+        try:
+            lines = _certain_lines(ast.parse(text).body)
+        except (SyntaxError, ValueError):
+            return ()
         return tuple(s for s in extract_imports(text, path=p)
-                     if not (s.guarded or s.type_checking or s.in_function))
+                     if not (s.guarded or s.type_checking or s.in_function)
+                     and (s.statement_range or s.range).start.line + 1 in lines)
     return by_mtime(_IMPORTS, path, compute, missing=())
 
 
