@@ -303,3 +303,16 @@ def test_a_module_added_deep_in_the_tree_is_first_party_at_once(tmp_path, py):
     again = ws.check_source(root / "app" / "main.py", "import helpers_xyz\n")
     assert "a module of this workspace (lib/deep/helpers_xyz.py)" in again[0].message
     assert [fx for fx in again[0].fixes if fx.action == "install"] == []
+
+
+def test_entry_script_sys_path_edits_count_for_the_modules_it_imports(tmp_path, py):
+    root = write(tmp_path / "repo", {
+        "app/vendor/vendored_mod.py": "NAME = 'vendored'\n",
+        "app/main.py": "import os\nimport sys\nsys.path.insert(0, os.path.join(os.path.dirname(__file__), 'vendor'))\n"
+                       "from ml.model_code import NAME\nprint(NAME)\n",
+        "app/ml/model_code.py": "from vendored_mod import NAME\n"})
+    ws, found = check(root, "app/ml/model_code.py", py)
+    assert [f.code for f in found] == ["TFL120"] and "resolves when run from `app/`" in found[0].message
+    assert any("main.py line 3" in d for d in found[0].details)      # the entry script's edit, with its line
+    assert run(py, ["main.py"], root / "app").stdout.strip() == "vendored"
+    assert "No module named 'vendored_mod'" in run(py, ["model_code.py"], root / "app" / "ml").stderr
