@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tf_lsp.filecache import by_mtime
-from tf_lsp.imports import ImportStmt, extract_imports
-from tf_lsp.model import Finding, Severity
+from tf_lsp.imports import ImportedName, ImportStmt
+from tf_lsp.model import Finding, Range, Severity
 from tf_lsp.resolver import Resolution, Resolver
 
 if TYPE_CHECKING:
@@ -68,50 +68,62 @@ def ways_details(ways: tuple["RunWay", ...], root: Path) -> tuple[str, ...]:
 
 
 def is_first_party(ws: "Workspace", path: str | None) -> bool:
-    if not path or not Path(path).is_relative_to(ws.root):
+    """A file of the workspace that is not part of an environment (a .venv inside the workspace is not)."""
+    if not path:
         return False
-    snap = ws.env.snapshot
-    prefixes = [snap.prefix, *snap.site_packages]
-    return not any(p and Path(path).is_relative_to(p) for p in prefixes)
+    key = ("first-party-prefixes",)
+    prefixes = ws.memo.get(key)
+    if prefixes is None:
+        snap = ws.env.snapshot
+        prefixes = ws.memo[key] = tuple(os.path.join(os.path.normpath(p), "") for p in (snap.prefix, *snap.site_packages) if p)
+    path = os.path.normpath(path)
+    return path.startswith(os.path.join(str(ws.root), "")) and not path.startswith(prefixes)
 
 
 _IMPORTS: dict[str, tuple[int, tuple[ImportStmt, ...]]] = {}
 
 
-def _certain_lines(body: list[ast.stmt]) -> set[int]:
-    """1-based lines of the import statements that surely run when the module runs: the module body, unguarded
-    ``try`` blocks, ``with`` and class bodies. Nothing under an ``if`` (a platform or version test, a ``__main__``
-    block, a flag: which branch runs is not known), nothing in functions."""
-    out: set[int] = set()
+def _certain_imports(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:
+    """The import statements that surely run when the module runs: the module body, unguarded ``try`` blocks,
+    ``with`` and class bodies. Nothing under an ``if`` (a platform or version test, a ``__main__`` block, a flag:
+    which branch runs is not known), nothing in functions."""
+    out: list[ast.Import | ast.ImportFrom] = []
     for node in body:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            out.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+            out.append(node)
         elif isinstance(node, ast.Try) and not any(h.type is None or "Error" in ast.unparse(h.type)
                                                    or "Exception" in ast.unparse(h.type) for h in node.handlers):
-            out |= _certain_lines(node.body) | _certain_lines(node.orelse) | _certain_lines(node.finalbody)
+            out += _certain_imports(node.body) + _certain_imports(node.orelse) + _certain_imports(node.finalbody)
         elif isinstance(node, (ast.With, ast.ClassDef)):
-            out |= _certain_lines(node.body)
+            out += _certain_imports(node.body)
     return out
+
+
+def _stmts(node: ast.Import | ast.ImportFrom) -> list[ImportStmt]:
+    rng = Range.of(node.lineno - 1, node.col_offset, (node.end_lineno or node.lineno) - 1, node.end_col_offset or 0)
+    if isinstance(node, ast.Import):
+        return [ImportStmt(module=a.name, level=0, range=rng, statement_range=rng) for a in node.names]
+    names = tuple(ImportedName(a.name, rng, a.asname) for a in node.names if a.name != "*")
+    return [ImportStmt(module=node.module or "", level=node.level or 0, range=rng, names=names, is_from=True,
+                       star=any(a.name == "*" for a in node.names), statement_range=rng)]
 
 
 def _module_level_imports(path: str) -> tuple[ImportStmt, ...]:
     def compute(p: str):
-        with open(p, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        with open(p, "rb") as fh:
+            data = fh.read()
         try:
-            lines = _certain_lines(ast.parse(text).body)
+            tree = ast.parse(data)
         except (SyntaxError, ValueError):
             return ()
-        return tuple(s for s in extract_imports(text, path=p)
-                     if not (s.guarded or s.type_checking or s.in_function)
-                     and (s.statement_range or s.range).start.line + 1 in lines)
+        return tuple(st for node in _certain_imports(tree.body) for st in _stmts(node))
     return by_mtime(_IMPORTS, path, compute, missing=())
 
 
 def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"], list[Finding]],
                      relative: Callable[[str, str], Resolution]) -> list[Finding]:
-    """The first error raised while a found first-party module runs its own module-level imports."""
-    from tf_lsp.resolver import resolve_relative
+    """The first error raised while a found first-party module runs its own module-level imports (cached while
+    none of the files read changes)."""
     ws, res = ctx.workspace, ctx.resolution
     if res is None or not res.found:
         return []
@@ -121,6 +133,21 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
     files = [r.path for r in chain if r.found and r.kind in ("module", "package") and is_first_party(ws, r.path)]
     if not files:
         return []
+    key = ("closure-walk", tuple(files), ctx.resolver.sys_path)
+    hit = ws.memo.get(key)
+    if hit is None or any(_mtime(f) != m for f, m in hit[0].items()):    # valid while no file it read changed
+        visited: dict[str, int | None] = {}
+        hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited))
+    if hit[1] is None:
+        return []
+    error, file, sub, chain = hit[1]
+    return [_carry(ctx, error, file, sub, chain)]
+
+
+def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, int | None]):
+    """(error, file, import statement, chain of files) of the first failing import, breadth first; None."""
+    from tf_lsp.resolver import resolve_relative
+    ws = ctx.workspace
     seen: set[str] = set()
     queue = [(f, 1, (f,)) for f in files]
     while queue and len(seen) < _MAX_FILES:
@@ -128,6 +155,7 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
         if file in seen or not file.endswith(".py"):
             continue
         seen.add(file)
+        visited[file] = _mtime(file)
         for sub in _module_level_imports(file):
             if sub.level:
                 target = resolve_relative(sub.module or None, sub.level, file_path=file)
@@ -140,18 +168,15 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
                 continue
             if sub.level and sub_res is not None and sub_res.found:
                 continue
-            key = ("closure", file, _mtime(file), sub.line, ctx.resolver.sys_path)   # stale once the file changes
-            errors = ws.memo.get(key)
-            if errors is None:
-                sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file))
-                found = run_checks(sub_ctx)
-                if not sub.level and sub_res is not None and sub_res.found and not is_first_party(ws, sub_res.path):
-                    from tf_lsp.checks.tensorflow.names import name_findings
-                    found = list(found) + [f for f in name_findings(sub_ctx) if not any(g.code == f.code for g in found)]
-                errors = ws.memo[key] = [f for f in found if f.severity is Severity.ERROR]
+            sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file))
+            found = run_checks(sub_ctx)
+            if not sub.level and sub_res is not None and sub_res.found:
+                from tf_lsp.checks.tensorflow.names import name_findings
+                found = list(found) + [f for f in name_findings(sub_ctx) if not any(g.code == f.code for g in found)]
+            errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:
-                return [_carry(ctx, errors[0], file, sub, chain)]
-    return []
+                return errors[0], file, sub, chain
+    return None
 
 
 def _mtime(path: str) -> int | None:
