@@ -45,11 +45,11 @@ def choose_way(ws: "Workspace", ways: tuple["RunWay", ...], stmt: ImportStmt
         hit = other.resolve(stmt.module)
         if hit.found:
             from tf_lsp.knowledge.codes import CODES
-            where = _rel(hit.path or hit.root or "?", ws.root)
+            where = _rel(hit.path or (hit.search_locations[0] if hit.search_locations else "?"), ws.root)
             run_from = _rel(way.run_dir, ws.root)
-            msg = (f"`{stmt.module}` resolves when run from `{run_from if run_from != '.' else './'}/` "
-                   f"({way.label}: {where}), not {primary.label} (No module named '{res.failed_at}'). "
-                   f"Run it that way, or make the import work from both.").replace("//`", "/`")
+            run_from = "./" if run_from == "." else run_from + "/"
+            msg = (f"`{stmt.module}` resolves when run from `{run_from}` ({where}; {way.label}), but not "
+                   f"{primary.label}: there it fails with No module named '{res.failed_at}'.")
             details = (f"works {way.label}:",) + tuple("  " + d for d in way.describe(root=ws.root)) + \
                       (f"fails {primary.label}:",) + tuple("  " + d for d in primary.describe(root=ws.root))
             note = Finding(range=stmt.range, severity=CODES["TFL120"].severity, code="TFL120",
