@@ -316,3 +316,20 @@ def test_entry_script_sys_path_edits_count_for_the_modules_it_imports(tmp_path, 
     assert any("main.py line 3" in d for d in found[0].details)      # the entry script's edit, with its line
     assert run(py, ["main.py"], root / "app").stdout.strip() == "vendored"
     assert "No module named 'vendored_mod'" in run(py, ["model_code.py"], root / "app" / "ml").stderr
+
+
+def test_install_offered_for_what_another_environment_provides(tmp_path):
+    """Not declared, not in the curated table: the install is offered only because another environment of this
+    machine has a distribution whose RECORD provides the import name (and it names that distribution)."""
+    from tests.wheelmaker import build_wheel, pip_install
+    root = write(tmp_path / "repo", {"main.py": "import odd_import_xyz\n"})
+    selected = make_venv(root / ".venv")
+    _, found = check(root, "main.py", selected)
+    assert [f.code for f in found] == ["TFL100"] and not found[0].fixes
+    wheel = build_wheel(tmp_path / "wheels", "odd-dist-name", "1.4.0", {"odd_import_xyz/__init__.py": ""})
+    other = make_venv(root / "other-env")
+    pip_install(other, "--no-deps", str(wheel))
+    ws, found = check(root, "main.py", selected)
+    installs = [fx for f in found for fx in f.fixes if fx.action == "install"]
+    assert [fx.args["specs"] for fx in installs] == [["odd-dist-name==1.4.0"]], [f.message for f in found]
+    assert any("provides `odd_import_xyz` in other-env" in d for f in found for d in f.details)
