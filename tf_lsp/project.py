@@ -12,7 +12,6 @@ Everything is read from files, cached by mtime, and bounded (a few folders up, a
 from __future__ import annotations
 
 import configparser
-import json
 import os
 import re
 from dataclasses import dataclass
@@ -124,23 +123,15 @@ def scan(path: str) -> tuple[frozenset[str], bool]:
 
 
 _JSONC: dict[str, tuple[int, object]] = {}
-_COMMENT = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.S)
-_TRAILING = re.compile(r'("(?:\\.|[^"\\])*")|,(\s*[}\]])')
 
 
 def _read_jsonc(path: str) -> object:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        text = fh.read()
-    text = _COMMENT.sub(lambda m: m.group(1) or "", text)
-    text = _TRAILING.sub(lambda m: m.group(1) or m.group(2), text)
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+    from tf_lsp.discovery.records import load_jsonc
+    return load_jsonc(Path(path))
 
 
 def read_jsonc(path: str) -> object:
-    """A JSON-with-comments file (VS Code's launch.json / settings.json), cached; None when unreadable."""
+    """A JSON-with-comments file (VS Code's launch.json), cached by mtime; None when unreadable."""
     return by_mtime(_JSONC, path, _read_jsonc)
 
 
