@@ -333,3 +333,20 @@ def test_install_offered_for_what_another_environment_provides(tmp_path):
     installs = [fx for f in found for fx in f.fixes if fx.action == "install"]
     assert [fx.args["specs"] for fx in installs] == [["odd-dist-name==1.4.0"]], [f.message for f in found]
     assert any("provides `odd_import_xyz` in other-env" in d for f in found for d in f.details)
+
+
+@pytest.mark.parametrize("manifest,text", [
+    ("pyproject.toml", "[project]\nname = 'p'\ndependencies = ['declared-thing>=1']\n"),
+    ("pyproject.toml", "[tool.poetry.dependencies]\npython = '^3.11'\ndeclared-thing = '^1'\n"),
+    ("pyproject.toml", "[dependency-groups]\ndev = ['declared-thing']\n"),
+    ("setup.cfg", "[options]\ninstall_requires =\n    declared-thing>=1\n"),
+    ("setup.py", "from setuptools import setup\nsetup(name='p', install_requires=['declared_thing==1.0'])\n"),
+    ("environment.yml", "name: p\ndependencies:\n  - python=3.11\n  - pip:\n    - declared-thing==1.0\n"),
+    ("Pipfile", "[packages]\ndeclared-thing = '*'\n"),
+])
+def test_declared_in_any_manifest_is_known(tmp_path, py, manifest, text):
+    root = write(tmp_path / "repo", {"main.py": "import declared_thing\n", manifest: text})
+    _, found = check(root, "main.py", py)
+    installs = [fx.args["specs"] for f in found for fx in f.fixes if fx.action == "install"]
+    assert installs == [["declared-thing"]], manifest
+    assert any(f"is declared in {manifest}" in d for f in found for d in f.details)

@@ -5,7 +5,7 @@ A package index serves whatever was uploaded under a name; an install fix named 
 with the distribution and the reason it is known, or None:
 
 (a) the project declares it (requirements*.txt, pyproject [project] / optional deps / [dependency-groups] / poetry,
-    environment.yml, setup.cfg install_requires) and its import name matches (the curated table, or the name
+    environment.yml, setup.cfg / setup.py install_requires, Pipfile) and its import name matches (the curated table, or the name
     normalised);
 (b) it provides that import name in another environment on this machine (its RECORD / top_level.txt);
 (c) the curated import-name table (tf_lsp.knowledge.import_names), each record with its source.
@@ -136,6 +136,24 @@ def _read_declared(path: str) -> frozenset[str]:
                       *[(g or {}).get("dependencies") or {} for g in (poetry.get("group") or {}).values()]]:
             out |= {canonicalize_name(k) for k in table if k.lower() != "python"}
         return frozenset(out)
+    if name == "Pipfile":
+        import tomllib
+        try:
+            data = tomllib.loads(text)
+        except ValueError:
+            return frozenset()
+        return frozenset(canonicalize_name(k) for sec in ("packages", "dev-packages") for k in (data.get(sec) or {}))
+    if name == "setup.py":                      # install_requires=[...] / extras_require={...} of string literals
+        import ast
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return frozenset()
+        reqs: list[str] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg in ("install_requires", "extras_require", "tests_require"):
+                reqs += [n.value for n in ast.walk(node.value) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        return frozenset(_req_names(reqs))
     if name == "setup.cfg":
         parser = configparser.ConfigParser(interpolation=None)
         try:
@@ -155,7 +173,7 @@ def _read_declared(path: str) -> frozenset[str]:
 def declared(root: Path) -> dict[str, str]:
     """Distribution names the project declares (normalised) -> the file declaring it."""
     files = [n for n in sorted(listing(str(root)) or ()) if (n.startswith("requirements") and n.endswith(".txt"))
-             or n in ("pyproject.toml", "setup.cfg", "environment.yml", "environment.yaml")]
+             or n in ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "environment.yml", "environment.yaml")]
     req_dir = root / "requirements"
     files += [f"requirements/{n}" for n in sorted(listing(str(req_dir)) or ()) if n.endswith(".txt")]
     out: dict[str, str] = {}
