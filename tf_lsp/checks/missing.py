@@ -92,7 +92,7 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
         p = project[0]
         return [ctx.finding("TFL102", f"`{name}` is not installed in {here}, but {p.where} has it"
                                       + (f" ({dist_name} {p.version})" if p.version else "")
-                                      + f": switch to that environment" + (f", or {install_hint}." if known else "."),
+                                      + ": switch to that environment" + (f", or {install_hint}." if known else "."),
                             fixes=fixes, details=details, module=name)]
     if places:
         p = places[0]
