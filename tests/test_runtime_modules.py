@@ -22,6 +22,7 @@ SIX_LINES = [
     "import six.moves.http_client",
     "from six.moves import range",
     "import six.moves",
+    "import __main__",
 ]
 SIX_FAILING = ["import six.moves.nosuchmodule_xyz", "import six.moves.urllib.nosuch_xyz"]
 

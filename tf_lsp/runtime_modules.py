@@ -83,6 +83,10 @@ def make_runtime_finder(env: "EnvState", environ: Mapping[str, str]) -> RuntimeF
         for rec in RECORDS:
             if name != rec.prefix and not name.startswith(rec.prefix + "."):
                 continue
+            if rec.how == "interpreter":
+                if name != rec.prefix:
+                    return None
+                return Resolution(name, True, "runtime", trace=(f"{name}: created by {rec.creator} (source: {rec.source})",))
             if rec.how == "distutils-shim":
                 if not shim:
                     return None

@@ -13,12 +13,16 @@ from dataclasses import dataclass
 class RuntimeModules:
     prefix: str            # the dotted name they live under
     creator: str           # the module whose import creates them
-    how: str               # six-moves | vendor-importer | distutils-shim (the reader tf_lsp.runtime_modules uses)
+    how: str               # interpreter | six-moves | vendor-importer | distutils-shim (how tf_lsp.runtime_modules reads them)
     source: str
     fallback: tuple[str, ...] = ()   # names (after the prefix) when the installed file cannot be read: "name=target"
 
 
 RECORDS: tuple[RuntimeModules, ...] = (
+    RuntimeModules(
+        "__main__", "the interpreter", "interpreter",
+        "https://docs.python.org/3/library/__main__.html: the top-level code environment is always in sys.modules "
+        "as `__main__` (the script, `-m` module, `-c` code or REPL being run), so `import __main__` never fails"),
     RuntimeModules(
         "six.moves", "six", "six-moves",
         "six.py of six 1.17.0, https://github.com/benjaminp/six/blob/1.17.0/six.py: `_moved_attributes` "
