@@ -5,6 +5,8 @@ build_info.py, the Keras API folders); the real-TensorFlow comparisons are in te
 """
 from __future__ import annotations
 
+import glob
+import os
 from pathlib import Path
 
 import pytest
@@ -206,10 +208,32 @@ def test_cuda_build_with_wrong_cudnn_wheel(tmp_path, wheels):
 
 
 def test_cpu_build_gpu_call_line(tmp_path, wheels):
+    """A CPU-only build says so on a GPU call line only where a GPU is expected (here: CUDA_VISIBLE_DEVICES)."""
     py = _env(tmp_path, "v", wheels["tf221"], wheels["keras3"], base=(wheels["numpy2"], wheels["protobuf"]))
-    ws, _ = _check(tmp_path, py, "import tensorflow as tf\n")
+    ws, _ = _check(tmp_path, py, "import tensorflow as tf\n", CUDA_VISIBLE_DEVICES="0")
     lines = file_findings(ws, tmp_path / "ws" / "main.py", "x = tf.config.list_physical_devices(\"GPU\")\n")
     assert [f.code for f in lines] == ["TFL109"] and "CPU-only build" in lines[0].message
+
+
+def test_gpu_call_lines_are_quiet_without_a_gpu(tmp_path, wheels):
+    """No GPU on this machine and none asked for: an empty GPU list is expected, so no TFL109 on the import or on
+    the GPU call lines, whatever the build (the CUDA build without its CUDA wheels is a healthy CPU setup here)."""
+    if gpu_wanted_here():
+        pytest.skip("this machine has a GPU")
+    source = ("import tensorflow as tf\nprint(tf.config.list_physical_devices('GPU'))\n"
+              "a, b = tf.config.list_physical_devices('GPU'), tf.config.list_physical_devices('GPU')\n")
+    for wheel in ("tf221", "tf_gpu"):
+        py = _env(tmp_path, f"v-{wheel}", wheels[wheel], wheels["keras3"], base=(wheels["numpy2"], wheels["protobuf"]))
+        _, found = _check(tmp_path, py, source)
+        assert [f for f in found if f.code == "TFL109"] == [], wheel
+        _, found = _check(tmp_path, py, source, CUDA_VISIBLE_DEVICES="0")
+        per_line = [(f.range.start.line, f.message) for f in found if f.code == "TFL109"]
+        assert found and len(per_line) == len(set(per_line)), per_line      # never the same cause twice on a line
+        assert {line for line, _ in per_line} >= {1, 2}
+
+
+def gpu_wanted_here() -> bool:
+    return os.path.exists("/proc/driver/nvidia/version") or bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
 @pytest.mark.skipif(not Path(PY39).exists(), reason="needs pyenv 3.9")

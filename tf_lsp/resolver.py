@@ -79,13 +79,15 @@ class Resolver:
 
     def __init__(self, sys_path: Sequence[str], *, ext_suffixes: Sequence[str], builtin_names: Iterable[str] = (),
                  editable_mapping: Mapping[str, str] | None = None,
-                 path_extenders: Sequence[PathExtender] = ()):
+                 path_extenders: Sequence[PathExtender] = (),
+                 runtime_modules: "Callable[[str, Resolver], Resolution | None] | None" = None):
         self.sys_path = tuple(sys_path)
         self.ext_suffixes = tuple(ext_suffixes)
         self.suffixes = self.ext_suffixes + SOURCE_SUFFIXES + BYTECODE_SUFFIXES
         self.builtin_names = frozenset(builtin_names)
         self.editable_mapping = dict(editable_mapping or {})
         self.path_extenders = tuple(path_extenders)
+        self.runtime_modules = runtime_modules     # modules a package creates at run time (six.moves, ...)
         self._memo: dict[str, Resolution] = {}
 
     def resolve(self, name: str) -> Resolution:
@@ -97,6 +99,10 @@ class Resolver:
             res = Resolution(name, True, "alias", trace=(f"{name}: {MODULE_ALIASES[name]}",))
             self._memo[name] = res
             return res
+        made = self.runtime_modules(name, self) if self.runtime_modules is not None else None
+        if made is not None:
+            self._memo[name] = made
+            return made
         parent_name, _, tail = name.rpartition(".")
         if not parent_name:
             res = self._resolve_top(name)

@@ -9,19 +9,24 @@ import os
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from tf_lsp import interpreters
 from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDDEN_FAMILIES, PATH_EXTENDERS,
                            ImportContext, is_pack)
 from tf_lsp.packs import covered_import_names
 from tf_lsp.envstate import EnvState, load_env
+from tf_lsp.firstparty import choose_way, closure_failures, ways_details
 from tf_lsp.fixes import use_interpreter_fix
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
 from tf_lsp.resolver import Resolution, Resolver, pkgutil_extender, resolve_relative
+from tf_lsp.runtime_modules import make_runtime_finder
 from tf_lsp.settings import Settings
+
+if TYPE_CHECKING:
+    from tf_lsp.project import PathSource
 
 _GENERIC = frozenset({"TFL100", "TFL111"})   # "not found": dropped when a check names the real cause
 _GUARD_NOTE = " (the import is guarded by `except ImportError`, so the program goes on without it)"
@@ -57,7 +62,8 @@ class Workspace:
         self._explicit_source = "flag" if python else "setting"
         self._env: EnvState | None = None
         self._other_envs: dict[Path, EnvState | None] = {}
-        self._resolvers: dict[str, Resolver] = {}
+        self._resolvers: dict = {}        # script folder or whole sys.path -> Resolver
+        self._fp_dirs: set[str] = set()   # first-party folders on some sys.path (re-stat-ed by refresh)
         self.memo: dict = {}        # per-environment results of checks (cleared whenever the environment changes)
 
     # --- configuration ------------------------------------------------------------------------------------------
@@ -122,7 +128,8 @@ class Workspace:
 
     def _first_party_stamp(self) -> dict:
         out = {}
-        for d in {str(self.root), str(self.root / "src"), *self._resolvers}:
+        for d in {str(self.root), str(self.root / "src"), *self._fp_dirs,
+                  *(k for k in self._resolvers if isinstance(k, str))}:
             try:
                 out[d] = os.stat(d).st_mtime_ns
             except OSError:
@@ -162,23 +169,55 @@ class Workspace:
         return self._other_envs[key]
 
     def resolver_for(self, script_dir: str) -> Resolver:
-        hit = self._resolvers.get(script_dir)
-        if hit is not None:
-            return hit
-        env = self.env
+        """A resolver for a program run as a script from ``script_dir`` (the folder first, then PYTHONPATH,
+        extraPaths, the workspace root and src/)."""
         extra = [p if os.path.isabs(p) else str(self.root / p) for p in self.settings.extra_paths]
         pp = [p for p in self.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
         first_party = [str(self.root)] + ([str(self.root / "src")] if (self.root / "src").is_dir() else [])
-        path = env.snapshot.with_path(script_dir=script_dir, extra_paths=tuple(dict.fromkeys(pp + extra + first_party)))
+        path = self.env.snapshot.with_path(script_dir=script_dir,
+                                           extra_paths=tuple(dict.fromkeys(pp + extra + first_party)))
+        return self.resolver_on(path, key=script_dir)
+
+    def resolver_on(self, path: tuple[str, ...], *, key: str | None = None) -> Resolver:
+        """A resolver on exactly this sys.path (cached; ``key`` names it for the first-party stamp)."""
+        cache_key = key or path
+        hit = self._resolvers.get(cache_key)
+        if hit is not None and hit.sys_path == tuple(path):
+            return hit
+        env = self.env
         extenders = [pkgutil_extender(path)]
         for factory in PATH_EXTENDERS:
             ext = factory(env, self.environ)
             if ext is not None:
                 extenders.append(ext)
         resolver = Resolver(path, ext_suffixes=env.snapshot.ext_suffixes, builtin_names=env.snapshot.builtin_names,
-                            editable_mapping=env.editable_mapping, path_extenders=extenders)
-        self._resolvers[script_dir] = resolver
+                            editable_mapping=env.editable_mapping, path_extenders=extenders,
+                            runtime_modules=make_runtime_finder(env, self.environ))
+        self._resolvers[cache_key] = resolver
         return resolver
+
+    def path_sources(self) -> list[PathSource]:
+        """PYTHONPATH and extraPaths entries that apply to every way a file runs, with where each was set."""
+        from tf_lsp.project import PathSource
+        pp = self.environ.get("PYTHONPATH", "")
+        where = ("the tfLsp.env setting" if "PYTHONPATH" in self.settings.env else
+                 "the workspace .env file" if "PYTHONPATH" in read_dotenv(self.root / ".env") else
+                 "the environment tf-lsp was started with")
+        out = [PathSource(pp, f"PYTHONPATH from {where}")] if pp else []
+        extra = [p if os.path.isabs(p) else str(self.root / p) for p in self.settings.extra_paths]
+        out += [PathSource(p, "the tfLsp.extraPaths setting") for p in extra]
+        return out
+
+    def run_ways(self, path: Path, text: str | None = None):
+        """The ways ``path`` can run (tf_lsp.project), most likely first."""
+        from tf_lsp.project import run_ways
+        return run_ways(self.root, Path(path), text, sources=self.path_sources())
+
+    def way_resolver(self, way, line: int) -> Resolver:
+        """The resolver of one way for an import on ``line`` (the file's own sys.path edits above it count)."""
+        for e in way.entries:
+            self._fp_dirs.add(e.path)
+        return self.resolver_on(way.path_for(self.env.snapshot.sys_path, line))
 
     def resolve(self, module: str, *, script_dir: str | None = None) -> Resolution:
         return self.resolver_for(script_dir or str(self.root)).resolve(module)
@@ -189,9 +228,8 @@ class Workspace:
         """Findings for one file's text. ``stmts`` may carry imports already extracted (the CLI's cache)."""
         path = Path(path)
         env = self.env
-        parent = os.path.dirname(os.path.abspath(path))
-        script_dir = parent if os.path.isdir(parent) else str(self.root)
-        resolver = self.resolver_for(script_dir)
+        ways = self.run_ways(path, text)
+        script_dir = ways[0].run_dir if os.path.isdir(ways[0].run_dir) else str(self.root)
         findings: list[Finding] = []
         if stmts is None:
             stmts = extract_imports(text, version=env.snapshot.short_version, path=str(path))
@@ -213,16 +251,21 @@ class Workspace:
         for stmt in stmts:
             if stmt.type_checking:
                 continue
+            note = None
+            stmt_resolver = self.way_resolver(ways[0], stmt.line)
             if stmt.level:
                 target = resolve_relative(stmt.module or None, stmt.level, file_path=str(path))
                 resolution = None if target is None else _relative_resolution(target, stmt.module)
             else:
                 if not self.settings.check_all_imports and not _is_tf_family(stmt.module):
                     continue
-                resolution = resolver.resolve(stmt.module)
+                _way, stmt_resolver, resolution, note = choose_way(self, ways, stmt)
             ctx = ImportContext(workspace=self, env=env, file_path=path, stmt=stmt, resolution=resolution,
-                                resolver=resolver, environ=self.environ, script_dir=script_dir)
+                                resolver=stmt_resolver, environ=self.environ, script_dir=script_dir)
             own = _run_checks(ctx)
+            own = ([note] if note else []) + [_with_ways(f, ways, self.root) for f in own]
+            if resolution is not None and resolution.found and not any(f.severity is Severity.ERROR for f in own):
+                own += closure_failures(ctx, _run_checks, _relative_resolution)
             carried = [c for c in self._carried(ctx, implied_memo) if not any(_same_cause(c, f) for f in own)]
             found = carried + own
             for f in found:
@@ -235,7 +278,7 @@ class Workspace:
                     f = self._apply_overrides(f, guarded=False)
                     if f is not None:
                         findings.append(f)
-        return findings
+        return _dedupe(findings)
 
     def _carried(self, ctx: ImportContext, memo: dict[str, list[Finding]]) -> list[Finding]:
         """Errors of the imports ``ctx.stmt`` runs first (``import keras`` -> ``import tensorflow``), moved onto this
@@ -280,6 +323,16 @@ def _same_cause(carried: Finding, own: Finding) -> bool:
     return bool(own.fixes and carried.fixes and own.fixes[0].command and own.fixes[0].command == carried.fixes[0].command)
 
 
+def _with_ways(f: Finding, ways, root: Path) -> Finding:
+    """A "not found" finding carries every way the file can run, with the sys.path entries of each and why."""
+    if f.code not in _NOT_FOUND:
+        return f
+    return replace(f, details=f.details + ways_details(ways, root))
+
+
+_NOT_FOUND = frozenset({"TFL100", "TFL101", "TFL102", "TFL111"})
+
+
 def _run_checks(ctx: ImportContext) -> list[Finding]:
     generic: list[Finding] = []
     pack: list[Finding] = []
@@ -317,6 +370,17 @@ def _merge(generic: list[Finding], pack: list[Finding]) -> list[Finding]:
     seen, out = set(), []
     for f in found:
         key = (f.code, f.range, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    """Never the same cause twice on one line (same code, line and message)."""
+    seen, out = set(), []
+    for f in findings:
+        key = (f.code, f.range.start.line, f.message)
         if key not in seen:
             seen.add(key)
             out.append(f)

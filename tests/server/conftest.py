@@ -16,7 +16,7 @@ import pytest
 from tests.wheelmaker import build_wheel, make_venv, pip_install
 
 MAIN = "import os\nimport numpy as np\nimport six\nimport localpkg_q\n"
-REQUIREMENTS = "# the project's pins\nrequests>=2  # http\nsix\n"
+REQUIREMENTS = "# the project's pins\nrequests>=2  # http\nsix\nlocalpkg-q\n"
 
 
 @pytest.fixture(scope="session")

@@ -70,6 +70,8 @@ async def test_hover_explains_resolution_and_failure(project, server_env, client
             return h.contents.value
         ok = await hover(0, 8)
         assert "resolves to" in ok and "/os.py" in ok and "environment: `.venv`" in ok
+        # the search path the file runs with, each entry with its reason
+        assert "**sys.path** as the script `python main.py`" in ok and "folder of the script being run" in ok
         missing = await hover(1, 9)
         assert "TFL100" in missing and "searched:" in missing and str(root / ".venv") in missing
         elsewhere = await hover(2, 8)
@@ -175,3 +177,26 @@ async def test_missing_interpreter_setting_does_not_crash(project, server_env):
         hover = await client.text_document_hover_async(t.HoverParams(
             text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(0, 8)))
         assert hover is not None                                            # still serving
+
+
+@pytest.mark.parametrize("client_name", CLIENTS)
+async def test_run_folder_dependent_import_is_information_with_its_search_path(project, server_env, client_name):
+    """`ml/movenet.py` imports `data`, which sits next to the entry script one folder up: information (TFL120),
+    never an error, and no install of `data`; the hover lists the sys.path with a reason per entry."""
+    root, *_ = project
+    (root / "raspberry_pi" / "ml").mkdir(parents=True)
+    (root / "raspberry_pi" / "data.py").write_text("class Person:\n    pass\n")
+    (root / "raspberry_pi" / "pose_estimation.py").write_text("from ml.movenet import Movenet\n")
+    movenet = root / "raspberry_pi" / "ml" / "movenet.py"
+    movenet.write_text("from data import Person\n")
+    async with session(client_name, root, env=server_env) as client:
+        uri = open_doc(client, movenet)
+        ds = await diagnostics_for(client, uri)
+        assert [d.code for d in ds] == ["TFL120"] and ds[0].severity == t.DiagnosticSeverity.Information
+        assert "resolves when run from `raspberry_pi/`" in ds[0].message
+        assert not [f for f in ds[0].data["fixes"] if f["action"] == "install"]
+        h = await client.text_document_hover_async(t.HoverParams(
+            text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(0, 6)))
+        text = h.contents.value
+        assert "**sys.path** imported by `raspberry_pi/pose_estimation.py`" in text
+        assert "folder of the entry script pose_estimation.py, which imports `ml`" in text

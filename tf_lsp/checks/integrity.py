@@ -526,10 +526,11 @@ def _orphan(ctx: ImportContext, res) -> Finding | None:
                f"know it: importlib.metadata.version('{top.name}') raises PackageNotFoundError and upgrades will not "
                f"replace it. Reinstall the package (pip overwrites the folder and records it).")
     from tf_lsp.fixes import install_fix
-    from tf_lsp.knowledge.import_names import dist_for_import
+    from tf_lsp.installgate import provider
 
-    fixes = [install_fix(ctx.workspace, [dist_for_import(top.name)], force_reinstall=True,
-                         title=f"Reinstall {dist_for_import(top.name)} over the leftover folder")]
+    known = provider(ctx.workspace, top.name)      # only a distribution known to provide the name
+    fixes = [install_fix(ctx.workspace, [known.dist], force_reinstall=True,
+                         title=f"Reinstall {known.dist} over the leftover folder")] if known else []
     return ctx.finding("TFL106", msg, severity=sev, module=top.name, fixes=fixes,
                        details=[f"orphan: {target}", f"searched for metadata in: {root}"])
 

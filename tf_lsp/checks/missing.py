@@ -13,6 +13,7 @@ from typing import Iterable
 
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.fixes import install_fix, use_interpreter_fix
+from tf_lsp.installgate import provider, unknown_reason
 from tf_lsp.knowledge.import_names import dist_for_import
 from tf_lsp.model import Candidate, Finding
 from tf_lsp.resolver import Resolver, listing
@@ -76,20 +77,31 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
     for p in usable:
         detail = f"{dist_name} {p.version}" if p.version else ""
         fixes.append(use_interpreter_fix(ctx.workspace, p.candidate, detail=detail))
-    spec = dist_name if not places or not places[0].version else f"{dist_name}=={places[0].version}"
-    fixes.append(install_fix(ctx.workspace, [spec], preferred=not usable))
+    known = provider(ctx.workspace, ctx.stmt.module if ctx.stmt.module.split(".")[0] == name else name)
+    if known is not None:
+        dist_name = known.dist
+        spec = dist_name if not places or not places[0].version else f"{dist_name}=={places[0].version}"
+        fixes.append(install_fix(ctx.workspace, [spec], preferred=not usable))
+        details.append(f"install: {known.why}")
+    else:
+        details.append("install: " + unknown_reason(ctx.workspace, name))
+    install_hint = f"install {dist_name} here" if known else "no install is offered"
     here = f"the selected interpreter {_short(ctx.workspace.choice.python, ctx.workspace.root)} (Python {snap.version_str})"
     project = [p for p in usable if p.candidate.in_workspace or p.candidate.kind in _PROJECT_KINDS]
     if project:
         p = project[0]
         return [ctx.finding("TFL102", f"`{name}` is not installed in {here}, but {p.where} has it"
                                       + (f" ({dist_name} {p.version})" if p.version else "")
-                                      + f": switch to that environment, or install {dist_name} here.",
+                                      + ": switch to that environment" + (f", or {install_hint}." if known else "."),
                             fixes=fixes, details=details, module=name)]
     if places:
         p = places[0]
         return [ctx.finding("TFL101", f"`{name}` is not installed in {here}; it is in {p.where}, "
                                       f"which this interpreter never looks at.", fixes=fixes, details=details, module=name)]
+    if known is None:
+        return [ctx.finding("TFL100", f"No module named '{name}': it is not found on this file's sys.path in {here}; "
+                                      f"{unknown_reason(ctx.workspace, name)}.", fixes=fixes, details=details,
+                            module=name)]
     return [ctx.finding("TFL100", f"No module named '{name}': it is not installed in {here}. "
                                   f"Install {dist_name} into it.", fixes=fixes, details=details, module=name)]
 

@@ -42,6 +42,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("TFL113", "removed-module", _E, "The module was removed from TensorFlow; a migration exists."),
     Code("TFL114", "private-module", _I, "A private module (tensorflow.python.*): it works today but may break in any release."),
     Code("TFL115", "version-warning", _W, "A dependency is outside its declared range, but the import still works."),
+    Code("TFL120", "run-folder-dependent", _I, "The import works only in some of the ways the file can run (from another folder, as a module, under pytest): it says which."),
     Code("TFL190", "environment-broken", _W, "The selected interpreter could not be inspected (missing, not executable or hanging)."),
 )}
 

@@ -200,12 +200,35 @@ def library_dirs(environ: Mapping[str, str]) -> list[str]:
     return dirs + sorted(glob.glob("/usr/local/cuda*/lib64"))
 
 
+def gpu_wanted(env: "EnvState", environ: Mapping[str, str], *, proc: str = "/proc/driver/nvidia/version",
+               dev: str = "/dev") -> str | None:
+    """Why a GPU is expected here (a GPU is present, or the environment asks for CUDA), or None: then a GPU
+    that is not used is no news, and nothing is said about it."""
+    if os.path.exists(proc):
+        return f"an NVIDIA driver is loaded ({proc})"
+    nodes = sorted(glob.glob(os.path.join(dev, "nvidia[0-9]*")))
+    if nodes:
+        return f"an NVIDIA device is present ({nodes[0]})"
+    visible = environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() not in ("", "-1"):
+        return f"CUDA_VISIBLE_DEVICES={visible} is set"
+    wheels = sorted(d.display_name for d in env.index.dists if d.name.startswith("nvidia-"))
+    if wheels:
+        return f"CUDA wheels are installed ({', '.join(wheels[:3])}{', ...' if len(wheels) > 3 else ''})"
+    return None
+
+
 def gpu_problems(env: "EnvState", tf: TFInstall, environ: Mapping[str, str]) -> list[tuple[str, tuple]]:
-    """(message, details) for each reason the GPU will not be used."""
+    """(message, details) for each reason the GPU will not be used (none when no GPU is present or wanted)."""
     snap = env.snapshot
     info = build_info(tf)
     if info is None or not info.get("is_cuda_build"):
         return []
+    wanted = gpu_wanted(env, environ)
+    if snap.platform == "linux" and wanted is None:
+        return []
+    # TensorFlow prints the dlopen warning only once a driver answered; without one it just finds no GPU
+    logs = f"TensorFlow logs \"{CUDA_WARNING_TEXT}\" and " if wanted is None or "driver" in wanted or "device" in wanted else ""
     out = []
     cuda = str(info.get("cuda_version") or "")
     cuda_major = cuda.split(".")[0]
@@ -228,7 +251,7 @@ def gpu_problems(env: "EnvState", tf: TFInstall, environ: Mapping[str, str]) -> 
                 out_of = f"{d.display_name} {d.version} (TensorFlow needs major {major})"
                 details = (f"build_info.py: {lib.key}={version}", f"installed: {out_of}", f"source: {lib.source}")
                 out.append((f"TensorFlow {tf.version} was built for {soname.split('.so')[0][3:]} {version}, but "
-                            f"{out_of}: TensorFlow logs \"{CUDA_WARNING_TEXT}\" and runs on the CPU.", details))
+                            f"{out_of}: {logs or 'TensorFlow '}runs on the CPU.", details))
                 found = "mismatch"
         if found:
             continue
@@ -238,7 +261,7 @@ def gpu_problems(env: "EnvState", tf: TFInstall, environ: Mapping[str, str]) -> 
                    f"not in /etc/ld.so.cache, LD_LIBRARY_PATH or /usr/local/cuda*/lib64)",
                    f"source: {lib.source}; {CUDA_SOURCE}")
         out.append((f"TensorFlow {tf.version} is a CUDA build (CUDA {cuda}) but {soname} cannot be found: the import "
-                    f"works, TensorFlow logs \"{CUDA_WARNING_TEXT}\" and the GPU list is empty.", details))
+                    f"works, {logs}the GPU list is empty.", details))
     return out
 
 
@@ -263,6 +286,8 @@ def gpu_call_findings(ws, path, text: str) -> list[Finding]:
     elif snap.platform == "win32" and tf.version and tf.version >= Version(f"{WINDOWS_GPU_LAST}.999"):
         problems.append((f"TensorFlow {tf.version} has no GPU support on native Windows (it ended with "
                          f"{WINDOWS_GPU_LAST}): this returns no GPU. Use WSL2.", (f"source: {WINDOWS_GPU_SOURCE}",)))
+    elif snap.platform == "linux" and gpu_wanted(env, ws.environ) is None:
+        return []               # no GPU here and none asked for: an empty GPU list is what is expected
     elif info and not info.get("is_cuda_build"):
         name = tf.dist.display_name if tf.dist else "tensorflow"
         problems.append((f"{name} {tf.version} is a CPU-only build (build_info.py: is_cuda_build=False): this "
@@ -270,8 +295,12 @@ def gpu_call_findings(ws, path, text: str) -> list[Finding]:
     else:
         problems += gpu_problems(env, tf, ws.environ)
     out = []
+    done: set[tuple[int, str]] = set()
     for line, m in matches:
         for msg, details in problems:
+            if (line, msg) in done:          # one finding per cause and line
+                continue
+            done.add((line, msg))
             out.append(Finding(range=Range.of(line, m.start(), line, m.end()), severity=CODES["TFL109"].severity,
                                code="TFL109", name=CODES["TFL109"].name, message=msg, module="tensorflow",
                                details=tuple(details)))

@@ -6,6 +6,7 @@ import asyncio
 
 from lsprotocol import types as t
 
+from tf_lsp.firstparty import choose_way
 from tf_lsp.imports import extract_imports
 from tf_lsp.server.state import TfLspServer
 
@@ -29,8 +30,8 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
         if hit is None or stmt.level:
             continue
         with folder.lock:
-            script_dir = str(path.parent)
-            res = ws.resolve(stmt.module, script_dir=script_dir)
+            ways = ws.run_ways(path, doc.source)
+            way, _resolver, res, _note = choose_way(ws, ways, stmt)
             findings = [f for f in ls.findings.get(uri, []) if f.range.start.line == stmt.line]
             out = [f"**`{stmt.module}`**"]
             if res.found:
@@ -43,6 +44,7 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
                 out.append(f"not found (missing: `{res.failed_at}`)")
             cand = ws.choice.candidate
             out.append(f"environment: `{cand.name if cand else ws.choice.python}` — Python {ws.env.snapshot.version_str}")
+            out += search_path_lines(ws, way)
             for f in findings:
                 out += ["", f"**{f.code} {f.name}** ({f.severity.value}): {f.message}"]
                 out += [f"- {d}" for d in f.details]
@@ -50,6 +52,14 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
                 out += ["", *tf_summary(ws)]
         return "  \n".join(out)
     return None
+
+
+def search_path_lines(ws, way) -> list[str]:
+    """The file's first-party sys.path for the way it runs, each entry with its reason (then the environment's)."""
+    lines = ["", f"**sys.path** {way.label}:"]
+    lines += [f"- `{d.split(' — ')[0]}` — {d.split(' — ', 1)[1]}" for d in way.describe(root=ws.root)]
+    lines.append("- then the environment's own entries (standard library, site-packages)")
+    return lines
 
 
 def tf_summary(ws) -> list[str]:

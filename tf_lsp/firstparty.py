@@ -1,0 +1,197 @@
+"""First-party imports, judged the way the code really runs (the ways of tf_lsp.project).
+
+- ``choose_way``: resolve an import in the file's most likely way; when it fails there but works in another way,
+  use that way and say so (TFL120, information: "resolves when run from `raspberry_pi/`").
+- ``closure_failures``: a first-party module that exists can still fail to import: follow its module-level imports
+  (a bounded closure, cached by file mtime) and report what really fails there, with that failure's own fix.
+"""
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from tf_lsp.filecache import by_mtime
+from tf_lsp.imports import ImportedName, ImportStmt
+from tf_lsp.model import Finding, Range, Severity
+from tf_lsp.resolver import Resolution, Resolver
+
+if TYPE_CHECKING:
+    from tf_lsp.checks.base import ImportContext
+    from tf_lsp.project import RunWay
+    from tf_lsp.workspace import Workspace
+
+_MAX_FILES = 25      # first-party files followed per statement
+_MAX_DEPTH = 3
+
+
+def _rel(path: str, root: Path) -> str:
+    rel = os.path.relpath(path, root)
+    return path if rel.startswith("..") else rel
+
+
+def choose_way(ws: "Workspace", ways: tuple["RunWay", ...], stmt: ImportStmt
+               ) -> tuple["RunWay", Resolver, Resolution, Finding | None]:
+    """(way, its resolver, the resolution, a TFL120 note when only a later way resolves the import)."""
+    primary = ways[0]
+    resolver = ws.way_resolver(primary, stmt.line)
+    res = resolver.resolve(stmt.module)
+    if res.found:
+        return primary, resolver, res, None
+    for way in ways[1:]:
+        other = ws.way_resolver(way, stmt.line)
+        hit = other.resolve(stmt.module)
+        if hit.found:
+            from tf_lsp.knowledge.codes import CODES
+            where = _rel(hit.path or (hit.search_locations[0] if hit.search_locations else "?"), ws.root)
+            run_from = _rel(way.run_dir, ws.root)
+            run_from = "./" if run_from == "." else run_from + "/"
+            msg = (f"`{stmt.module}` resolves when run from `{run_from}` ({where}; {way.label}), but not "
+                   f"{primary.label}: there it fails with No module named '{res.failed_at}'.")
+            details = (f"works {way.label}:",) + tuple("  " + d for d in way.describe(root=ws.root)) + \
+                      (f"fails {primary.label}:",) + tuple("  " + d for d in primary.describe(root=ws.root))
+            note = Finding(range=stmt.range, severity=CODES["TFL120"].severity, code="TFL120",
+                           name=CODES["TFL120"].name, message=msg, module=stmt.module, details=details)
+            return way, other, hit, note
+    return primary, resolver, res, None
+
+
+def ways_details(ways: tuple["RunWay", ...], root: Path) -> tuple[str, ...]:
+    """Hover lines: each way tried, and its first-party sys.path with the reason of each entry."""
+    out: list[str] = []
+    for w in ways:
+        out.append(f"sys.path {w.label}:")
+        out += ["  " + d for d in w.describe(root=root)]
+    return tuple(out)
+
+
+def is_first_party(ws: "Workspace", path: str | None) -> bool:
+    """A file of the workspace that is not part of an environment (a .venv inside the workspace is not)."""
+    if not path:
+        return False
+    key = ("first-party-prefixes",)
+    prefixes = ws.memo.get(key)
+    if prefixes is None:
+        snap = ws.env.snapshot
+        prefixes = ws.memo[key] = tuple(os.path.join(os.path.normpath(p), "") for p in (snap.prefix, *snap.site_packages) if p)
+    path = os.path.normpath(path)
+    return path.startswith(os.path.join(str(ws.root), "")) and not path.startswith(prefixes)
+
+
+_IMPORTS: dict[str, tuple[int, tuple[ImportStmt, ...]]] = {}
+
+
+def _certain_imports(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:
+    """The import statements that surely run when the module runs: the module body, unguarded ``try`` blocks,
+    ``with`` and class bodies. Nothing under an ``if`` (a platform or version test, a ``__main__`` block, a flag:
+    which branch runs is not known), nothing in functions."""
+    out: list[ast.Import | ast.ImportFrom] = []
+    for node in body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            out.append(node)
+        elif isinstance(node, ast.Try) and not any(h.type is None or "Error" in ast.unparse(h.type)
+                                                   or "Exception" in ast.unparse(h.type) for h in node.handlers):
+            out += _certain_imports(node.body) + _certain_imports(node.orelse) + _certain_imports(node.finalbody)
+        elif isinstance(node, (ast.With, ast.ClassDef)):
+            out += _certain_imports(node.body)
+    return out
+
+
+def _stmts(node: ast.Import | ast.ImportFrom) -> list[ImportStmt]:
+    rng = Range.of(node.lineno - 1, node.col_offset, (node.end_lineno or node.lineno) - 1, node.end_col_offset or 0)
+    if isinstance(node, ast.Import):
+        return [ImportStmt(module=a.name, level=0, range=rng, statement_range=rng) for a in node.names]
+    names = tuple(ImportedName(a.name, rng, a.asname) for a in node.names if a.name != "*")
+    return [ImportStmt(module=node.module or "", level=node.level or 0, range=rng, names=names, is_from=True,
+                       star=any(a.name == "*" for a in node.names), statement_range=rng)]
+
+
+def _module_level_imports(path: str) -> tuple[ImportStmt, ...]:
+    def compute(p: str):
+        with open(p, "rb") as fh:
+            data = fh.read()
+        try:
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError):
+            return ()
+        return tuple(st for node in _certain_imports(tree.body) for st in _stmts(node))
+    return by_mtime(_IMPORTS, path, compute, missing=())
+
+
+def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"], list[Finding]],
+                     relative: Callable[[str, str], Resolution]) -> list[Finding]:
+    """The first error raised while a found first-party module runs its own module-level imports (cached while
+    none of the files read changes)."""
+    ws, res = ctx.workspace, ctx.resolution
+    if res is None or not res.found:
+        return []
+    chain = [*res.parents, res]
+    if ctx.stmt.is_from and not ctx.stmt.level and res.search_locations:      # from pkg import submodule
+        chain += [ctx.resolver.resolve(f"{ctx.stmt.module}.{n.name}") for n in ctx.stmt.names if n.name != "*"]
+    files = [r.path for r in chain if r.found and r.kind in ("module", "package") and is_first_party(ws, r.path)]
+    if not files:
+        return []
+    key = ("closure-walk", tuple(files), ctx.resolver.sys_path)
+    hit = ws.memo.get(key)
+    if hit is None or any(_mtime(f) != m for f, m in hit[0].items()):    # valid while no file it read changed
+        visited: dict[str, int | None] = {}
+        hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited))
+    if hit[1] is None:
+        return []
+    error, file, sub, chain = hit[1]
+    return [_carry(ctx, error, file, sub, chain)]
+
+
+def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, int | None]):
+    """(error, file, import statement, chain of files) of the first failing import, breadth first; None."""
+    from tf_lsp.resolver import resolve_relative
+    ws = ctx.workspace
+    seen: set[str] = set()
+    queue = [(f, 1, (f,)) for f in files]
+    while queue and len(seen) < _MAX_FILES:
+        file, depth, chain = queue.pop(0)
+        if file in seen or not file.endswith(".py"):
+            continue
+        seen.add(file)
+        visited[file] = _mtime(file)
+        for sub in _module_level_imports(file):
+            if sub.level:
+                target = resolve_relative(sub.module or None, sub.level, file_path=file)
+                sub_res = None if target is None else relative(target, sub.module)
+            else:
+                sub_res = ctx.resolver.resolve(sub.module)
+            if sub_res is not None and sub_res.found and is_first_party(ws, sub_res.path):
+                if depth < _MAX_DEPTH and sub_res.path:
+                    queue.append((sub_res.path, depth + 1, chain + (sub_res.path,)))
+                continue
+            if sub.level and sub_res is not None and sub_res.found:
+                continue
+            sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file))
+            found = run_checks(sub_ctx)
+            if not sub.level and sub_res is not None and sub_res.found:
+                from tf_lsp.checks.tensorflow.names import name_findings
+                found = list(found) + [f for f in name_findings(sub_ctx) if not any(g.code == f.code for g in found)]
+            errors = [f for f in found if f.severity is Severity.ERROR]
+            if errors:
+                return errors[0], file, sub, chain
+    return None
+
+
+def _mtime(path: str) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def _carry(ctx: "ImportContext", f: Finding, file: str, sub: ImportStmt, chain: tuple[str, ...]) -> Finding:
+    root = ctx.workspace.root
+    via = " -> ".join(_rel(c, root) for c in chain)
+    written = f"{'from ' if sub.is_from else 'import '}{'.' * sub.level}{sub.module}" + \
+              (f" import {', '.join(n.name for n in sub.names)}" if sub.is_from and sub.names else "")
+    msg = (f"`{ctx.stmt.module}` is found ({via}), but importing it fails: {_rel(file, root)} line {sub.line + 1} "
+           f"runs `{written}`, and that fails: {f.message}")
+    return replace(f, range=ctx.stmt.range, message=msg,
+                   details=(f"first-party chain: {via}", f"failing line: {_rel(file, root)}:{sub.line + 1}") + f.details)
