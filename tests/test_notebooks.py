@@ -3,15 +3,19 @@ notebooks made from public TensorFlow tutorials (tests/data/notebooks), against 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.test_cli import tf_lsp
-from tests.wheelmaker import make_venv
+from tests.wheelmaker import make_venv, pip_install, run_in
+from tf_lsp.kernels import KernelWorkspaces
 from tf_lsp.imports import extract_imports
 from tf_lsp.notebook import NotebookError, build_program, install_names, parse_notebook
+from tf_lsp.settings import Settings
+from tf_lsp.workspace import Workspace
 
 DATA = Path(__file__).parent / "data" / "notebooks"
 
@@ -141,3 +145,61 @@ def test_a_python_file_next_to_notebooks_is_unchanged(tutorials):
     _, files = _json(tutorials, "jupytext.py")
     [d] = files["jupytext.py"]["diagnostics"]
     assert "cell" not in d and d["range"]["start"]["line"] == 4
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory):
+    """A workspace whose .venv lacks six, a kernel environment elsewhere that has it (its kernelspec in a
+    JUPYTER_PATH folder, argv[0] absolute), and one inside the workspace whose kernelspec says just `python`."""
+    base = tmp_path_factory.mktemp("kernels")
+    root = base / "proj"
+    root.mkdir()
+    make_venv(root / ".venv")
+    kpy = make_venv(base / "elsewhere" / "kenv")
+    pip_install(kpy, "six")
+    jpath = base / "jupyter-path"
+    (jpath / "kernels" / "tf215").mkdir(parents=True)
+    (jpath / "kernels" / "tf215" / "kernel.json").write_text(json.dumps(
+        {"argv": [str(kpy), "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "TF 2.15",
+         "language": "python"}))
+    inner = make_venv(root / "kernel-env")
+    pip_install(inner, "six")
+    spec = root / "kernel-env" / "share" / "jupyter" / "kernels" / "Inner"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]}))
+    for name, kernel in (("tf215.ipynb", "tf215"), ("inner.ipynb", "inner"), ("nokernel.ipynb", "python3")):
+        (root / name).write_text(notebook("import six", kernel=kernel))
+    home = base / "home"
+    home.mkdir()
+    env = dict(os.environ, HOME=str(home), JUPYTER_PATH=str(jpath), PATH="/usr/local/bin:/usr/bin:/bin")
+    return root, kpy, inner, env
+
+
+def test_a_notebook_is_checked_with_its_kernels_interpreter(kernels):
+    root, kpy, inner, env = kernels
+    assert run_in(kpy, "import six").returncode == 0 and run_in(root / ".venv" / "bin" / "python", "import six").returncode
+    r = tf_lsp("check", "tf215.ipynb", "nokernel.ipynb", "inner.ipynb", "--format", "json", cwd=root, env=env)
+    files = {Path(f["path"]).name: f for f in json.loads(r.stdout)["files"]}
+    tf215 = files["tf215.ipynb"]
+    assert tf215["diagnostics"] == [] and tf215["interpreter"]["path"] == str(kpy)
+    assert tf215["interpreter"]["source"] == "kernel"
+    assert tf215["interpreter"]["why"].startswith(f"kernel 'tf215' from {root.parent / 'jupyter-path'}/kernels/tf215/kernel.json")
+    assert files["inner.ipynb"]["diagnostics"] == []                      # `python` of the env holding the kernelspec
+    assert files["inner.ipynb"]["interpreter"]["path"] == str(inner)
+    [six] = files["nokernel.ipynb"]["diagnostics"]                        # no such kernelspec: the workspace's .venv
+    assert six["module"] == "six" and six["severity"] == "error" and "interpreter" not in files["nokernel.ipynb"]
+    text = tf_lsp("check", "tf215.ipynb", cwd=root, env=env)
+    assert f"tf215.ipynb: checked with {kpy} (kernel 'tf215' from " in text.stdout
+
+
+def test_a_kernel_inside_an_untrusted_workspace_is_read_not_run(kernels):
+    root, kpy, inner, env = kernels
+    ws = Workspace(root, settings=Settings(trusted_workspace=False), environ=env)
+    kws = KernelWorkspaces(ws)
+    inside, choice = kws.workspace_for(root / "inner.ipynb", "inner")
+    assert choice.python == inner and inside.static
+    outside, choice = kws.workspace_for(root / "tf215.ipynb", "tf215")
+    assert choice.python == kpy and not outside.static
+    assert kws.workspace_for(root / "x.ipynb", "inner")[0] is inside                 # one engine per interpreter
+    editor, choice = kws.workspace_for(root / "tf215.ipynb", "tf215", python=str(inner))
+    assert choice.source == "editor" and editor is inside                      # the editor's choice wins
