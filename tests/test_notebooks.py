@@ -11,8 +11,8 @@ import pytest
 
 from tests.test_cli import tf_lsp
 from tests.wheelmaker import make_venv, pip_install, run_in
-from tf_lsp.kernels import KernelWorkspaces
 from tf_lsp.imports import extract_imports
+from tf_lsp.kernels import KernelWorkspaces
 from tf_lsp.notebook import NotebookError, build_program, install_names, parse_notebook
 from tf_lsp.settings import Settings
 from tf_lsp.workspace import Workspace
