@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
@@ -25,6 +26,16 @@ from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
 DEBOUNCE = 0.15
+# LSP 3.17 notebook sync: the python cells of Jupyter notebooks (VS Code's built-in ipynb support sends these)
+NOTEBOOK_SYNC = t.NotebookDocumentSyncOptions(notebook_selector=[t.NotebookDocumentFilterWithNotebook(
+    notebook="jupyter-notebook", cells=[t.NotebookCellLanguage(language="python")])], save=True)
+
+
+def uri_path(uri: str) -> Path:
+    """The file a URI is about: ``file:`` URIs as pygls decodes them; for others (``vscode-notebook-cell:``,
+    ``untitled:``) the URI's path, which names the notebook."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path) if path else Path(unquote(urlparse(uri).path) or uri)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class Folder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     announced_problems: set = field(default_factory=set)
     loading: asyncio.Task | None = None
+    kernels: object | None = None        # tf_lsp.kernels.KernelWorkspaces of the folder's notebooks
 
     @property
     def loaded(self) -> bool:
@@ -44,8 +56,12 @@ class Folder:
 
 class TfLspServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental)
+        super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=NOTEBOOK_SYNC)
         self.folders: dict[str, Folder] = {}
+        self.notebook_python: dict[str, str] = {}    # notebook URI -> the interpreter the editor chose for it
+        self.notebook_ws: dict[str, Workspace] = {}  # notebook URI -> the engine that checked it last (its kernel's)
+        self.notebook_cells: dict[str, set] = {}     # notebook URI -> cell URIs last published
         self.init_options: dict = {}
         self.pull_mode = False
         self.pending: dict[str, asyncio.Task] = {}
@@ -56,7 +72,7 @@ class TfLspServer(LanguageServer):
     # --- folders ------------------------------------------------------------------------------------------------
 
     def folder_for(self, uri: str) -> Folder:
-        path = Path(to_fs_path(uri) or uri).resolve()
+        path = uri_path(uri).resolve()
         best = None
         for folder in self.folders.values():
             if path == folder.root or folder.root in path.parents:
@@ -90,7 +106,8 @@ class TfLspServer(LanguageServer):
 
     def refresh_folder(self, folder: Folder) -> bool:
         with folder.lock:
-            return folder.ws.refresh()
+            kernels = folder.kernels.refresh() if folder.kernels is not None else False
+            return folder.ws.refresh() or kernels
 
     async def ensure_loaded(self, folder: Folder) -> None:
         """Load the folder's environment (probe + index) in a thread, once, with $/progress; then report status."""
@@ -135,12 +152,21 @@ class TfLspServer(LanguageServer):
             self.show(message, t.MessageType.Warning)
 
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
+        if not uri.startswith("file:"):          # a notebook cell sent alone: its magics are not Python
+            from tf_lsp.notebook import build_program
+            text = build_program([(0, text)]).text
         with folder.lock:
             t0 = time.perf_counter()
-            findings = folder.ws.check_source(Path(to_fs_path(uri)), text)
+            findings = folder.ws.check_source(uri_path(uri), text)
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
+        from tf_lsp.server.features import notebooks
+
+        nb_uri = notebooks.notebook_uri_of(self, uri)
+        if nb_uri is not None:
+            await notebooks.check_notebook(self, nb_uri)
+            return self.findings.get(uri, [])
         doc = self.workspace.get_text_document(uri)
         folder = self.folder_for(uri)
         try:
@@ -148,16 +174,21 @@ class TfLspServer(LanguageServer):
             findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, doc.source)
         except Exception as exc:  # the engine must never take the server down
             log.exception("checking %s failed", uri)
-            self.announce(folder, f"tf-lsp could not check {Path(to_fs_path(uri)).name}: {exc}")
+            self.announce(folder, f"tf-lsp could not check {uri_path(uri).name}: {exc}")
             return []
-        log.info("checked %s (v%s) in %.1f ms: %d findings", Path(to_fs_path(uri)).name, doc.version, took * 1000,
+        log.info("checked %s (v%s) in %.1f ms: %d findings", uri_path(uri).name, doc.version, took * 1000,
                  len(findings))
         self.findings[uri] = findings
         return findings
 
     async def publish(self, uri: str) -> None:
         from tf_lsp.server.convert import lsp_diagnostic
+        from tf_lsp.server.features import notebooks
 
+        nb_uri = notebooks.notebook_uri_of(self, uri)
+        if nb_uri is not None:                  # notebooks are pushed, whatever the client's mode
+            await notebooks.publish_notebook(self, nb_uri)
+            return
         findings = await self.check(uri)
         if self.pull_mode:
             return
@@ -178,7 +209,9 @@ class TfLspServer(LanguageServer):
 
     async def recheck_all(self, folder: Folder | None = None) -> None:
         """The environment or settings changed: reload (status goes out), then push again or ask the client to pull."""
-        open_uris = list(self.workspace.text_documents)
+        from tf_lsp.server.features import notebooks
+
+        open_uris = list(dict.fromkeys(notebooks.notebook_uri_of(self, u) or u for u in self.workspace.text_documents))
         owners = {uri: self.folder_for(uri) for uri in open_uris}
         if self.pull_mode:
             self.workspace_diagnostic_refresh(None)
@@ -188,10 +221,8 @@ class TfLspServer(LanguageServer):
                 await self.ensure_loaded(f)          # a (re)load sends tfLsp/status itself
                 if was_loaded:
                     self.send_status(f)
-        if self.pull_mode:
-            return
         for uri in open_uris:
-            if folder is None or owners[uri] is folder:
+            if (folder is None or owners[uri] is folder) and (not self.pull_mode or uri in self.notebook_cells):
                 await self.publish(uri)
 
     # --- client notifications -------------------------------------------------------------------------------------
