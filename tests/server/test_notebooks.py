@@ -11,8 +11,8 @@ from lsprotocol import types as t
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 
-from tests.server.lsp_client import TIMEOUT, code_actions, run_command, session
-from tests.wheelmaker import run_in
+from tests.server.lsp_client import TIMEOUT, code_actions, open_doc, run_command, session
+from tests.wheelmaker import build_wheel, pip_install, run_in
 
 CELLS = ["!pip install -q localpkg-q\nimport os",
          "%matplotlib inline\nimport six\nimport numpy as np",
@@ -164,3 +164,16 @@ async def test_a_cell_sent_as_a_plain_document_is_checked_without_a_traceback(pr
         assert got[uri][0].range.start.line == 1 and got[uri][0].code == "TFL100"
         logs = [m.message for m in client.log_messages]
         assert not any("Traceback" in m or "failed" in m for m in logs), logs
+
+
+async def test_status_names_the_framework_and_how_to_activate(project, server_env, tmp_path):
+    root, bad, good = project
+    wheel = build_wheel(tmp_path, "keras", "3.5.0", {"keras/__init__.py": "__version__ = '3.5.0'\n"})
+    pip_install(bad, "--no-deps", str(wheel))
+    async with session("neovim@v0.11.0", root, env=server_env) as client:
+        uri = open_doc(client, root / "main.py")
+        await settle(client, {uri: lambda ds: len(ds) > 0})
+        status = client.notes["tfLsp/status"][-1]
+        assert (status.framework.name, status.framework.short, status.framework.version) == ("Keras", "Keras", "3.5.0")
+        assert status.tfVersion is None
+        assert status.activate.bash == f"source {root / '.venv' / 'bin' / 'activate'}"

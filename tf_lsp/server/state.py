@@ -231,17 +231,23 @@ class TfLspServer(LanguageServer):
         self.window_show_message(t.ShowMessageParams(type=kind, message=message))
 
     def send_status(self, folder: Folder) -> None:
+        """tfLsp/status: the folder's interpreter, the framework found in it (``framework``; ``tfVersion`` kept for
+        older clients) and the per-shell commands that activate it (``activate``, for "Open activated terminal")."""
+        from tf_lsp.interpreters import activation_commands
+        from tf_lsp.knowledge.frameworks import find_framework
+
         try:
             ws = folder.ws
             env = ws.env
-            tf = next((d for n in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
-                                   "tensorflow-macos", "tf-nightly") for d in env.index.all(n)), None)
+            framework = find_framework(env.index)
             cand = ws.choice.candidate
             broken = not Path(ws.choice.python).exists() or any(p.startswith("probe failed") for p in env.snapshot.problems)
             self.protocol.notify("tfLsp/status", {
                 "uri": folder.uri, "python": str(ws.choice.python),
                 "envName": cand.name if cand else os.path.basename(str(Path(ws.choice.python).parent.parent)),
-                "pythonVersion": env.snapshot.version_str, "tfVersion": tf.version if tf else None,
+                "pythonVersion": env.snapshot.version_str,
+                "tfVersion": framework["version"] if framework and framework["short"] == "TF" else None,
+                "framework": framework, "activate": activation_commands(cand) if cand else {},
                 "broken": broken, "why": ws.choice.why})
         except Exception:
             log.exception("status failed")
