@@ -203,3 +203,20 @@ def test_a_kernel_inside_an_untrusted_workspace_is_read_not_run(kernels):
     assert kws.workspace_for(root / "x.ipynb", "inner")[0] is inside                 # one engine per interpreter
     editor, choice = kws.workspace_for(root / "tf215.ipynb", "tf215", python=str(inner))
     assert choice.source == "editor" and editor is inside                      # the editor's choice wins
+
+
+def test_installs_in_magics_as_jupyterlab_lsp_rewrites_them():
+    text = "\n".join([
+        'get_ipython().run_line_magic("pip", " install -q \\"tf-keras>=2.15\\"")',
+        'out = get_ipython().getoutput("pip install tensorflow-hub")',
+        "get_ipython().run_line_magic('pinfo', 'int')",
+        'get_ipython().run_cell_magic("bash", "", """sudo apt-get install -y x',
+        "pip install tensorflow-text",
+        '""")',
+        'get_ipython().run_cell_magic("capture", "", """pip install not-a-shell-cell""")',
+        "import os",
+    ])
+    p = build_program([(0, text)])
+    assert [(i.line, i.tool, i.names) for i in p.installs] == [
+        (0, "%pip install", ("tf-keras",)), (1, "!pip install", ("tensorflow-hub",)), (4, "pip install", ("tensorflow-text",))]
+    assert p.text.splitlines() == text.splitlines()                  # valid Python stays as it is

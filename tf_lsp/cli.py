@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tf_lsp import __version__
 
-_SKIP_DIRS = {".ipynb_checkpoints", ".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
+_SKIP_DIRS = {".ipynb_checkpoints", ".virtual_documents", ".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
 _ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git", ".vscode", "pyrightconfig.json",
                  ".venv", "Pipfile")

@@ -41,6 +41,13 @@ _OPTS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-i",
                               "--only-binary", "--no-binary", "--trusted-host", "--progress-bar", "--upgrade-strategy"})
 _INSTALLERS = frozenset({"pip", "pip3", "conda", "mamba", "micromamba", "uv"})
 _NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)")
+# IPython syntax as jupyterlab-lsp rewrites it into Python before sending a notebook (its "ipython overrides"):
+# %pip install X -> get_ipython().run_line_magic("pip", " install X"); !cmd -> get_ipython().getoutput("cmd");
+# %%bash + body -> get_ipython().run_cell_magic("bash", "", """body""")
+_IPY_LINE = re.compile(r"""get_ipython\(\)\.(run_line_magic|getoutput|system)\(\s*(["'])((?:\\.|(?!\2).)*)\2"""
+                       r"""(?:\s*,\s*(["'])((?:\\.|(?!\4).)*)\4)?\s*\)""")
+_IPY_CELL = re.compile(r"""^\s*get_ipython\(\)\.run_cell_magic\(\s*["'](\w+)["']\s*,\s*["'].*?["']\s*,\s*(?:\"\"\"|''')(.*)$""")
+_TRIPLE = ('"""', "'''")
 
 
 class NotebookError(ValueError):
@@ -75,6 +82,7 @@ class Program:
     text: str
     lines: tuple[tuple[int, int], ...]      # program line -> (cell key, line inside the cell)
     installs: tuple[PipInstall, ...] = ()
+    cells_known: bool = True                # False: one text of unknown cells (JupyterLab's virtual document)
 
     def locate(self, line: int) -> tuple[int, int]:
         if 0 <= line < len(self.lines):
@@ -138,12 +146,15 @@ def build_program(cells: Iterable[tuple[int, str]]) -> Program:
                 for n, line in enumerate(lines[1:], 1):
                     _note_install(installs, key, len(out) + n, line.strip(), prefix="")
         continued = False
+        shell_string = False          # inside get_ipython().run_cell_magic("bash", "", """...""")
         for n, line in enumerate(lines):
             where.append((key, n))
             if (n == 0 and first.startswith("%%")) or not body_python:
                 out.append("")
                 continue
             stripped = line.lstrip()
+            if shell_string or "get_ipython()" in line:
+                shell_string = _note_rewritten(installs, key, len(out), line, in_shell=shell_string)
             if continued:
                 continued = stripped.rstrip().endswith("\\")
                 out.append("")
@@ -159,7 +170,37 @@ def build_program(cells: Iterable[tuple[int, str]]) -> Program:
     return Program("\n".join(out) + "\n", tuple(where), tuple(installs))
 
 
-def _note_install(installs: list[PipInstall], key: int, line: int, command: str, *, prefix: str) -> None:
+def _before_triple(text: str) -> str:
+    for q in _TRIPLE:
+        text = text.split(q, 1)[0]
+    return text
+
+
+def _note_rewritten(installs: list[PipInstall], key: int, line: int, text: str, *, in_shell: bool) -> bool:
+    """Installs in magics as jupyterlab-lsp rewrites them; returns whether the next line is still inside the
+    string of a shell cell magic."""
+    if in_shell:
+        _note_install(installs, key, line, _before_triple(text).strip(), prefix="")
+        return not any(q in text for q in _TRIPLE)
+    cell = _IPY_CELL.match(text)
+    if cell:
+        if cell.group(1) not in SHELL_CELL_MAGICS:
+            return False
+        _note_install(installs, key, line, _before_triple(cell.group(2)).strip(), prefix="")
+        return not any(q in cell.group(2) for q in _TRIPLE)
+    for m in _IPY_LINE.finditer(text):
+        def unescape(v: str | None) -> str:
+            return re.sub(r"\\(.)", r"\1", v or "")
+        if m.group(1) == "run_line_magic":
+            _note_install(installs, key, line, f"{unescape(m.group(3))} {unescape(m.group(5))}", prefix="", shown="%")
+        else:
+            _note_install(installs, key, line, unescape(m.group(3)), prefix="", shown="!")
+    return False
+
+
+def _note_install(installs: list[PipInstall], key: int, line: int, command: str, *, prefix: str,
+                  shown: str | None = None) -> None:
+    """``shown``: how the command was written (``%``, ``!``), when ``prefix`` was already taken off."""
     body = command[len(prefix):].rstrip("\\").strip()
     for part in re.split(r"&&|\|\|?|;", body):
         try:
@@ -169,7 +210,7 @@ def _note_install(installs: list[PipInstall], key: int, line: int, command: str,
         names = install_names(words)
         if names:
             tool = _tool_name(words)
-            installs.append(PipInstall(key, line, f"{prefix}{tool} install", names))
+            installs.append(PipInstall(key, line, f"{prefix if shown is None else shown}{tool} install", names))
 
 
 def _tool_name(words: list[str]) -> str:
@@ -241,11 +282,11 @@ def apply_installs(program: Program, findings: Iterable[Finding]) -> list[Findin
     for f in findings:
         inst = installed_before(program, f)
         if inst is not None:
-            cell = inst.cell + 1
+            where = f"in cell {inst.cell + 1}" if program.cells_known else f"on line {inst.line + 1}"
             f = replace(f, severity=Severity.INFORMATION, fixes=(),
-                        message=f"`{f.module}` is installed by the `{inst.tool}` in cell {cell}; it works once that "
+                        message=f"`{f.module}` is installed by the `{inst.tool}` {where}; it works once that "
                                 f"cell has run (today: {f.message})",
-                        details=(f"cell {cell} runs `{inst.tool} {' '.join(inst.names)}`",) + f.details)
+                        details=(f"{where.split(' ', 1)[1]} runs `{inst.tool} {' '.join(inst.names)}`",) + f.details)
         out.append(f)
     return out
 

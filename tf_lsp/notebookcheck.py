@@ -2,6 +2,7 @@
 with the ``%pip install`` cells taken into account."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tf_lsp.model import Finding
@@ -39,3 +40,29 @@ def check_notebook_file(ws, path: Path, text: str, *, keep, kernels=None) -> Fil
     findings = tuple(x for x in check_program(used, path, program) if keep(x))
     return FileResult(path, program.text if findings else "", findings, cells=program.lines,
                       interpreter=interpreter)
+
+
+VIRTUAL_DIR = ".virtual_documents"
+
+
+def real_notebook_path(path: Path) -> Path:
+    """jupyterlab-lsp writes a notebook's text to ``<root>/.virtual_documents/<same relative path>``: the notebook
+    it stands for (so the script folder, the kernelspec and first-party imports are the notebook's own)."""
+    parts = Path(path).parts
+    if VIRTUAL_DIR in parts:
+        i = len(parts) - 1 - parts[::-1].index(VIRTUAL_DIR)
+        return Path(*parts[:i], *parts[i + 1:])
+    return Path(path)
+
+
+def check_notebook_text(kernels, path: Path, text: str) -> list[Finding]:
+    """A notebook sent as one Python document (jupyterlab-lsp: code cells joined by blank lines, magics rewritten
+    to ``get_ipython()`` calls), checked with its kernel's interpreter; findings in the document's own lines."""
+    real = real_notebook_path(path)
+    try:
+        kernel = parse_notebook(real.read_text(encoding="utf-8")).kernel_name
+    except (OSError, NotebookError):
+        kernel = None
+    ws, _ = kernels.workspace_for(real, kernel)
+    program = replace(build_program([(0, text)]), cells_known=False)
+    return check_program(ws, real, program)

@@ -177,3 +177,49 @@ async def test_status_names_the_framework_and_how_to_activate(project, server_en
         assert (status.framework.name, status.framework.short, status.framework.version) == ("Keras", "Keras", "3.5.0")
         assert status.tfVersion is None
         assert status.activate.bash == f"source {root / '.venv' / 'bin' / 'activate'}"
+
+
+# What jupyterlab-lsp sends for a notebook: code cells joined by two blank lines, magics rewritten to get_ipython()
+# calls (its IPython overrides), in <root>/.virtual_documents/<path of the notebook>.
+JUPYTERLAB_TEXT = '''get_ipython().run_line_magic("pip", " install -q localpkg-q")
+
+
+import six
+import helper_q
+import localpkg_q
+
+
+get_ipython().run_cell_magic("bash", "", """sudo apt-get install -y x > /dev/null
+pip install "nosuch-q>=1"
+""")
+
+
+import nosuch_q
+import other_missing_q
+'''
+
+
+async def test_a_jupyterlab_virtual_document_is_the_notebook_it_stands_for(project, server_env, tmp_path):
+    root, bad, good = project
+    spec = tmp_path / "jupyter" / "kernels" / "goodkernel"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [str(good), "-m", "ipykernel_launcher"]}))
+    (root / "sub").mkdir()
+    (root / "sub" / "helper_q.py").write_text("X = 1\n")            # next to the real notebook only
+    (root / "sub" / "lab.ipynb").write_text(json.dumps({"cells": [], "nbformat": 4, "nbformat_minor": 5,
+                                                        "metadata": {"kernelspec": {"name": "goodkernel"}}}))
+    virtual = root / ".virtual_documents" / "sub" / "lab.ipynb"
+    virtual.parent.mkdir(parents=True)
+    virtual.write_text(JUPYTERLAB_TEXT)
+    env = dict(server_env, JUPYTER_PATH=str(tmp_path / "jupyter"))
+    async with session("neovim@v0.11.0", root, env=env) as client:
+        uri = open_doc(client, virtual)
+        [ds] = (await settle(client, {uri: lambda ds: len(ds) == 3})).values()
+        got = {d.data["module"]: d for d in ds}
+        assert set(got) == {"localpkg_q", "nosuch_q", "other_missing_q"}     # six: the kernel's env; helper_q: sub/
+        assert got["localpkg_q"].severity == t.DiagnosticSeverity.Information
+        assert "installed by the `%pip install` on line 1; it works once that cell has run" in got["localpkg_q"].message
+        assert got["nosuch_q"].severity == t.DiagnosticSeverity.Information
+        assert "installed by the `pip install` on line 10" in got["nosuch_q"].message
+        assert got["other_missing_q"].severity == t.DiagnosticSeverity.Error and got["other_missing_q"].range.start.line == 14
+        assert "good-env/bin/python" in got["other_missing_q"].message        # checked with the kernel's interpreter

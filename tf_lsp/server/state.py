@@ -152,12 +152,19 @@ class TfLspServer(LanguageServer):
             self.show(message, t.MessageType.Warning)
 
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
+        path = uri_path(uri)
+        if path.suffix == ".ipynb":              # a whole notebook as one Python text (JupyterLab's jupyterlab-lsp)
+            from tf_lsp.notebookcheck import check_notebook_text
+            from tf_lsp.server.features.notebooks import kernels_of
+            with folder.lock:
+                t0 = time.perf_counter()
+                return check_notebook_text(kernels_of(folder), path, text), time.perf_counter() - t0
         if not uri.startswith("file:"):          # a notebook cell sent alone: its magics are not Python
             from tf_lsp.notebook import build_program
             text = build_program([(0, text)]).text
         with folder.lock:
             t0 = time.perf_counter()
-            findings = folder.ws.check_source(uri_path(uri), text)
+            findings = folder.ws.check_source(path, text)
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
