@@ -11,7 +11,13 @@ from lsprotocol import types as t
 from pygls.uris import from_fs_path
 from pytest_lsp import client_capabilities
 
-from tests.server.lsp_client import TIMEOUT, code_actions, open_doc, run_command, session
+from tests.server.lsp_client import (
+    TIMEOUT,
+    code_actions,
+    open_doc,
+    run_command,
+    session,
+)
 from tests.wheelmaker import build_wheel, pip_install, run_in
 
 CELLS = ["!pip install -q localpkg-q\nimport os",
@@ -39,7 +45,7 @@ def open_notebook(client, path, cells: list[str], *, kernel: str | None = None) 
                                              cells=[t.NotebookCell(kind=t.NotebookCellKind.Code, document=u)
                                                     for u in cell_uris]),
         cell_text_documents=[t.TextDocumentItem(uri=u, language_id="python", version=1, text=c)
-                             for u, c in zip(cell_uris, cells)]))
+                             for u, c in zip(cell_uris, cells, strict=True)]))
     return nb_uri, cell_uris
 
 
