@@ -103,7 +103,7 @@ def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: dic
     """An edit only: a ``%pip install`` line at the top of the cell, so the notebook installs what it needs when
     it runs anywhere (IPython's %pip installs into the kernel's own environment)."""
     doc = ls.workspace.get_text_document(cell_uri)
-    line = "%pip install " + " ".join(f"'{s}'" if any(c in s for c in "<>=!~;[ ") else s for s in specs)
+    line = "%pip install " + " ".join(f"'{s}'" if any(c in s for c in "<>!~;[ ") else s for s in specs)
     edit = t.TextEdit(range=t.Range(t.Position(0, 0), t.Position(0, 0)), new_text=line + "\n")
     if _edit_caps(ls)[0]:
         we = t.WorkspaceEdit(document_changes=[t.TextDocumentEdit(
