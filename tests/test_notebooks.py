@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.test_cli import tf_lsp
 from tests.wheelmaker import make_venv, pip_install, run_in
@@ -32,7 +35,7 @@ def notebook(*cells: str | tuple[str, str], kernel: str | None = "python3") -> s
 
 def test_program_keeps_every_line_in_its_cell_and_skips_ipython_syntax():
     cells = [(1, "!pip install -q tensorflow-hub\n%matplotlib inline\nimport os"),
-             (3, "if True:\n    !echo hi \\\n        more\n    import json\nfiles = !ls\nlen?\nimport sys"),
+             (3, "if True:\n    !echo hi \\\n        more\n    import json  # why?\nfiles = !ls\nlen?\nimport sys"),
              (4, "%%bash\nimport not_python\npip install --upgrade tfds-nightly > /dev/null 2>&1"),
              (5, "%%time\nimport collections")]
     p = build_program(cells)
@@ -220,3 +223,16 @@ def test_installs_in_magics_as_jupyterlab_lsp_rewrites_them():
     assert [(i.line, i.tool, i.names) for i in p.installs] == [
         (0, "%pip install", ("tf-keras",)), (1, "!pip install", ("tensorflow-hub",)), (4, "pip install", ("tensorflow-text",))]
     assert p.text.splitlines() == text.splitlines()                  # valid Python stays as it is
+
+
+TOKENS = list("%!?#=\\\"' \nabc()[]{}:;-<>$|&") + ["get_ipython()", '"""', "pip install ", "import ", "%%bash\n",
+                                                        "%%time\n", "    ", "\r\n"]
+
+
+@given(st.lists(st.lists(st.sampled_from(TOKENS), max_size=40).map("".join), max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_any_cells_give_a_program_with_every_line_in_place(sources):
+    p = build_program(list(enumerate(sources)))
+    assert p.text.count("\n") == len(p.lines) == sum(len(re.split(r"\r\n|\r|\n", s)) for s in sources)
+    assert [k for k, _ in p.lines] == sorted(k for k, _ in p.lines)
+    extract_imports(p.text)                                   # never raises, whatever the cells hold

@@ -35,6 +35,7 @@ INSTALLABLE = frozenset({"TFL100", "TFL101", "TFL102"})
 
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _ASSIGN_MAGIC = re.compile(r"^[\w\s,.\[\]()*]+=\s*[!%]")
+_HELP = re.compile(r"^(\?{1,2}[\w.]+|[\w.]+\?{1,2})\s*$")          # `obj?`, `??obj`: IPython's help syntax
 _OPTS_WITH_VALUE = frozenset({"-r", "--requirement", "-c", "--constraint", "-i", "--index-url", "--extra-index-url",
                               "-f", "--find-links", "-t", "--target", "--prefix", "--root", "-e", "--editable",
                               "-n", "--name", "-p", "--channel", "--python", "--platform", "--python-version",
@@ -159,15 +160,14 @@ def build_program(cells: Iterable[tuple[int, str]]) -> Program:
                 continued = stripped.rstrip().endswith("\\")
                 out.append("")
                 continue
-            if stripped.startswith(("%", "!")) or _ASSIGN_MAGIC.match(stripped) or \
-                    (stripped.rstrip().endswith("?") and not stripped.startswith("#")):
+            if stripped.startswith(("%", "!")) or _ASSIGN_MAGIC.match(stripped) or _HELP.match(stripped):
                 if stripped.startswith(("%", "!")):
                     _note_install(installs, key, len(out), stripped, prefix=stripped[0])
                 continued = stripped.rstrip().endswith("\\")
                 out.append(line[:len(line) - len(stripped)] + "pass")
                 continue
             out.append(line)
-    return Program("\n".join(out) + "\n", tuple(where), tuple(installs))
+    return Program("\n".join(out) + "\n" if out else "", tuple(where), tuple(installs))
 
 
 def _before_triple(text: str) -> str:
