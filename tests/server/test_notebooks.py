@@ -229,3 +229,18 @@ async def test_a_jupyterlab_virtual_document_is_the_notebook_it_stands_for(proje
         assert "installed by the `pip install` on line 10" in got["nosuch_q"].message
         assert got["other_missing_q"].severity == t.DiagnosticSeverity.Error and got["other_missing_q"].range.start.line == 14
         assert "good-env/bin/python" in got["other_missing_q"].message        # checked with the kernel's interpreter
+
+
+async def test_fix_all_in_a_cell_switches_the_notebook_not_the_folder(project, server_env):
+    root, bad, good = project
+    path = root / "fixall.ipynb"
+    path.write_text("{}")
+    async with session(vscode_caps(pull=False), root, env=server_env) as client:
+        _, (a,) = open_notebook(client, path, ["import six"])
+        await settle(client, {a: lambda ds: len(ds) == 1})
+        [result] = await run_command(client, t.Command(title="", command="tfLsp.fixAll", arguments=[{"uri": a}]))
+        assert result["python"] == str(good)
+        await settle(client, {a: lambda ds: ds == []})
+        main = open_doc(client, root / "main.py")                       # the folder still uses .venv
+        ds = (await settle(client, {main: lambda ds: len(ds) > 0}))[main]
+        assert any(d.data["module"] == "six" for d in ds)

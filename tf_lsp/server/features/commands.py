@@ -257,12 +257,17 @@ def register(server: TfLspServer) -> None:
         uri = _arg(args).get("uri")
         if not isinstance(uri, str) or unquote(uri) not in ls.workspace.text_documents:
             raise JsonRpcInvalidParams("uri must be an open document")
+        from tf_lsp.server.features.notebooks import notebook_uri_of
+
         folder = ls.folder_for(uri)
+        nb_uri = notebook_uri_of(ls, uri)
+        cell = (nb_uri, uri) if nb_uri is not None and nb_uri != uri else None   # a cell: its notebook switches
         handlers = {"tfLsp.useInterpreter": use_interpreter, "tfLsp.install": install, "tfLsp.uninstall": uninstall,
-                    "tfLsp.reinstall": reinstall, "tfLsp.explain": explain}
+                    "tfLsp.reinstall": reinstall, "tfLsp.explain": explain,
+                    "tfLsp.useNotebookInterpreter": use_notebook_interpreter}
         results = []
         for fx in preferred_fixes(ls, uri):
-            for act in actions_for(ls, folder, fx, None)[:1]:
+            for act in actions_for(ls, folder, fx, None, cell=cell)[:1]:
                 if act.edit is not None:
                     await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=act.edit, label=act.title))
                 if act.command is not None:
