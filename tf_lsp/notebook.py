@@ -84,6 +84,7 @@ class Program:
     lines: tuple[tuple[int, int], ...]      # program line -> (cell key, line inside the cell)
     installs: tuple[PipInstall, ...] = ()
     cells_known: bool = True                # False: one text of unknown cells (JupyterLab's virtual document)
+    labels: tuple[tuple[int, str], ...] = ()  # how messages name a cell key, when not "cell <key + 1>"
 
     def locate(self, line: int) -> tuple[int, int]:
         if 0 <= line < len(self.lines):
@@ -282,7 +283,8 @@ def apply_installs(program: Program, findings: Iterable[Finding]) -> list[Findin
     for f in findings:
         inst = installed_before(program, f)
         if inst is not None:
-            where = f"in cell {inst.cell + 1}" if program.cells_known else f"on line {inst.line + 1}"
+            label = dict(program.labels).get(inst.cell, f"cell {inst.cell + 1}")
+            where = f"in {label}" if program.cells_known else f"on line {inst.line + 1}"
             f = replace(f, severity=Severity.INFORMATION, fixes=(),
                         message=f"`{f.module}` is installed by the `{inst.tool}` {where}; it works once that "
                                 f"cell has run (today: {f.message})",

@@ -84,7 +84,7 @@ async def test_cells_get_their_diagnostics_which_follow_edits_and_clear_on_close
         assert numpy.code == "TFL100" and numpy.range.start.line == 2 and numpy.severity == t.DiagnosticSeverity.Error
         local, missing = by_module(got[c])["localpkg_q"], by_module(got[c])["nosuch_q"]
         assert local.severity == t.DiagnosticSeverity.Information and local.range.start.line == 0
-        assert "installed by the `!pip install` in cell 1; it works once that cell has run" in local.message
+        assert "installed by the `!pip install` in code cell 1; it works once that cell has run" in local.message
         assert missing.severity == t.DiagnosticSeverity.Error and missing.range.start.line == 1
 
         # the first cell loses its pip line: the third cell's import is an error again; the second cell drops six
@@ -127,7 +127,7 @@ async def test_quick_fixes_and_hover_on_cells(project, server_env):
 
         h = await client.text_document_hover_async(t.HoverParams(
             text_document=t.TextDocumentIdentifier(uri=c), position=t.Position(0, 9)))
-        assert "localpkg_q" in h.contents.value and "installed by the `!pip install` in cell 1" in h.contents.value
+        assert "localpkg_q" in h.contents.value and "installed by the `!pip install` in code cell 1" in h.contents.value
 
         # the editor picks good-env for this notebook: six then resolves, the folder's interpreter stays .venv
         switch = [x for x in await code_actions(client, b, by_module(got[b])["six"])

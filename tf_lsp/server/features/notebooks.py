@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -65,7 +66,9 @@ def kernels_of(folder: Folder):
 def check_cells(ls: TfLspServer, folder: Folder, path: Path, cells: list[tuple[int, str, str]], kernel: str | None,
                 python: str | None) -> tuple[dict[str, list[Finding]], object]:
     """Blocking: findings per cell URI (ranges inside each cell), and the workspace that checked them."""
-    program = build_program([(i, src) for i, _, src in cells])
+    # the client may sync only the python cells, so the server cannot count every cell: it names code cells
+    program = replace(build_program([(i, src) for i, _, src in cells]),
+                      labels=tuple((i, f"code cell {n}") for n, (i, _, _) in enumerate(cells, 1)))
     uris = {i: uri for i, uri, _ in cells}
     with folder.lock:
         ws, _ = kernels_of(folder).workspace_for(path, kernel, python=python)
