@@ -15,7 +15,7 @@ from tf_lsp import __version__
 from tf_lsp.roots import find_root
 from tf_lsp.shown import printable
 
-_SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
+_SKIP_DIRS = {".ipynb_checkpoints", ".virtual_documents", ".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
 
 
@@ -47,7 +47,7 @@ def iter_python_files(paths: list[Path], root: Path):
                 keep.append(d)
             dirnames[:] = keep
             for f in sorted(filenames):
-                if f.endswith(".py") and not ignored(Path(dirpath) / f):
+                if f.endswith((".py", ".ipynb")) and not ignored(Path(dirpath) / f):
                     yield Path(dirpath) / f
 
 

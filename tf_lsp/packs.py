@@ -34,6 +34,13 @@ class PackSummary:
     version: str | None
     distribution: str | None = None
     details: tuple[str, ...] = ()
+    short: str = ""
+    """What a status bar shows (``TF``); the framework's name when empty."""
+
+    def status_label(self) -> dict[str, Any]:
+        """``{name, short, version, distribution}``: the ``framework`` of ``tfLsp/status``."""
+        return {"name": self.framework, "short": self.short or self.framework, "version": self.version,
+                "distribution": self.distribution}
 
     def to_json(self) -> dict[str, Any]:
         return {"framework": self.framework, "version": self.version, "distribution": self.distribution,

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from tf_lsp import __version__
 from tf_lsp.knowledge.codes import CODES
@@ -20,6 +20,17 @@ class FileResult:
     text: str
     findings: tuple[Finding, ...]
     error: str | None = None       # the file could not be read
+    cells: tuple[tuple[int, int], ...] | None = None    # a notebook: text line -> (cell index, line in the cell)
+    interpreter: dict | None = None                      # a notebook checked with its kernel's interpreter
+
+    def cell_of(self, f: Finding) -> tuple[int | None, int, int]:
+        """(cell index or None, start line, end line) of a finding, lines inside the cell for notebooks."""
+        if not self.cells:
+            return None, f.range.start.line, f.range.end.line
+        last = self.cells[-1] if self.cells else (0, 0)
+        cell, line = self.cells[f.range.start.line] if f.range.start.line < len(self.cells) else last
+        end_cell, end = self.cells[f.range.end.line] if f.range.end.line < len(self.cells) else last
+        return cell, line, end if end_cell == cell else line
 
 
 def utf16_column(line_text: str, column: int) -> int:
@@ -28,11 +39,13 @@ def utf16_column(line_text: str, column: int) -> int:
     return column + sum(1 for ch in prefix if ord(ch) > 0xFFFF)
 
 
-def _lsp_range(text_lines: list[str], f: Finding) -> dict:
-    def pos(p):
+def _lsp_range(text_lines: list[str], f: Finding, lines: tuple[int, int] | None = None) -> dict:
+    """UTF-16 range; ``lines`` replaces the start and end line numbers (a notebook cell's own lines)."""
+    def pos(p, shown):
         line = text_lines[p.line] if 0 <= p.line < len(text_lines) else ""
-        return {"line": p.line, "character": utf16_column(line, p.character)}
-    return {"start": pos(f.range.start), "end": pos(f.range.end)}
+        return {"line": shown, "character": utf16_column(line, p.character)}
+    start, end = lines or (f.range.start.line, f.range.end.line)
+    return {"start": pos(f.range.start, start), "end": pos(f.range.end, end)}
 
 
 def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable[Candidate],
@@ -43,13 +56,18 @@ def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable
         diags = []
         for f in r.findings:
             d = f.to_json()
-            d["range"] = _lsp_range(lines, f)
+            cell, start, end = r.cell_of(f)
+            d["range"] = _lsp_range(lines, f, (start, end))
+            if cell is not None:
+                d["cell"] = cell
             d["codeDescription"] = {"href": CODES[f.code].href}
             d["source"] = "tf-lsp"
             diags.append(d)
         entry = {"path": str(r.path), "diagnostics": diags}
         if r.error:
             entry["error"] = r.error
+        if r.interpreter:
+            entry["interpreter"] = r.interpreter
         files.append(entry)
     return {
         "version": JSON_VERSION,
@@ -78,8 +96,12 @@ def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
         shown = _rel(r.path, cwd)
         if r.error:
             out.append(f"{shown}:1:1: E902 {r.error}")
+        if r.interpreter:
+            out.append(f"{shown}: checked with {r.interpreter['path']} ({r.interpreter['why']})")
         for f in r.findings:
-            out.append(f"{shown}:{f.range.start.line + 1}:{f.range.start.character + 1}: {f.code} [{f.severity.value}] {f.message}")
+            cell, line, _ = r.cell_of(f)
+            where = f"{shown}:" + (f"cell {cell + 1}:" if cell is not None else "")
+            out.append(f"{where}{line + 1}:{f.range.start.character + 1}: {f.code} [{f.severity.value}] {f.message}")
             for fix in f.fixes[:2]:
                 how = command_line(fix.command) if fix.command else ""
                 out.append(f"    fix: {fix.title}" + (f"  ->  {how}" if how else ""))
@@ -106,13 +128,18 @@ def to_sarif(results: Iterable[FileResult]) -> dict:
     sarif_results = []
     for r in results:
         for f in r.findings:
+            cell, line, end = r.cell_of(f)
+            location = {"physicalLocation": {
+                "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
+                "region": {"startLine": line + 1, "startColumn": f.range.start.character + 1,
+                           "endLine": end + 1, "endColumn": f.range.end.character + 1}}}
+            if cell is not None:       # a notebook: the region counts lines inside the cell
+                location["logicalLocations"] = [{"name": f"cell {cell + 1}"}]
+                location["properties"] = {"cell": cell}
             sarif_results.append({
                 "ruleId": f.code, "ruleIndex": used.index(f.code), "level": _SARIF_LEVEL[f.severity],
-                "message": {"text": f.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
-                    "region": {"startLine": f.range.start.line + 1, "startColumn": f.range.start.character + 1,
-                               "endLine": f.range.end.line + 1, "endColumn": f.range.end.character + 1}}}],
+                "message": {"text": f.message if cell is None else f"cell {cell + 1}: {f.message}"},
+                "locations": [location],
                 "fixes": [{"description": {"text": fx.title}} for fx in f.fixes if fx.edits] or None,
             })
             if sarif_results[-1]["fixes"] is None:

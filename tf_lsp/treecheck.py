@@ -57,10 +57,35 @@ class ImportCache:
 
 
 def check_files(ws, files: list[Path], *, keep) -> list[FileResult]:
-    """Check ``files`` with ``ws``; ``keep(finding)`` filters (select/ignore)."""
-    if len(files) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        return _parallel(ws, files, keep)
-    return _serial(ws, files, keep)
+    """Check ``files`` with ``ws``; ``keep(finding)`` filters (select/ignore). Notebooks (``.ipynb``) are checked
+    here, each with its kernel's interpreter; the rest in one or more processes."""
+    notebooks = [f for f in files if f.suffix == ".ipynb"]
+    scripts = [f for f in files if f.suffix != ".ipynb"]
+    if len(scripts) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        done = _parallel(ws, scripts, keep)
+    else:
+        done = _serial(ws, scripts, keep)
+    if not notebooks:
+        return done
+    by_path = {r.path: r for r in done}
+    by_path.update({r.path: r for r in _notebooks(ws, notebooks, keep)})
+    return [by_path[f] for f in files]
+
+
+def _notebooks(ws, files, keep) -> list[FileResult]:
+    from tf_lsp.kernels import KernelWorkspaces
+    from tf_lsp.notebookcheck import check_notebook_file
+
+    kernels = KernelWorkspaces(ws)
+    out = []
+    for f in files:
+        try:
+            text = f.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            out.append(FileResult(f, "", (), error=f"cannot read: {exc.strerror}"))
+            continue
+        out.append(check_notebook_file(ws, f, text, keep=keep, kernels=kernels))
+    return out
 
 
 def _serial(ws, files, keep) -> list[FileResult]:
@@ -128,7 +153,9 @@ def _parallel(ws, files, keep) -> list[FileResult]:
         workers = min(os.cpu_count() or 2, 8)
         size = max(50, len(todo) // (workers * 4))
         chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-        from concurrent.futures import ProcessPoolExecutor     # only large trees pay for importing it
+        from concurrent.futures import (
+            ProcessPoolExecutor,  # only large trees pay for importing it
+        )
 
         with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
                                  initargs=(ws.root, str(ws.choice.python), ws.settings)) as pool:

@@ -54,7 +54,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 class Workspace:
     def __init__(self, root: Path, *, settings: Settings | None = None, environ: Mapping[str, str] | None = None,
-                 python: str | None = None):
+                 python: str | None = None, choice: InterpreterChoice | None = None,
+                 candidates: list[Candidate] | None = None):
+        """``choice`` fixes the interpreter (a notebook's kernel); ``candidates`` reuses a discovery already made."""
         self.root = Path(root).resolve()
         self.settings = settings or Settings()
         self._process_env = dict(os.environ if environ is None else environ)
@@ -65,6 +67,10 @@ class Workspace:
         self._resolvers: dict = {}        # script folder or whole sys.path -> Resolver
         self._fp_dirs: set[str] = set()   # first-party folders on some sys.path (re-stat-ed by refresh)
         self.memo: dict = {}        # per-environment results of checks (cleared whenever the environment changes)
+        if choice is not None:
+            self.__dict__["choice"] = choice
+        if candidates is not None:
+            self.__dict__["candidates"] = candidates
 
     # --- configuration ------------------------------------------------------------------------------------------
 

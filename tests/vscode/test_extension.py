@@ -106,3 +106,18 @@ def test_clear_error_without_a_suitable_python(vsix):
     assert proc.returncode == 0, f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
     for step in ("status bar: tf-lsp: no server", "needs Python 3.10 or newer", "output channel shows the error", "PASS"):
         assert step in proc.stdout
+
+
+def test_notebook_quick_fix_in_code_server(vsix):
+    """A real .ipynb in VS Code's notebook editor: the squiggle in the cell, the quick fix for this notebook, gone."""
+    _need(CODE_SERVER.exists(), f"code-server is not installed at {CODE_SERVER}")
+    _need(Path(CHROMIUM).exists(), f"chromium is not installed at {CHROMIUM}")
+    venv_python = next((p for p in (shutil.which("python3.11"), shutil.which("python3")) if p), sys.executable)
+    proc = subprocess.run(["node", "test-e2e/notebook.mjs"], cwd=EXT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "CODE_SERVER": str(CODE_SERVER), "TF_LSP_VSIX": str(vsix),
+                               "CHROMIUM": CHROMIUM, "TF_LSP_E2E_VENV_PYTHON": venv_python,
+                               "TF_LSP_E2E_PIP_PYTHON": sys.executable})
+    print(proc.stdout)
+    assert proc.returncode == 0, f"{proc.stdout[-4000:]}\n{proc.stderr[-8000:]}"
+    for step in ("squiggle shown in the cell", "for this notebook", "squiggle gone", "PASS"):
+        assert step in proc.stdout

@@ -6,11 +6,11 @@ import logging
 
 def create_server():
     from tf_lsp.server import watch
-    from tf_lsp.server.features import actions, commands, documents, hover
+    from tf_lsp.server.features import actions, commands, documents, hover, notebooks
     from tf_lsp.server.state import LspLogHandler, TfLspServer
 
     server = TfLspServer()
-    for module in (documents, hover, actions, commands, watch):
+    for module in (documents, notebooks, hover, actions, commands, watch):
         module.register(server)
     handler = LspLogHandler(server)
     handler.setFormatter(logging.Formatter("%(message)s"))

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
@@ -26,6 +27,16 @@ from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
 DEBOUNCE = 0.15
+# LSP 3.17 notebook sync: the python cells of Jupyter notebooks (VS Code's built-in ipynb support sends these)
+NOTEBOOK_SYNC = t.NotebookDocumentSyncOptions(notebook_selector=[t.NotebookDocumentFilterWithNotebook(
+    notebook="jupyter-notebook", cells=[t.NotebookCellLanguage(language="python")])], save=True)
+
+
+def uri_path(uri: str) -> Path:
+    """The file a URI is about: ``file:`` URIs as pygls decodes them; for others (``vscode-notebook-cell:``,
+    ``untitled:``) the URI's path, which names the notebook."""
+    path = to_fs_path(uri) if uri.startswith("file:") else None
+    return Path(path) if path else Path(unquote(urlparse(uri).path) or uri)
 
 
 @dataclass
@@ -43,6 +54,7 @@ class Folder:
     override: str | None = None
     """The interpreter a person picked through a code action or command: folder state, so it survives every
     rebuild of the engine (a .env or manifest edit, a settings change) until the interpreter setting changes."""
+    kernels: object | None = None        # tf_lsp.kernels.KernelWorkspaces of the folder's notebooks
 
     @property
     def loaded(self) -> bool:
@@ -51,8 +63,12 @@ class Folder:
 
 class TfLspServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental)
+        super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+                         notebook_document_sync=NOTEBOOK_SYNC)
         self.folders: dict[str, Folder] = {}
+        self.notebook_python: dict[str, str] = {}    # notebook URI -> the interpreter the editor chose for it
+        self.notebook_ws: dict[str, Workspace] = {}  # notebook URI -> the engine that checked it last (its kernel's)
+        self.notebook_cells: dict[str, set] = {}     # notebook URI -> cell URIs last published
         self.init_options: dict = {}
         self.pull_mode = False
         self.pending: dict[str, asyncio.Task] = {}
@@ -65,8 +81,9 @@ class TfLspServer(LanguageServer):
 
     def document_path(self, uri: str) -> Path:
         """The file a document stands for: a jupyterlab-lsp shadow copy (``<root>/.virtual_documents/nb.ipynb``)
-        counts as the notebook in its real folder, where its kernel resolves imports."""
-        return real_document_path(Path(to_fs_path(uri) or uri))
+        counts as the notebook in its real folder, where its kernel resolves imports; a notebook cell's URI names
+        its notebook."""
+        return real_document_path(uri_path(uri))
 
     def folder_for(self, uri: str) -> Folder:
         path = self.document_path(uri).resolve()
@@ -114,7 +131,8 @@ class TfLspServer(LanguageServer):
 
     def refresh_folder(self, folder: Folder) -> bool:
         with folder.lock:
-            return folder.ws.refresh()
+            kernels = folder.kernels.refresh() if folder.kernels is not None else False
+            return folder.ws.refresh() or kernels
 
     async def ensure_loaded(self, folder: Folder) -> None:
         """Load the folder's environment (probe + index) in a thread, once, with $/progress; then report status."""
@@ -159,6 +177,16 @@ class TfLspServer(LanguageServer):
             self.show(message, t.MessageType.Warning)
 
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
+        path = self.document_path(uri)
+        if path.suffix == ".ipynb":              # a whole notebook as one Python text (JupyterLab's jupyterlab-lsp)
+            from tf_lsp.notebookcheck import check_notebook_text
+            from tf_lsp.server.features.notebooks import kernels_of
+            with folder.lock:
+                t0 = time.perf_counter()
+                return check_notebook_text(kernels_of(folder), path, text), time.perf_counter() - t0
+        if not uri.startswith("file:"):          # a notebook cell sent alone: its magics are not Python
+            from tf_lsp.notebook import build_program
+            text = build_program([(0, text)]).text
         with folder.lock:
             t0 = time.perf_counter()
             findings = folder.ws.check_source(self.document_path(uri), text)
@@ -170,6 +198,12 @@ class TfLspServer(LanguageServer):
     async def check_versioned(self, uri: str) -> tuple[list[Finding], int | None]:
         """The findings for the document's text as it is now, and the version of that text (an edit that arrives
         while the check runs gets its own check; these findings belong to the version they were computed for)."""
+        from tf_lsp.server.features import notebooks
+
+        nb_uri = notebooks.notebook_uri_of(self, uri)
+        if nb_uri is not None:
+            await notebooks.check_notebook(self, nb_uri)
+            return self.findings.get(uri, []), None
         doc = self.workspace.get_text_document(uri)
         folder = self.folder_for(uri)
         text, version = doc.source, doc.version
@@ -178,16 +212,21 @@ class TfLspServer(LanguageServer):
             findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, text)
         except Exception as exc:  # the engine must never take the server down
             log.exception("checking %s failed", uri)
-            self.announce(folder, f"tf-lsp could not check {Path(to_fs_path(uri)).name}: {exc}")
+            self.announce(folder, f"tf-lsp could not check {uri_path(uri).name}: {exc}")
             return [], version
-        log.info("checked %s (v%s) in %.1f ms: %d findings", Path(to_fs_path(uri)).name, version, took * 1000,
+        log.info("checked %s (v%s) in %.1f ms: %d findings", uri_path(uri).name, version, took * 1000,
                  len(findings))
         self.findings[uri] = findings
         return findings, version
 
     async def publish(self, uri: str) -> None:
         from tf_lsp.server.convert import lsp_diagnostic
+        from tf_lsp.server.features import notebooks
 
+        nb_uri = notebooks.notebook_uri_of(self, uri)
+        if nb_uri is not None:                  # notebooks are pushed, whatever the client's mode
+            await notebooks.publish_notebook(self, nb_uri)
+            return
         findings, version = await self.check_versioned(uri)
         if self.pull_mode:
             return
@@ -210,7 +249,9 @@ class TfLspServer(LanguageServer):
 
     async def recheck_all(self, folder: Folder | None = None) -> None:
         """The environment or settings changed: reload (status goes out), then push again or ask the client to pull."""
-        open_uris = list(self.workspace.text_documents)
+        from tf_lsp.server.features import notebooks
+
+        open_uris = list(dict.fromkeys(notebooks.notebook_uri_of(self, u) or u for u in self.workspace.text_documents))
         owners = {uri: self.folder_for(uri) for uri in open_uris}
         if self.pull_mode:
             self.workspace_diagnostic_refresh(None)
@@ -220,10 +261,8 @@ class TfLspServer(LanguageServer):
                 await self.ensure_loaded(f)          # a (re)load sends tfLsp/status itself
                 if was_loaded:
                     self.send_status(f)
-        if self.pull_mode:
-            return
         for uri in open_uris:
-            if folder is None or owners[uri] is folder:
+            if (folder is None or owners[uri] is folder) and (not self.pull_mode or uri in self.notebook_cells):
                 await self.publish(uri)
 
     # --- client notifications -------------------------------------------------------------------------------------
@@ -232,6 +271,11 @@ class TfLspServer(LanguageServer):
         self.window_show_message(t.ShowMessageParams(type=kind, message=message))
 
     def send_status(self, folder: Folder) -> None:
+        """tfLsp/status: the folder's interpreter, the framework found in it (``framework``; ``tfVersion`` kept for
+        older clients) and the per-shell commands that activate it (``activate``, for "Open activated terminal")."""
+        from tf_lsp.interpreters import activation_commands
+        from tf_lsp.knowledge.frameworks import find_framework
+
         try:
             ws = folder.ws
             env = ws.env
@@ -239,13 +283,15 @@ class TfLspServer(LanguageServer):
 
             found = summaries(env, ws.environ)
             tf = next((s for s in found if s.framework == "TensorFlow"), None)
+            framework = found[0].status_label() if found else find_framework(env.index)
             cand = ws.choice.candidate
             broken = not Path(ws.choice.python).exists() or any(p.startswith("probe failed") for p in env.snapshot.problems)
             self.protocol.notify("tfLsp/status", {
                 "uri": folder.uri, "python": str(ws.choice.python),
                 "envName": cand.name if cand else os.path.basename(str(Path(ws.choice.python).parent.parent)),
-                "pythonVersion": env.snapshot.version_str, "tfVersion": str(tf.version) if tf and tf.version else None,
-                "frameworks": [s.to_json() for s in found],
+                "pythonVersion": env.snapshot.version_str, "tfVersion": tf.version if tf else None,
+                "framework": framework, "frameworks": [s.to_json() for s in found],
+                "activate": activation_commands(cand) if cand else {},
                 "broken": broken, "why": ws.choice.why})
         except Exception:
             log.exception("status failed")

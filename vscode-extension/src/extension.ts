@@ -11,11 +11,12 @@ import {
   LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind,
 } from 'vscode-languageclient/node';
 import {
-  EnvironmentEntry, InterpreterPick, NO_PYTHON_MESSAGE, SECTION, StatusParams, environmentItems, persistTarget,
-  prefixOf, selectInterpreter, statusText, statusTooltip, toServerSettings,
+  DOCUMENT_SELECTOR, EnvironmentEntry, InterpreterPick, NO_PYTHON_MESSAGE, SECTION, StatusParams, activationFor,
+  environmentItems, persistTarget, prefixOf, selectInterpreter, statusText, statusTooltip,
+  toServerSettings,
 } from './logic';
 import { InterpreterProvider, PROVIDER_IDS, providerFromExports } from './pythonApis';
-import { LaunchCommand, bundledLaunch, findServerPython, userLaunch } from './serverLaunch';
+import { LaunchCommand, resolveServerLaunch } from './serverLaunch';
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
@@ -40,7 +41,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand('tfLsp.restartServer', () => restart(context)),
     vscode.commands.registerCommand('tfLsp.pickEnvironment', pickEnvironment),
+    vscode.commands.registerCommand('tfLsp.pickNotebookEnvironment', pickNotebookEnvironment),
     vscode.commands.registerCommand('tfLsp.verifyInstallation', verifyInstallation),
+    vscode.commands.registerCommand('tfLsp.verifyFiles', verifyFiles),
     vscode.commands.registerCommand('tfLsp.openTerminal', openTerminal),
     vscode.commands.registerCommand('tfLsp.showOutput', () => output.show()),
     vscode.window.onDidChangeActiveTextEditor(() => renderStatus()),
@@ -129,35 +132,30 @@ async function persistInterpreter(params: { uri?: string; python?: string; why?:
 
 // --- the client ---------------------------------------------------------------------------------------------------
 
-async function resolveLaunch(context: vscode.ExtensionContext): Promise<LaunchCommand | undefined> {
-  const user = userLaunch(vscode.workspace.getConfiguration(SECTION).get('serverCommand'));
-  if (user) return user;
+/** How to start the server, or the one sentence that says why it cannot be started. */
+async function resolveLaunch(context: vscode.ExtensionContext): Promise<{ launch?: LaunchCommand; problem?: string }> {
   const tried: string[] = [];
   const pinned = process.env.TF_LSP_SERVER_PYTHON;
-  const python = await findServerPython(process.platform, pinned ? [pinned] : [], tried);
-  if (!python) {
-    output.appendLine(`ERROR: ${NO_PYTHON_MESSAGE}`);
-    output.appendLine(`Tried: ${tried.join('; ')}`);
-    return undefined;
+  const result = await resolveServerLaunch(context.extensionPath,
+    vscode.workspace.getConfiguration(SECTION).get('serverCommand'), process.platform, pinned ? [pinned] : [], tried);
+  if (result.problem) {
+    output.appendLine(`ERROR: ${result.problem}`);
+    if (tried.length) output.appendLine(`Tried: ${tried.join('; ')}`);
   }
-  const bundled = bundledLaunch(context.extensionPath, python);
-  if (!bundled) {
-    output.appendLine(`ERROR: the bundled server is missing from ${context.extensionPath}/bundled; ` +
-      'reinstall the extension or set "tfLsp.serverCommand".');
-  }
-  return bundled;
+  return result;
 }
 
 async function start(context: vscode.ExtensionContext): Promise<void> {
-  const launch = await resolveLaunch(context);
+  const { launch, problem } = await resolveLaunch(context);
   if (!launch) {
+    const message = problem ?? NO_PYTHON_MESSAGE;
     statusItem.text = '$(error) tf-lsp: no server';
-    statusItem.tooltip = NO_PYTHON_MESSAGE;
+    statusItem.tooltip = message;
     statusItem.command = 'tfLsp.showOutput';
     statusItem.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
     statusItem.show();
     output.show(true);
-    void vscode.window.showErrorMessage(NO_PYTHON_MESSAGE, 'Show Output').then((x) => x && output.show());
+    void vscode.window.showErrorMessage(message, 'Show Output').then((x) => x && output.show());
     return;
   }
   statusItem.command = 'tfLsp.verifyInstallation';
@@ -167,10 +165,7 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     options: { env: { ...process.env, ...(launch.env ?? {}) } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [
-      { scheme: 'file', language: 'python' },
-      { scheme: 'file', pattern: '**/{requirements*.txt,pyproject.toml,environment.yml,environment.yaml,Pipfile}' },
-    ],
+    documentSelector: DOCUMENT_SELECTOR,     // with notebook cells: the client syncs notebooks (LSP 3.17)
     outputChannel: output,
     traceOutputChannel: output,
     initializationOptions: { [SECTION]: await settingsFor(vscode.workspace.workspaceFolders?.[0]) },
@@ -253,6 +248,25 @@ async function pickEnvironment(): Promise<void> {
     { command: 'tfLsp.useInterpreter', arguments: [{ python: picked.python, uri: folder?.uri.toString() }] });
 }
 
+/** The interpreter for the active notebook only (it wins over the notebook's kernelspec on the server). */
+async function pickNotebookEnvironment(): Promise<void> {
+  const c = running();
+  const notebook = vscode.window.activeNotebookEditor?.notebook;
+  if (!c) return;
+  if (!notebook) {
+    void vscode.window.showWarningMessage('tf-lsp: open a notebook first.');
+    return;
+  }
+  const folder = vscode.workspace.getWorkspaceFolder(notebook.uri);
+  const envs = await c.sendRequest<EnvironmentEntry[]>('workspace/executeCommand',
+    { command: 'tfLsp.listEnvironments', arguments: [{ uri: folder?.uri.toString() }] });
+  const picked = await vscode.window.showQuickPick(environmentItems(envs ?? []),
+    { title: `tf-lsp: environment that runs ${path.basename(notebook.uri.fsPath)}`, matchOnDetail: true });
+  if (!picked) return;
+  await c.sendRequest('workspace/executeCommand', { command: 'tfLsp.useNotebookInterpreter',
+    arguments: [{ python: picked.python, uri: c.code2ProtocolConverter.asUri(notebook.uri) }] });
+}
+
 async function verifyInstallation(): Promise<void> {
   const c = running();
   const folder = currentFolder();
@@ -267,6 +281,21 @@ async function verifyInstallation(): Promise<void> {
   await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
 }
 
+/** `tf-lsp verify`: every installed file of TensorFlow and its runtime dependencies hashed against RECORD. */
+async function verifyFiles(): Promise<void> {
+  const c = running();
+  const folder = currentFolder();
+  if (!c) return;
+  const report = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'tf-lsp: hashing installed files against RECORD…' },
+    () => c.sendRequest<{ text?: string }>('workspace/executeCommand',
+      { command: 'tfLsp.verify', arguments: [{ uri: folder?.uri.toString() }] }));
+  const uri = vscode.Uri.from({ scheme: DOCTOR_SCHEME, path: `/${folder?.name ?? 'workspace'}/verify.txt` });
+  doctorDocs.set(uri.toString(), report?.text ?? JSON.stringify(report, null, 2));
+  doctorChanged.fire(uri);
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: false });
+}
+
 function openTerminal(): void {
   const folder = currentFolder();
   const s = statusForFolder(folder);
@@ -276,10 +305,14 @@ function openTerminal(): void {
   }
   const prefix = prefixOf(s.python);
   const bin = path.dirname(s.python);
+  const activate = activationFor(s.activate, vscode.env.shell);
+  // the environment's own activation (conda needs it: its activate scripts set more than PATH); a PATH in front
+  // when the server gave no command for this shell
   const term = vscode.window.createTerminal({
     name: `tf-lsp: ${s.envName ?? prefix}`,
     cwd: folder?.uri,
-    env: { VIRTUAL_ENV: prefix, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
+    env: activate ? undefined : { VIRTUAL_ENV: prefix, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
   });
+  if (activate) term.sendText(activate);
   term.show();
 }

@@ -88,28 +88,47 @@ export function toServerSettings(get: Getter, opts: { interpreter?: InterpreterP
   return out;
 }
 
+/** The framework the server found in the environment (tf_lsp/knowledge/frameworks.py). */
+export interface FrameworkInfo { name: string; short: string; version?: string | null; distribution?: string }
+
 export interface StatusParams {
   uri?: string;
   python?: string;
   envName?: string | null;
-  tfVersion?: string | null;
+  tfVersion?: string | null;         // servers before `framework`
+  framework?: FrameworkInfo | null;
+  activate?: Record<string, string>; // shell -> command that activates the environment
   pythonVersion?: string | null;
   broken?: boolean;
   why?: string;
 }
 
-/** "TF 2.21 · .venv"; "No TF · .venv" when TensorFlow is absent; "$(error)" prefixed when broken. */
+function majorMinor(v: string | null | undefined): string {
+  return v ? ` ${v.split('.').slice(0, 2).join('.')}` : '';
+}
+
+/** The framework of a status: the server's `framework`, else (older servers) TensorFlow from `tfVersion`. */
+export function frameworkOf(s: StatusParams): FrameworkInfo | undefined {
+  if (s.framework && typeof s.framework.short === 'string') return s.framework;
+  if (s.tfVersion) return { name: 'TensorFlow', short: 'TF', version: s.tfVersion };
+  return undefined;
+}
+
+/** "TF 2.21 · .venv", "Keras 3.5 · .venv", "No framework · .venv"; "$(error)" prefixed when broken. */
 export function statusText(s: StatusParams): string {
-  const tf = s.tfVersion ? `TF ${s.tfVersion.split('.').slice(0, 2).join('.')}` : 'No TF';
+  const fw = frameworkOf(s);
+  const label = fw ? `${fw.short}${majorMinor(fw.version)}` : 'No framework';
   const env = s.envName || (s.python ? basenameOf(s.python) : '?');
-  return `${s.broken ? '$(error) ' : ''}${tf} · ${env}`;
+  return `${s.broken ? '$(error) ' : ''}${label} · ${env}`;
 }
 
 export function statusTooltip(s: StatusParams): string {
+  const fw = frameworkOf(s);
   const lines = [
     `tf-lsp: ${s.broken ? 'the selected environment is broken' : 'selected environment'}`,
     `Python: ${s.python ?? '?'}${s.pythonVersion ? ` (${s.pythonVersion})` : ''}`,
-    `TensorFlow: ${s.tfVersion ?? 'not installed'}`,
+    fw ? `Framework: ${fw.name} ${fw.version ?? '?'}${fw.distribution ? ` (${fw.distribution})` : ''}`
+      : 'Framework: none found (TensorFlow, Keras, JAX, PyTorch)',
   ];
   if (s.why) lines.push(`Why: ${s.why}`);
   lines.push('Click for the doctor report.');
@@ -141,6 +160,33 @@ export function serverPythonCandidates(platform: string, pathsFromEnv: string[] 
     ? ['py', 'python', 'python3']
     : ['python3.13', 'python3.12', 'python3.11', 'python3.10', 'python3', 'python'];
   return names;
+}
+
+/** The command that activates the environment in the user's shell (``vscode.env.shell``, a path or a name), from
+ * the server's per-shell commands; conda/pixi/pyenv commands when no shell-specific one exists. */
+export function activationFor(activate: Record<string, string> | undefined, shellPath: string | undefined): string | undefined {
+  if (!activate) return undefined;
+  const base = (shellPath ?? '').split(/[\\/]/).pop()?.toLowerCase().replace(/\.exe$/, '') ?? '';
+  const key = base === 'pwsh' || base === 'powershell' ? 'powershell'
+    : base === 'cmd' ? 'cmd'
+      : ['bash', 'zsh', 'fish'].includes(base) ? base
+        : base === 'sh' || base === 'dash' || base === 'ksh' ? 'bash' : '';
+  return (key && activate[key]) || activate.conda || activate.pixi || activate.pyenv || undefined;
+}
+
+/** Document selector: Python files, manifests, and the python cells of Jupyter notebooks (LSP notebook sync). */
+export const DOCUMENT_SELECTOR = [
+  { scheme: 'file', language: 'python' },
+  { notebook: 'jupyter-notebook', language: 'python' },
+  { scheme: 'file', pattern: '**/{requirements*.txt,pyproject.toml,environment.yml,environment.yaml,Pipfile}' },
+];
+
+/** Said when the extension was packaged without its server (e.g. a .vsix made from the extension folder alone). */
+export function bundleMissingMessage(extensionPath: string): string {
+  return `tf-lsp: this installation of the extension has no bundled server (${extensionPath}/bundled/tool/` +
+    'tf_lsp_server.py is missing; the .vsix was packaged without running "npm run bundle-server"). ' +
+    'Install a complete .vsix, or set "tfLsp.serverCommand" to a command that runs `tf-lsp serve` ' +
+    '(e.g. ["python3", "-m", "tf_lsp", "serve"] after `pip install tf-lsp`), then run "tf-lsp: Restart Server".';
 }
 
 export const NO_PYTHON_MESSAGE =

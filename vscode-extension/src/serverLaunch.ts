@@ -3,7 +3,9 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isSuitableServerPython, parsePythonVersion, serverPythonCandidates } from './logic';
+import {
+  NO_PYTHON_MESSAGE, bundleMissingMessage, isSuitableServerPython, parsePythonVersion, serverPythonCandidates,
+} from './logic';
 
 export interface LaunchCommand { command: string; args: string[]; env?: Record<string, string>; describe: string }
 
@@ -27,10 +29,17 @@ export async function findServerPython(platform: string, extra: string[], tried:
   return undefined;
 }
 
+/** The bundled server's entry script when the extension carries it (a .vsix packaged without
+ * `npm run bundle-server` does not). */
+export function bundledScript(extensionRoot: string): string | undefined {
+  const script = path.join(extensionRoot, 'bundled', 'tool', 'tf_lsp_server.py');
+  return fs.existsSync(script) ? script : undefined;
+}
+
 /** The bundled server: bundled/tool/tf_lsp_server.py puts bundled/libs and bundled/tool on sys.path itself. */
 export function bundledLaunch(extensionRoot: string, python: string): LaunchCommand | undefined {
-  const script = path.join(extensionRoot, 'bundled', 'tool', 'tf_lsp_server.py');
-  if (!fs.existsSync(script)) return undefined;
+  const script = bundledScript(extensionRoot);
+  if (!script) return undefined;
   const pre = python === 'py' ? ['-3'] : [];
   return { command: python, args: [...pre, '-I', script], describe: `${python} -I ${script}` };
 }
@@ -40,4 +49,17 @@ export function userLaunch(serverCommand: unknown): LaunchCommand | undefined {
   const argv = serverCommand.filter((x): x is string => typeof x === 'string' && x.length > 0);
   if (argv.length === 0) return undefined;
   return { command: argv[0], args: argv.slice(1), describe: argv.join(' ') };
+}
+
+/** How to start the server, or why it cannot start: the user's command; else the bundled server, whose absence is
+ * said before any Python is looked for (no Python can run a server the .vsix does not carry). */
+export async function resolveServerLaunch(extensionRoot: string, serverCommand: unknown, platform: string,
+  pinned: string[], tried: string[]): Promise<{ launch?: LaunchCommand; problem?: string }> {
+  const user = userLaunch(serverCommand);
+  if (user) return { launch: user };
+  if (!bundledScript(extensionRoot)) return { problem: bundleMissingMessage(extensionRoot) };
+  const python = await findServerPython(platform, pinned, tried);
+  if (!python) return { problem: NO_PYTHON_MESSAGE };
+  const launch = bundledLaunch(extensionRoot, python);
+  return launch ? { launch } : { problem: bundleMissingMessage(extensionRoot) };
 }

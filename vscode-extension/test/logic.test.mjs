@@ -51,14 +51,45 @@ test('settings: a Python extension selection overrides tfLsp.interpreter, server
   assert.equal(logic.toServerSettings(get, { trusted: true, interpreter: { python: '', source: 'server' } }).interpreter, '/set/bin/python');
 });
 
-test('status text and tooltip', () => {
-  assert.equal(logic.statusText({ tfVersion: '2.21.0', envName: '.venv', broken: false }), 'TF 2.21 · .venv');
-  assert.equal(logic.statusText({ tfVersion: null, python: '/w/.venv/bin/python' }), 'No TF · .venv');
-  assert.equal(logic.statusText({ tfVersion: '2.16.1', envName: 'tf', broken: true }), '$(error) TF 2.16 · tf');
-  const tip = logic.statusTooltip({ python: '/w/.venv/bin/python', pythonVersion: '3.11.7', tfVersion: null, why: 'set in settings' });
+test('status text and tooltip name the framework the server found', () => {
+  const tf = { name: 'TensorFlow', short: 'TF', version: '2.21.0', distribution: 'tensorflow-cpu' };
+  assert.equal(logic.statusText({ framework: tf, tfVersion: '2.21.0', envName: '.venv', broken: false }), 'TF 2.21 · .venv');
+  assert.equal(logic.statusText({ framework: { name: 'Keras', short: 'Keras', version: '3.5.0' }, tfVersion: null,
+    envName: '.venv' }), 'Keras 3.5 · .venv');
+  assert.equal(logic.statusText({ framework: { name: 'JAX', short: 'JAX', version: '0.4.30' }, envName: 'j' }), 'JAX 0.4 · j');
+  assert.equal(logic.statusText({ framework: null, tfVersion: null, python: '/w/.venv/bin/python' }), 'No framework · .venv');
+  assert.equal(logic.statusText({ tfVersion: '2.16.1', envName: 'tf', broken: true }), '$(error) TF 2.16 · tf');  // older server
+  const tip = logic.statusTooltip({ python: '/w/.venv/bin/python', pythonVersion: '3.11.7', framework: null, why: 'set in settings' });
   assert.match(tip, /Python: \/w\/\.venv\/bin\/python \(3\.11\.7\)/);
-  assert.match(tip, /TensorFlow: not installed/);
+  assert.match(tip, /Framework: none found/);
   assert.match(tip, /Why: set in settings/);
+  assert.match(logic.statusTooltip({ framework: tf }), /Framework: TensorFlow 2\.21\.0 \(tensorflow-cpu\)/);
+});
+
+test('activated terminal: the command for the user\'s shell, conda\'s when the shell has none', () => {
+  const venv = { bash: 'source /w/.venv/bin/activate', zsh: 'source /w/.venv/bin/activate',
+    fish: 'source /w/.venv/bin/activate.fish', powershell: '/w/.venv/bin/Activate.ps1' };
+  assert.equal(logic.activationFor(venv, '/bin/bash'), 'source /w/.venv/bin/activate');
+  assert.equal(logic.activationFor(venv, '/usr/bin/fish'), 'source /w/.venv/bin/activate.fish');
+  assert.equal(logic.activationFor(venv, 'C:\\Program Files\\PowerShell\\7\\pwsh.exe'), '/w/.venv/bin/Activate.ps1');
+  assert.equal(logic.activationFor(venv, '/bin/sh'), 'source /w/.venv/bin/activate');
+  assert.equal(logic.activationFor(venv, 'C:\\Windows\\System32\\cmd.exe'), undefined);   // no activate.bat
+  assert.equal(logic.activationFor({ conda: 'conda activate /c/envs/tf' }, '/bin/tcsh'), 'conda activate /c/envs/tf');
+  assert.equal(logic.activationFor({}, '/bin/bash'), undefined);
+  assert.equal(logic.activationFor(undefined, '/bin/bash'), undefined);
+});
+
+test('document selector: python files, manifests and the python cells of Jupyter notebooks', () => {
+  assert.ok(logic.DOCUMENT_SELECTOR.some((f) => f.notebook === 'jupyter-notebook' && f.language === 'python'));
+  assert.ok(logic.DOCUMENT_SELECTOR.some((f) => f.scheme === 'file' && f.language === 'python'));
+});
+
+test('a .vsix without its server says exactly that, not that Python is missing', () => {
+  const m = logic.bundleMissingMessage('/ext/tf-lsp-0.1.0');
+  assert.match(m, /no bundled server/);
+  assert.match(m, /\/ext\/tf-lsp-0\.1\.0\/bundled\/tool\/tf_lsp_server\.py is missing/);
+  assert.match(m, /tfLsp\.serverCommand/);
+  assert.doesNotMatch(m, /Python 3\.10/);
 });
 
 test('server Python: 3.10+ only, candidates per platform', () => {

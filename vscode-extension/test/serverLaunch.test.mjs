@@ -19,8 +19,10 @@ test('user serverCommand wins and is taken as an argv', () => {
 test('bundled launch needs bundled/tool/tf_lsp_server.py', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tflsp-ext-'));
   assert.equal(launch.bundledLaunch(root, 'python3'), undefined);
+  assert.equal(launch.bundledScript(root), undefined);
   fs.mkdirSync(path.join(root, 'bundled/tool'), { recursive: true });
   fs.writeFileSync(path.join(root, 'bundled/tool/tf_lsp_server.py'), '');
+  assert.equal(launch.bundledScript(root), path.join(root, 'bundled/tool/tf_lsp_server.py'));
   const l = launch.bundledLaunch(root, 'python3');
   assert.equal(l.command, 'python3');
   assert.deepEqual(l.args, ['-I', path.join(root, 'bundled/tool/tf_lsp_server.py')]);
@@ -47,4 +49,15 @@ test('findServerPython rejects a missing or too old Python and says why', async 
 test('findServerPython finds a real Python 3.10+', { skip: !fs.existsSync('/usr/bin/python3') }, async () => {
   const found = await launch.findServerPython('linux', [], []);
   assert.ok(found, 'a Python 3.10+ on PATH');
+});
+
+test('a server-less package says the server is missing, even with a good Python on PATH', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tflsp-ext-'));
+  const tried = [];
+  const r = await launch.resolveServerLaunch(root, [], process.platform, [process.execPath], tried);
+  assert.equal(r.launch, undefined);
+  assert.match(r.problem, /no bundled server/);
+  assert.deepEqual(tried, []);                              // no Python was even looked for
+  const user = await launch.resolveServerLaunch(root, ['/p/python', '-m', 'tf_lsp', 'serve'], 'linux', [], tried);
+  assert.equal(user.launch.command, '/p/python');
 });

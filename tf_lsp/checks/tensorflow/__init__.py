@@ -64,7 +64,7 @@ def summary(env: "EnvState", environ: Mapping[str, str]) -> PackSummary | None:
     if tf is None:
         return None
     return PackSummary(framework="TensorFlow", version=str(tf.version) if tf.version else None,
-                       distribution=tf.dist.name if tf.dist is not None else None)
+                       distribution=tf.dist.name if tf.dist is not None else None, short="TF")
 
 
 PACK = RulePack(

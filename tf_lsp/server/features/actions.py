@@ -35,7 +35,7 @@ def manifest_edits(ls: TfLspServer, folder: Folder, package: str, specifier: str
     """Pin edits computed on the editor's text of open manifests (so they match the document versions)."""
     from pygls.uris import to_fs_path
 
-    texts = {to_fs_path(uri): doc.source for uri, doc in ls.workspace.text_documents.items()}
+    texts = {to_fs_path(uri): doc.source for uri, doc in ls.workspace.text_documents.items() if uri.startswith("file:")}
     return [e.to_json() for e in pin_edits(folder.root, package, specifier, texts=texts)]
 
 
@@ -47,10 +47,16 @@ def _pinned(spec: str) -> tuple[str, str] | None:
     return (req.name, str(req.specifier)) if req.specifier and not req.url else None
 
 
-def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagnostic | None) -> list[t.CodeAction]:
+def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagnostic | None, *,
+                cell: tuple[str, str] | None = None) -> list[t.CodeAction]:
+    """``cell`` = (notebook URI, cell URI) for a diagnostic of a notebook cell."""
     title, action, args = fix.get("title", "tf-lsp fix"), fix.get("action"), fix.get("args") or {}
     base = dict(kind=t.CodeActionKind.QuickFix, diagnostics=[diagnostic] if diagnostic else None)
     preferred = bool(fix.get("preferred"))
+    if action == "use-interpreter" and cell is not None:       # the notebook's interpreter, not the folder's
+        return [t.CodeAction(title=f"{title} for this notebook", **base, is_preferred=preferred, command=t.Command(
+            title=title, command="tfLsp.useNotebookInterpreter", arguments=[{"python": args.get("python"),
+                                                                               "uri": cell[0]}]))]
     if action == "use-interpreter":
         return [t.CodeAction(title=title, **base, is_preferred=preferred, command=t.Command(
             title=title, command="tfLsp.useInterpreter", arguments=[{"python": args.get("python"), "uri": folder.uri}]))]
@@ -61,6 +67,8 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagno
                             command=t.Command(title=title, command=RUNNERS[action], arguments=[payload]))]
         if action == "install" and len(specs) == 1 and (pinned := _pinned(specs[0])):
             out += _pin_actions(ls, folder, *pinned, base)
+        if action == "install" and cell is not None and specs:
+            out.append(_pip_line_action(ls, cell[1], specs, base))
         return out
     if action == "explain":                 # e.g. no install can be offered: the reason, nothing runs
         message = str(args.get("message") or title)
@@ -101,6 +109,20 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagno
 def _explain(title: str, why: str, base: dict) -> t.CodeAction:
     return t.CodeAction(title=title, **base, command=t.Command(title=title, command="tfLsp.explain",
                                                                arguments=[{"message": why}]))
+
+
+def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: dict) -> t.CodeAction:
+    """An edit only: a ``%pip install`` line at the top of the cell, so the notebook installs what it needs when
+    it runs anywhere (IPython's %pip installs into the kernel's own environment)."""
+    doc = ls.workspace.get_text_document(cell_uri)
+    line = "%pip install " + " ".join(f"'{s}'" if any(c in s for c in "<>!~;[ ") else s for s in specs)
+    edit = t.TextEdit(range=t.Range(t.Position(0, 0), t.Position(0, 0)), new_text=line + "\n")
+    if _edit_caps(ls)[0]:
+        we = t.WorkspaceEdit(document_changes=[t.TextDocumentEdit(
+            text_document=t.OptionalVersionedTextDocumentIdentifier(uri=cell_uri, version=doc.version), edits=[edit])])
+    else:
+        we = t.WorkspaceEdit(changes={cell_uri: [edit]})
+    return t.CodeAction(title=f"Add `{line}` at the top of this cell", **base, edit=we)
 
 
 def _pin_actions(ls, folder, package: str, specifier: str, base: dict, *, preferred: bool = False) -> list[t.CodeAction]:
@@ -153,13 +175,18 @@ def register(server: TfLspServer) -> None:
     def code_actions(ls: TfLspServer, params: t.CodeActionParams):
         only = params.context.only
         wants = (lambda kind: not only or any(kind == o or kind.startswith(o + ".") for o in only))
-        folder = ls.folder_for(params.text_document.uri)
+        from tf_lsp.server.features.notebooks import notebook_uri_of
+
+        uri = params.text_document.uri
+        folder = ls.folder_for(uri)
+        nb_uri = notebook_uri_of(ls, uri)
+        cell = (nb_uri, uri) if nb_uri is not None and nb_uri != uri else None
         out: list[t.CodeAction] = []
         if wants(t.CodeActionKind.QuickFix):
             ours = [d for d in params.context.diagnostics if d.source == SOURCE and fixes_of(d)]
-            for diag in ours or published_in(ls, params.text_document.uri, params.range):
+            for diag in ours or published_in(ls, uri, params.range):
                 for fix in fixes_of(diag):
-                    out += actions_for(ls, folder, fix, diag)
+                    out += actions_for(ls, folder, fix, diag, cell=cell)
         if only and wants(FIX_ALL) and preferred_fixes(ls, params.text_document.uri):
             out.append(t.CodeAction(title="tf-lsp: apply the preferred fix of every problem in this file",
                                     kind=FIX_ALL, command=t.Command(title="tf-lsp: fix all", command="tfLsp.fixAll",

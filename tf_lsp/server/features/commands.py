@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from urllib.parse import unquote
 
 from lsprotocol import types as t
 from packaging.requirements import Requirement
@@ -124,10 +125,19 @@ async def run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
     return {"ok": True}
 
 
-def _selected_python(folder: Folder, arg: dict) -> None:
+def _target(folder: Folder, arg: dict):
+    """The engine whose interpreter an install/uninstall goes into: the folder's selected interpreter, or the
+    kernel interpreter of one of its open notebooks; nothing else."""
     python = arg.get("python")
-    if python and _known_python(folder, python) != str(folder.ws.choice.python):
-        raise JsonRpcInvalidParams("installs go into the selected interpreter only; switch to it first")
+    if not python or python == str(folder.ws.choice.python):
+        return folder.ws
+    kernels = getattr(folder.kernels, "_by_python", {}) if folder.kernels is not None else {}
+    if isinstance(python, str) and python in kernels:
+        return kernels[python]
+    if _known_python(folder, python) != str(folder.ws.choice.python):
+        raise JsonRpcInvalidParams("installs go into the selected interpreter only (or the kernel of an open "
+                                   "notebook); switch to it first")
+    return folder.ws
 
 
 def register(server: TfLspServer) -> None:
@@ -137,6 +147,25 @@ def register(server: TfLspServer) -> None:
         folder = _folder(ls, arg)
         return await switch_interpreter(ls, folder, _known_python(folder, arg.get("python")))
 
+    @server.command("tfLsp.useNotebookInterpreter")
+    async def use_notebook_interpreter(ls: TfLspServer, *args):
+        """The editor's choice of interpreter for one notebook (``uri``: the notebook or one of its cells); it wins
+        over the notebook's kernelspec. ``python: null`` goes back to the kernelspec."""
+        from tf_lsp.server.features.notebooks import notebook_uri_of, publish_notebook
+
+        arg = _arg(args)
+        uri = arg.get("uri")
+        nb_uri = notebook_uri_of(ls, uri) if isinstance(uri, str) else None
+        if nb_uri is None:
+            raise JsonRpcInvalidParams("uri must be an open notebook or one of its cells")
+        if arg.get("python") is None:
+            ls.notebook_python.pop(nb_uri, None)
+        else:
+            ls.notebook_python[nb_uri] = _known_python(ls.folder_for(nb_uri), arg.get("python"))
+        await publish_notebook(ls, nb_uri)
+        ws = ls.notebook_ws.get(nb_uri)
+        return {"uri": nb_uri, "python": str(ws.choice.python) if ws else None, "why": ws.choice.why if ws else None}
+
     @server.command("tfLsp.selectInterpreter")
     async def select_interpreter(ls: TfLspServer, *args):
         return await use_interpreter(ls, *args)
@@ -145,8 +174,7 @@ def register(server: TfLspServer) -> None:
     async def install(ls: TfLspServer, *args):
         arg = _arg(args)
         folder = _folder(ls, arg)
-        _selected_python(folder, arg)
-        fix = install_fix(folder.ws, _specs(arg.get("specs")), force_reinstall=bool(arg.get("forceReinstall")),
+        fix = install_fix(_target(folder, arg), _specs(arg.get("specs")), force_reinstall=bool(arg.get("forceReinstall")),
                           no_deps=bool(arg.get("noDeps")))
         return await run_fix(ls, folder, fix)
 
@@ -158,9 +186,9 @@ def register(server: TfLspServer) -> None:
     async def uninstall(ls: TfLspServer, *args):
         arg = _arg(args)
         folder = _folder(ls, arg)
-        _selected_python(folder, arg)
+        target = _target(folder, arg)
         names = [Requirement(s).name for s in _specs(arg.get("specs") or arg.get("names"))]
-        return await run_fix(ls, folder, uninstall_fix(folder.ws, names))
+        return await run_fix(ls, folder, uninstall_fix(target, names))
 
     @server.command("tfLsp.pin")
     async def pin(ls: TfLspServer, *args):
@@ -227,14 +255,19 @@ def register(server: TfLspServer) -> None:
     @server.command("tfLsp.fixAll")
     async def fix_all(ls: TfLspServer, *args):
         uri = _arg(args).get("uri")
-        if not isinstance(uri, str) or uri not in ls.workspace.text_documents:
+        if not isinstance(uri, str) or unquote(uri) not in ls.workspace.text_documents:
             raise JsonRpcInvalidParams("uri must be an open document")
+        from tf_lsp.server.features.notebooks import notebook_uri_of
+
         folder = ls.folder_for(uri)
+        nb_uri = notebook_uri_of(ls, uri)
+        cell = (nb_uri, uri) if nb_uri is not None and nb_uri != uri else None   # a cell: its notebook switches
         handlers = {"tfLsp.useInterpreter": use_interpreter, "tfLsp.install": install, "tfLsp.uninstall": uninstall,
-                    "tfLsp.reinstall": reinstall, "tfLsp.explain": explain}
+                    "tfLsp.reinstall": reinstall, "tfLsp.explain": explain,
+                    "tfLsp.useNotebookInterpreter": use_notebook_interpreter}
         results = []
         for fx in preferred_fixes(ls, uri):
-            for act in actions_for(ls, folder, fx, None)[:1]:
+            for act in actions_for(ls, folder, fx, None, cell=cell)[:1]:
                 if act.edit is not None:
                     await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=act.edit, label=act.title))
                 if act.command is not None:

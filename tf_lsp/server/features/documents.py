@@ -94,6 +94,10 @@ def register(server: TfLspServer) -> None:
 
 async def pull_diagnostics(ls: TfLspServer, params: t.DocumentDiagnosticParams):
     uri = params.text_document.uri
+    from tf_lsp.server.features.notebooks import notebook_uri_of
+
+    if notebook_uri_of(ls, uri) is not None:        # notebook cells are pushed (see features/notebooks.py)
+        return t.RelatedFullDocumentDiagnosticReport(items=[])
     findings = await ls.check(uri)
     doc = ls.workspace.get_text_document(uri)
     return t.RelatedFullDocumentDiagnosticReport(items=[lsp_diagnostic(doc, f) for f in findings])

@@ -8,6 +8,7 @@ from lsprotocol import types as t
 
 from tf_lsp.firstparty import choose_way
 from tf_lsp.imports import extract_imports
+from tf_lsp.notebook import build_program
 from tf_lsp.server.state import TfLspServer
 
 SUMMARY_DISTS = ("numpy", "protobuf", "keras", "tf-keras", "ml-dtypes")
@@ -24,7 +25,13 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
     path = ls.document_path(uri)
     folder = ls.folder_for(uri)
     ws = folder.ws
-    for stmt in extract_imports(doc.source, path=str(path)):
+    source = doc.source
+    if not uri.startswith("file:"):            # a notebook cell: its kernel's engine, magics blanked
+        from tf_lsp.server.features.notebooks import notebook_uri_of
+
+        ws = ls.notebook_ws.get(notebook_uri_of(ls, uri) or "", ws)
+        source = build_program([(0, source)]).text
+    for stmt in extract_imports(source, path=str(path) if uri.startswith("file:") else None):
         spans = [(stmt.range, stmt.module)] + [(n.range, f"{stmt.module}.{n.name}") for n in stmt.names]
         hit = next((name for rng, name in spans if _contains(rng, line, col)), None)
         if hit is None or stmt.level:
