@@ -15,6 +15,7 @@ from tf_lsp.notebook import (
     parse_notebook,
 )
 from tf_lsp.report import FileResult
+from tf_lsp.virtual_documents import real_document_path
 
 
 def check_program(ws, path: Path, program: Program) -> list[Finding]:
@@ -42,23 +43,10 @@ def check_notebook_file(ws, path: Path, text: str, *, keep, kernels=None) -> Fil
                       interpreter=interpreter)
 
 
-VIRTUAL_DIR = ".virtual_documents"
-
-
-def real_notebook_path(path: Path) -> Path:
-    """jupyterlab-lsp writes a notebook's text to ``<root>/.virtual_documents/<same relative path>``: the notebook
-    it stands for (so the script folder, the kernelspec and first-party imports are the notebook's own)."""
-    parts = Path(path).parts
-    if VIRTUAL_DIR in parts:
-        i = len(parts) - 1 - parts[::-1].index(VIRTUAL_DIR)
-        return Path(*parts[:i], *parts[i + 1:])
-    return Path(path)
-
-
 def check_notebook_text(kernels, path: Path, text: str) -> list[Finding]:
     """A notebook sent as one Python document (jupyterlab-lsp: code cells joined by blank lines, magics rewritten
     to ``get_ipython()`` calls), checked with its kernel's interpreter; findings in the document's own lines."""
-    real = real_notebook_path(path)
+    real = real_document_path(path)      # jupyterlab-lsp's shadow copy -> the notebook in its real folder
     try:
         kernel = parse_notebook(real.read_text(encoding="utf-8")).kernel_name
     except (OSError, NotebookError):
