@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from tf_lsp.installer_env import describe_index, neutral_cwd
 from tf_lsp.model import Candidate, Fix
 
 if TYPE_CHECKING:
@@ -42,20 +43,30 @@ def has_pip(python: Path) -> bool:
 
 
 def _pip_front(python: str) -> tuple[str, ...]:
-    """``python -m pip``; for an environment made without pip: uv, else this process's own pip with ``--python``."""
+    """``python -I -m pip`` (isolated: neither the working folder nor PYTHON* variables decide which pip runs); for
+    an environment made without pip: uv, else this process's own pip with ``--python``."""
     if has_pip(Path(python)):
-        return (python, "-m", "pip")
+        return (python, "-I", "-m", "pip")
     uv = shutil.which("uv")
     if uv:
         return (uv, "pip")
     if importlib.util.find_spec("pip") is not None:
-        return (sys.executable, "-m", "pip", "--python", python)
-    return (python, "-m", "pip")
+        return (sys.executable, "-I", "-m", "pip", "--python", python)
+    return (python, "-I", "-m", "pip")
 
 
-def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]:
+def uses_project_config(ws: "Workspace") -> bool:
+    """uv may read the project's own settings only in a trusted workspace whose user opted in."""
+    return ws.settings.trusted_workspace and ws.settings.installer_uses_project_config
+
+
+def _uv_config(ws: "Workspace") -> tuple[str, ...]:
+    return () if uses_project_config(ws) else ("--no-config",)
+
+
+def _install_argv(manager: str, python: str, args: list[str], *, uv_config: tuple[str, ...] = ("--no-config",)) -> tuple[str, ...]:
     if manager == "uv":
-        return ("uv", "pip", "install", "--python", python, *args)
+        return ("uv", "pip", "install", *uv_config, "--python", python, *args)
     if manager == "conda":
         return ("conda", "install", "--yes", "--prefix", str(Path(python).parent.parent), *args)
     if manager == "poetry":
@@ -64,7 +75,7 @@ def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]
         return ("pipenv", "install", *args)
     front = _pip_front(python)
     if front[-1] == "pip" and front[0] != python and len(front) == 2:      # uv pip
-        return (*front, "install", "--python", python, *args)
+        return (*front, "install", *uv_config, "--python", python, *args)
     return (*front, "install", *args)
 
 
@@ -74,12 +85,17 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
     python = str(ws.choice.python)
     manager = environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer)
     flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
-    if manager in ("poetry", "pipenv", "conda") and flags:
-        manager = "pip"
-    argv = _install_argv(manager, python, flags + specs)
-    return Fix(title=title or f"Install {' '.join(specs)} into {_env_label(ws)}", action="install", command=argv,
-               args={"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root),
-                     "forceReinstall": force_reinstall, "noDeps": no_deps}, preferred=preferred)
+    if manager in ("poetry", "pipenv", "conda") and (flags or not ws.settings.trusted_workspace):
+        manager = "pip"        # project tools read (and run) the project: not in an untrusted workspace
+    argv = _install_argv(manager, python, flags + specs, uv_config=_uv_config(ws))
+    uv = manager == "uv" or (len(argv) > 1 and argv[1] == "pip" and argv[0] != python)
+    project = uv and uses_project_config(ws)      # uv finds the project's settings from its working folder
+    index = describe_index("uv" if uv else manager, python, project_config=project)
+    title = (title or f"Install {' '.join(specs)} into {_env_label(ws)}") + f" from {index}"
+    return Fix(title=title, action="install", command=argv,
+               args={"python": python, "specs": specs, "manager": manager,
+                     "cwd": str(ws.root if project else neutral_cwd()),
+                     "index": index, "forceReinstall": force_reinstall, "noDeps": no_deps}, preferred=preferred)
 
 
 def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = None) -> Fix:
@@ -88,11 +104,11 @@ def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = 
     manager = environment_manager(ws.choice.python, preferred=ws.settings.installer)
     front = ("uv", "pip") if manager == "uv" else _pip_front(python)
     if len(front) == 2:
-        argv = (*front, "uninstall", "--python", python, *names)
+        argv = (*front, "uninstall", *_uv_config(ws), "--python", python, *names)
     else:
         argv = (*front, "uninstall", "-y", *names)
     return Fix(title=title or f"Uninstall {' '.join(names)} from {_env_label(ws)}", action="uninstall", command=argv,
-               args={"python": python, "names": names, "manager": manager, "cwd": str(ws.root)})
+               args={"python": python, "names": names, "manager": manager, "cwd": str(neutral_cwd())})
 
 
 def reinstall_fix(ws: "Workspace", name: str, version: str) -> Fix:

@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lsprotocol import types as t
@@ -36,6 +36,7 @@ class Folder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     announced_problems: set = field(default_factory=set)
     loading: asyncio.Task | None = None
+    declared: bool = True          # a workspace folder of the client; False: made for a file outside all of them
 
     @property
     def loaded(self) -> bool:
@@ -52,6 +53,7 @@ class TfLspServer(LanguageServer):
         self.findings: dict[str, list[Finding]] = {}
         self.poll_task: asyncio.Task | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
+        self.configured = asyncio.Event()     # set once the client's settings are in: nothing runs before that
 
     # --- folders ------------------------------------------------------------------------------------------------
 
@@ -64,15 +66,34 @@ class TfLspServer(LanguageServer):
                     best = folder
         if best is None:
             root = find_root(path)
-            best = self.add_folder(root, Settings.from_wire(self.init_options)[0])
+            best = self.add_folder(root, self.outside_settings(), declared=False)
         return best
 
-    def add_folder(self, root: Path, settings: Settings) -> Folder:
+    def outside_settings(self) -> Settings:
+        """Settings of a folder made for a file outside every workspace folder: initializationOptions, with the most
+        restrictive trust the client declared anywhere (there, or in any folder's settings)."""
+        settings = Settings.from_wire(self.init_options)[0]
+        trusted = settings.trusted_workspace and all(f.settings.trusted_workspace for f in self.folders.values()
+                                                     if f.declared)
+        return replace(settings, trusted_workspace=trusted)
+
+    def add_folder(self, root: Path, settings: Settings, *, declared: bool = True) -> Folder:
         root = Path(root).resolve()
         folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings,
-                        ws=Workspace(root, settings=settings))
+                        ws=Workspace(root, settings=settings), declared=declared)
         self.folders[str(root)] = folder
         return folder
+
+    def apply_settings(self, folder: Folder, settings: Settings) -> None:
+        if settings != folder.settings:
+            self.reset_folder(folder, settings)
+
+    def restrict_outside_folders(self) -> None:
+        """After the declared folders' settings changed: folders made for outside files follow them."""
+        for folder in list(self.folders.values()):
+            if not folder.declared:
+                self.apply_settings(folder, replace(folder.settings,
+                                                    trusted_workspace=self.outside_settings().trusted_workspace))
 
     def reset_folder(self, folder: Folder, settings: Settings | None = None) -> None:
         """New settings or a changed editor record: rebuild the folder's engine (discovery runs again)."""
@@ -94,6 +115,7 @@ class TfLspServer(LanguageServer):
 
     async def ensure_loaded(self, folder: Folder) -> None:
         """Load the folder's environment (probe + index) in a thread, once, with $/progress; then report status."""
+        await self.configured.wait()
         if folder.loaded:
             return
         if folder.loading is None or folder.loading.done():
@@ -141,6 +163,7 @@ class TfLspServer(LanguageServer):
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
+        await self.configured.wait()          # the folder's settings (and its trust) first
         doc = self.workspace.get_text_document(uri)
         folder = self.folder_for(uri)
         try:
