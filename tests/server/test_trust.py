@@ -123,6 +123,9 @@ async def test_install_fix_runs_the_real_pip_from_a_neutral_folder(project, serv
     (root / "pip").mkdir()
     (root / "pip" / "__init__.py").write_text("")
     (root / "pip" / "__main__.py").write_text(marker_code(marker))
+    build_wheel(root / "evil-wheels", "localpkg-q", "9.0", {"localpkg_q/__init__.py": "VALUE = 'evil'\n"})
+    (root / "pip.conf").write_text(f"[global]\nfind-links = {root / 'evil-wheels'}\n")          # pip never reads cwd
+    (root / ".env").write_text(f"PIP_FIND_LINKS={root / 'evil-wheels'}\nPIP_CONFIG_FILE={root / 'pip.conf'}\n")
     env = dict(server_env, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PYTHONPATH=str(root))
     async with session(VSCODE, root, env=env) as client:
         uri = open_doc(client, root / "main.py")
@@ -130,7 +133,7 @@ async def test_install_fix_runs_the_real_pip_from_a_neutral_folder(project, serv
         (install,) = [a for a in await code_actions(client, uri, local) if a.command and a.command.command == "tfLsp.install"]
         assert await run_command(client, install.command) == {"ok": True}
         assert not marker.exists(), "the workspace's pip/__main__.py ran instead of pip"
-        assert run_in(bad, "import localpkg_q", cwd=tmp_path).returncode == 0
+        assert run_in(bad, "import localpkg_q; assert localpkg_q.VALUE == 1", cwd=tmp_path).returncode == 0
         fix = next(f for f in local.data["fixes"] if f["action"] == "install")
         assert fix["command"][1:4] == ["-I", "-m", "pip"]                # .venv has no pip: the server's, --python
         assert not Path(fix["args"]["cwd"]).is_relative_to(root)
@@ -217,3 +220,27 @@ async def test_fix_all_never_installs_or_switches(project, server_env, wheels, t
         assert "tfLsp/interpreterChanged" not in client.notes
         assert client.notes["tfLsp/status"][-1].python == str(bad)
     assert run_in(bad, "import localpkg_q", cwd=tmp_path).returncode != 0, "fix-all installed a package"
+
+
+# --- hostile interpreters ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("body", ["printf '\\377\\376junk\\n'\n", "echo '{\"version\": [3, 11, 7]}'\n"],
+                         ids=["junk-bytes", "wrong-json"])
+async def test_a_hostile_interpreter_gives_tfl190_once_and_the_server_goes_on(tmp_path, server_env, body):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    fake = tmp_path / "fake" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\n" + body)
+    fake.chmod(0o755)
+    (ws / "main.py").write_text("import os\nimport numpy\nimport nosuchmod_q\n")
+    async with session("neovim@v0.11.0", ws, env=server_env, init={"interpreter": str(fake)}) as client:
+        uri = open_doc(client, ws / "main.py")
+        ds = await diagnostics_for(client, uri)
+        assert [d.code for d in ds] == ["TFL190"], [(d.code, d.message) for d in ds]
+        assert "unexpected" in ds[0].message
+        status = client.notes["tfLsp/status"][-1]
+        assert status.broken is True and status.pythonVersion is None
+        hover = await client.text_document_hover_async(t.HoverParams(
+            text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(0, 8)))
+        assert hover is not None                                            # still serving

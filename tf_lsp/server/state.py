@@ -233,7 +233,7 @@ class TfLspServer(LanguageServer):
             self.protocol.notify("tfLsp/status", {
                 "uri": folder.uri, "python": str(ws.choice.python),
                 "envName": cand.name if cand else os.path.basename(str(Path(ws.choice.python).parent.parent)),
-                "pythonVersion": env.snapshot.version_str, "tfVersion": tf.version if tf else None,
+                "pythonVersion": None if broken else env.snapshot.version_str, "tfVersion": tf.version if tf else None,
                 "broken": broken, "why": ws.choice.why})
         except Exception:
             log.exception("status failed")
