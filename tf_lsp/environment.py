@@ -25,82 +25,11 @@ from pathlib import Path
 from typing import Mapping
 
 from tf_lsp.filecache import cache_root, write_atomic
-from tf_lsp.probing import ProbeError, run_bounded, scrubbed_environ, validate
+from tf_lsp.probing import PROBE_SCRIPT, SITE_DIRS, NO_SITE_DIRS, ProbeError, run_bounded, scrubbed_environ, validate
 
 PROBE_TIMEOUT = 5.0
 _CACHE_VERSION = 4
 
-_PROBE = r"""
-import sys
-if sys.version_info[0] < 3:
-    sys.stdout.write('{"python2": "%d.%d.%d"}\n' % tuple(sys.version_info[:3]))
-    sys.exit(0)
-import sysconfig, importlib.machinery as m, json, os
-#SITE_DIRS#
-p = sys.path[1:] if sys.path and sys.path[0] in ('', os.getcwd()) else list(sys.path)
-try:
-    import site
-    us, use = site.getusersitepackages(), bool(site.ENABLE_USER_SITE)
-except Exception:
-    us, use = None, False
-std = getattr(sys, 'stdlib_module_names', None)
-stdlib = sysconfig.get_paths().get('stdlib')
-if std is None:
-    std = set()
-    for d in [stdlib, os.path.join(stdlib or '', 'lib-dynload')]:
-        try:
-            for n in os.listdir(d):
-                b = n.split('.')[0]
-                if b and b != 'site-packages' and (n.endswith('.py') or '.' not in n or n.endswith(tuple(m.EXTENSION_SUFFIXES))):
-                    std.add(b)
-        except OSError:
-            pass
-print(json.dumps({
-  'executable': sys.executable, 'version': list(sys.version_info[:3]), 'releaselevel': sys.version_info[3],
-  'implementation': sys.implementation.name, 'platform': sys.platform, 'machine': __import__('platform').machine(),
-  'sys_path': p, 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix),
-  'stdlib_names': sorted(std), 'builtin_names': list(sys.builtin_module_names),
-  'ext_suffixes': list(m.EXTENSION_SUFFIXES), 'user_site': us, 'user_site_enabled': use,
-  'stdlib': stdlib, 'platstdlib': sysconfig.get_paths().get('platstdlib'),
-  'purelib': sysconfig.get_paths().get('purelib'), 'platlib': sysconfig.get_paths().get('platlib'),
-  'meta_path': [type(f).__name__ if not isinstance(f, type) else f.__name__ for f in sys.meta_path],
-  'platform_tag': sysconfig.get_platform(), 'abiflags': getattr(sys, 'abiflags', ''),
-  'soabi': sysconfig.get_config_var('SOABI'), 'site_dirs': site_dirs(),
-}))
-"""
-
-# Isolated mode (-I -S): the folders site.main() would add, in its order, computed without running it. argv[1] is
-# a JSON object from tf-lsp: the user base and PYTHONNOUSERSITE of the server's own environment.
-_SITE_DIRS = r"""
-def site_dirs():
-    import site
-    opts = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
-    exe_dir = os.path.dirname(os.path.abspath(sys.executable))
-    prefix, system_site, venv = sys.prefix, True, False
-    for d in (exe_dir, os.path.dirname(exe_dir)):
-        try:
-            with open(os.path.join(d, 'pyvenv.cfg')) as f:
-                lines = f.read().splitlines()
-        except OSError:
-            continue
-        venv, system_site, prefix = True, False, os.path.dirname(exe_dir)
-        for line in lines:
-            k, _, v = line.partition('=')
-            if k.strip().lower() == 'include-system-site-packages':
-                system_site = v.strip().lower() == 'true'
-        break
-    if opts.get('userbase'):
-        site.USER_BASE = opts['userbase']
-    user = site.getusersitepackages()
-    use = system_site and not opts.get('nousersite') and hasattr(os, 'getuid') and os.getuid() == os.geteuid()
-    out = [d for d in site.getsitepackages([prefix]) if os.path.isdir(d)]
-    if use and os.path.isdir(user):
-        out.append(user)
-    if venv and system_site:
-        out += [d for d in site.getsitepackages([getattr(sys, 'base_prefix', sys.prefix)]) if os.path.isdir(d) and d not in out]
-    return {'dirs': out, 'user_site': user, 'user_site_enabled': bool(use), 'prefix': prefix}
-"""
-_NO_SITE_DIRS = "def site_dirs():\n    return None\n"
 
 
 @dataclass(frozen=True)
@@ -235,14 +164,14 @@ def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: fl
             pass
     if isolated:
         with tempfile.TemporaryDirectory(prefix="tf-lsp-probe-") as cwd:
-            script = _PROBE.replace("#SITE_DIRS#", _SITE_DIRS)
+            script = PROBE_SCRIPT.replace("#SITE_DIRS#", SITE_DIRS)
             code, out, err = run_bounded([str(python), "-I", "-S", "-c", script, opts], env=env, cwd=cwd,
                                          timeout=timeout)
             if code != 0 and b"Unknown option" in err:          # Python 2 has no -I: the same isolation by hand
                 code, out, err = run_bounded([str(python), "-E", "-s", "-S", "-c", script, opts], env=env, cwd=cwd,
                                              timeout=timeout)
     else:
-        script = _PROBE.replace("#SITE_DIRS#", _NO_SITE_DIRS)
+        script = PROBE_SCRIPT.replace("#SITE_DIRS#", NO_SITE_DIRS)
         code, out, err = run_bounded([str(python), "-c", script, "-"], env=env,
                                      cwd=os.path.dirname(str(python)) or None, timeout=timeout)
     stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")

@@ -1,4 +1,4 @@
-"""Running an interpreter we do not trust to behave: bounded in time and output, in its own session, and its answer
+"""The probe script, and running an interpreter we do not trust to behave: bounded in time and output, in its own session, and its answer
 checked field by field before anything else reads it.
 
 Used by ``environment.probe``. A hostile or broken interpreter (prints junk, prints JSON of another shape, hangs,
@@ -15,6 +15,80 @@ import time
 from typing import Any, Mapping
 
 OUTPUT_CAP = 4 * 1024 * 1024        # bytes of output read at most; more is an error
+
+# The probe: imports only sys, sysconfig, importlib.machinery, json, os (and site's functions in isolated mode).
+# Its first lines stay valid Python 2, so a Python 2 says what it is instead of failing to parse.
+PROBE_SCRIPT = r"""
+import sys
+if sys.version_info[0] < 3:
+    sys.stdout.write('{"python2": "%d.%d.%d"}\n' % tuple(sys.version_info[:3]))
+    sys.exit(0)
+import sysconfig, importlib.machinery as m, json, os
+#SITE_DIRS#
+p = sys.path[1:] if sys.path and sys.path[0] in ('', os.getcwd()) else list(sys.path)
+try:
+    import site
+    us, use = site.getusersitepackages(), bool(site.ENABLE_USER_SITE)
+except Exception:
+    us, use = None, False
+std = getattr(sys, 'stdlib_module_names', None)
+stdlib = sysconfig.get_paths().get('stdlib')
+if std is None:
+    std = set()
+    for d in [stdlib, os.path.join(stdlib or '', 'lib-dynload')]:
+        try:
+            for n in os.listdir(d):
+                b = n.split('.')[0]
+                if b and b != 'site-packages' and (n.endswith('.py') or '.' not in n or n.endswith(tuple(m.EXTENSION_SUFFIXES))):
+                    std.add(b)
+        except OSError:
+            pass
+print(json.dumps({
+  'executable': sys.executable, 'version': list(sys.version_info[:3]), 'releaselevel': sys.version_info[3],
+  'implementation': sys.implementation.name, 'platform': sys.platform, 'machine': __import__('platform').machine(),
+  'sys_path': p, 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix),
+  'stdlib_names': sorted(std), 'builtin_names': list(sys.builtin_module_names),
+  'ext_suffixes': list(m.EXTENSION_SUFFIXES), 'user_site': us, 'user_site_enabled': use,
+  'stdlib': stdlib, 'platstdlib': sysconfig.get_paths().get('platstdlib'),
+  'purelib': sysconfig.get_paths().get('purelib'), 'platlib': sysconfig.get_paths().get('platlib'),
+  'meta_path': [type(f).__name__ if not isinstance(f, type) else f.__name__ for f in sys.meta_path],
+  'platform_tag': sysconfig.get_platform(), 'abiflags': getattr(sys, 'abiflags', ''),
+  'soabi': sysconfig.get_config_var('SOABI'), 'site_dirs': site_dirs(),
+}))
+"""
+
+# Isolated mode (-I -S), put in place of #SITE_DIRS#: the folders site.main() would add, in its order, computed without running it. argv[1] is
+# a JSON object from tf-lsp: the user base and PYTHONNOUSERSITE of the server's own environment.
+SITE_DIRS = r"""
+def site_dirs():
+    import site
+    opts = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+    prefix, system_site, venv = sys.prefix, True, False
+    for d in (exe_dir, os.path.dirname(exe_dir)):
+        try:
+            with open(os.path.join(d, 'pyvenv.cfg')) as f:
+                lines = f.read().splitlines()
+        except OSError:
+            continue
+        venv, system_site, prefix = True, False, os.path.dirname(exe_dir)
+        for line in lines:
+            k, _, v = line.partition('=')
+            if k.strip().lower() == 'include-system-site-packages':
+                system_site = v.strip().lower() == 'true'
+        break
+    if opts.get('userbase'):
+        site.USER_BASE = opts['userbase']
+    user = site.getusersitepackages()
+    use = system_site and not opts.get('nousersite') and hasattr(os, 'getuid') and os.getuid() == os.geteuid()
+    out = [d for d in site.getsitepackages([prefix]) if os.path.isdir(d)]
+    if use and os.path.isdir(user):
+        out.append(user)
+    if venv and system_site:
+        out += [d for d in site.getsitepackages([getattr(sys, 'base_prefix', sys.prefix)]) if os.path.isdir(d) and d not in out]
+    return {'dirs': out, 'user_site': user, 'user_site_enabled': bool(use), 'prefix': prefix}
+"""
+NO_SITE_DIRS = "def site_dirs():\n    return None\n"
 
 
 class ProbeError(Exception):
