@@ -119,3 +119,17 @@ def test_isolated_probe_sees_the_same_sys_path_and_runs_nothing(tmp_path):
     assert list(isolated.sys_path) == json.loads(truth.stdout)
     assert str(tmp_path / "evil") not in isolated.sys_path
     assert isolated.prefix == str(tmp_path / "venv") and not isolated.user_site_enabled
+
+
+BASES = [p for p in sorted((Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions").glob("3.*/bin/python3"))
+         if p.parent.parent.name.split(".")[1] in {"9", "10", "11", "12", "13"}] + \
+        [p for p in (Path("/usr/bin/python3"),) if p.exists()]
+
+
+@pytest.mark.parametrize("py", BASES, ids=str)
+def test_isolated_probe_equals_the_full_probe_on_base_interpreters(py, tmp_path):
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    full, isolated = probe(py, use_cache=False, environ=environ), probe(py, use_cache=False, environ=environ, isolated=True)
+    assert isolated.sys_path == full.sys_path
+    assert (isolated.prefix, isolated.user_site, isolated.user_site_enabled) == (full.prefix, full.user_site,
+                                                                                full.user_site_enabled)
