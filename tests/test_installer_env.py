@@ -38,3 +38,20 @@ def test_installer_environment_drops_workspace_paths(tmp_path):
     assert env == {"PYTHONPATH": str(keep), "HOME": "/h"}
     assert "PYTHONPATH" not in installer_environ(root, {"PYTHONPATH": str(root)})
     assert installer_environ(Path(root), {"A": "1"}) == {"A": "1"}
+
+
+def test_the_users_own_uv_config_is_kept_and_described(tmp_path):
+    from tf_lsp.installer_env import uv_user_config
+    home, root = tmp_path / "home", tmp_path / "ws"
+    root.mkdir()
+    env = {"HOME": str(home), "XDG_CONFIG_DIRS": str(tmp_path / "xdg")}
+    assert uv_user_config(root, env) is None
+    cfg = home / ".config" / "uv" / "uv.toml"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text('[[index]]\nurl = "https://u:p@corp.example/simple"\ndefault = true\n')
+    assert uv_user_config(root, env) == cfg
+    assert describe_index("uv", "py", environ=env, uv_config_file=cfg) == "https://corp.example/simple"
+    cfg.write_text('[pip]\nno-index = true\nfind-links = ["/w"]\n')
+    assert describe_index("uv", "py", environ=env, uv_config_file=cfg) == "/w only (no index)"
+    assert uv_user_config(root, dict(env, UV_CONFIG_FILE="/elsewhere.toml")) is None       # uv reads that one itself
+    assert uv_user_config(home.parent, env) is None                    # a config inside the workspace is not the user's

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
-from tf_lsp.installer_env import describe_index, neutral_cwd
+from tf_lsp.installer_env import describe_index, neutral_cwd, uv_user_config
 from tf_lsp.model import Candidate, Fix
 
 if TYPE_CHECKING:
@@ -61,7 +61,11 @@ def uses_project_config(ws: "Workspace") -> bool:
 
 
 def _uv_config(ws: "Workspace") -> tuple[str, ...]:
-    return () if uses_project_config(ws) else ("--no-config",)
+    """``--no-config`` (the project's pyproject/uv.toml are not read), with the user's own uv.toml passed back."""
+    if uses_project_config(ws):
+        return ()
+    user = uv_user_config(ws.root)
+    return ("--no-config",) + (("--config-file", str(user)) if user else ())
 
 
 def _install_argv(manager: str, python: str, args: list[str], *, uv_config: tuple[str, ...] = ("--no-config",)) -> tuple[str, ...]:
@@ -90,7 +94,8 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
     argv = _install_argv(manager, python, flags + specs, uv_config=_uv_config(ws))
     uv = manager == "uv" or (len(argv) > 1 and argv[1] == "pip" and argv[0] != python)
     project = uv and uses_project_config(ws)      # uv finds the project's settings from its working folder
-    index = describe_index("uv" if uv else manager, python, project_config=project)
+    index = describe_index("uv" if uv else manager, python, project_config=project,
+                           uv_config_file=uv_user_config(ws.root) if uv else None)
     title = (title or f"Install {' '.join(specs)} into {_env_label(ws)}") + f" from {index}"
     return Fix(title=title, action="install", command=argv,
                args={"python": python, "specs": specs, "manager": manager,

@@ -94,17 +94,53 @@ def _pip_config(python: str, environ: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def uv_user_config(root: Path, environ: Mapping[str, str] | None = None) -> Path | None:
+    """The user's (else the machine's) ``uv.toml``, which ``--no-config`` would skip: passed back to uv with
+    ``--config-file`` so the user's own index settings still hold. None when UV_CONFIG_FILE already names one,
+    when there is none, or when it lies inside the workspace."""
+    env = os.environ if environ is None else environ
+    if env.get("UV_CONFIG_FILE"):
+        return None
+    home = Path(env.get("HOME") or os.path.expanduser("~"))
+    user = Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "uv" / "uv.toml"
+    system = [Path(d) / "uv" / "uv.toml" for d in (env.get("XDG_CONFIG_DIRS") or "/etc/xdg").split(os.pathsep)]
+    for f in [user, *system, Path("/etc/uv/uv.toml")]:
+        if f.is_file() and not _inside(str(f), Path(root).resolve()):
+            return f
+    return None
+
+
+def _uv_file_settings(path: Path | None) -> dict:
+    if path is None:
+        return {}
+    import tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return {}
+    out = {k: data[k] for k in ("index-url", "no-index", "find-links") if k in data}
+    pip = data.get("pip") if isinstance(data.get("pip"), dict) else {}
+    out.update({k: pip[k] for k in ("index-url", "no-index", "find-links") if k in pip})
+    for idx in data.get("index") or []:
+        if isinstance(idx, dict) and idx.get("default") and isinstance(idx.get("url"), str):
+            out.setdefault("index-url", idx["url"])
+    return out
+
+
 def describe_index(manager: str, python: str, *, environ: Mapping[str, str] | None = None,
-                   project_config: bool = False) -> str:
+                   project_config: bool = False, uv_config_file: Path | None = None) -> str:
     """Where an install will take packages from, as the installer will see it (``from <this>``)."""
     env = os.environ if environ is None else environ
     if manager == "uv":
-        links = env.get("UV_FIND_LINKS")
-        if _truthy(env.get("UV_NO_INDEX")):
+        conf = _uv_file_settings(uv_config_file)
+        links = env.get("UV_FIND_LINKS") or (" ".join(conf["find-links"]) if isinstance(conf.get("find-links"), list)
+                                              else None)
+        no_index = _truthy(env.get("UV_NO_INDEX")) if "UV_NO_INDEX" in env else conf.get("no-index") is True
+        if no_index:
             where = f"{links} only (no index)" if links else "no index"
         else:
-            url = env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL")
-            where = _redact(url) if url else DEFAULT_INDEX
+            url = env.get("UV_DEFAULT_INDEX") or env.get("UV_INDEX_URL") or conf.get("index-url")
+            where = _redact(url) if isinstance(url, str) and url else DEFAULT_INDEX
             where += f" and {links}" if links else ""
         return where + (" or the project's uv settings" if project_config else "")
     if manager != "pip":

@@ -153,6 +153,11 @@ async def test_uv_ignores_the_projects_index_unless_opted_in(tmp_path, server_en
     build_wheel(ws / "wheels", "numpy", "99.0", {"numpy/__init__.py": "", "numpy_evil.pth": f"import os; {marker_code(marker)}"})
     (ws / "pyproject.toml").write_text('[project]\nname = "ws"\nversion = "0"\n\n'
                                        '[tool.uv.pip]\nno-index = true\nfind-links = ["./wheels"]\n')
+    good = tmp_path / "good-wheels"                     # the user's own uv.toml (outside the workspace) names these
+    build_wheel(good, "numpy", "1.0", {"numpy/__init__.py": ""})
+    user_cfg = Path(server_env["HOME"]) / ".config" / "uv" / "uv.toml"
+    user_cfg.parent.mkdir(parents=True)
+    user_cfg.write_text(f'[pip]\nno-index = true\nfind-links = ["{good}"]\n')
     subprocess.run([uv, "venv", "--python", sys.executable, str(ws / ".venv")], check=True, capture_output=True,
                    cwd=tmp_path, env=dict(os.environ, UV_CACHE_DIR=str(tmp_path / "uvcache")))
     venv = ws / ".venv" / "bin" / "python"
@@ -167,14 +172,15 @@ async def test_uv_ignores_the_projects_index_unless_opted_in(tmp_path, server_en
         fix = next(f for f in missing.data["fixes"] if f["action"] == "install")
         assert fix["args"]["manager"] == "uv"
         assert ("--no-config" in fix["command"]) is not opt_in
-        assert fix["title"].endswith("from the default index" + (" or the project's uv settings" if opt_in else ""))
+        assert fix["title"].endswith(f"from {good} only (no index)" + (" or the project's uv settings" if opt_in else ""))
         result = await run_command(client, t.Command(title="", command="tfLsp.install", arguments=[
             {"uri": from_fs_path(str(ws)), "specs": fix["args"]["specs"]}]))
-    installed = list(site_packages(venv).glob("numpy-99.0.dist-info"))
+    assert result == {"ok": True}, result
+    installed = {p.name for p in site_packages(venv).glob("numpy-*.dist-info")}
     if opt_in:                                              # the user said so, in a trusted workspace
-        assert result == {"ok": True} and installed
+        assert installed == {"numpy-99.0.dist-info"}
     else:
-        assert result["ok"] is False and not installed, "uv installed the wheel the workspace's pyproject pointed at"
+        assert installed == {"numpy-1.0.dist-info"}, "uv installed the wheel the workspace's pyproject pointed at"
         run_in(venv, "pass", cwd=tmp_path)
         assert not marker.exists()
 
