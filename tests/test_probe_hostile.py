@@ -133,3 +133,18 @@ def test_isolated_probe_equals_the_full_probe_on_base_interpreters(py, tmp_path)
     assert isolated.sys_path == full.sys_path
     assert (isolated.prefix, isolated.user_site, isolated.user_site_enabled) == (full.prefix, full.user_site,
                                                                                 full.user_site_enabled)
+
+
+def test_the_probe_cache_keeps_the_trust_modes_apart(tmp_path, monkeypatch):
+    venv = make_venv(tmp_path / "venv")
+    (site,) = (tmp_path / "venv" / "lib").glob("python3*/site-packages")
+    added = tmp_path / "added-by-pth-code"
+    added.mkdir()
+    (site / "adder.pth").write_text(f"import sys; sys.path.append({str(added)!r})\n")
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    for first in (True, False):                                   # whichever mode fills the cache first
+        monkeypatch.setenv("TF_LSP_CACHE_DIR", str(tmp_path / f"cache-{first}"))
+        a = probe(venv, environ=environ, isolated=first)
+        b = probe(venv, environ=environ, isolated=not first)
+        isolated, full = (a, b) if first else (b, a)
+        assert str(added) in full.sys_path and str(added) not in isolated.sys_path
