@@ -7,8 +7,6 @@ and asserts that the marker never appears. The environments and the installs are
 """
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +17,7 @@ from lsprotocol import types as t
 from pygls.uris import from_fs_path
 
 from tests.envfactory import uv_executable
-from tests.server.lsp_client import code_actions, codes, diagnostics_for, open_doc, run_command, session, wait_for
+from tests.server.lsp_client import code_actions, diagnostics_for, open_doc, run_command, session, wait_for
 from tests.wheelmaker import build_wheel, make_venv, run_in
 
 VSCODE = "visual_studio_code@v1.65.2"
