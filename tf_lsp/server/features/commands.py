@@ -103,6 +103,8 @@ def _specifier(value) -> str:
 async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> dict:
     from tf_lsp.interpreters import activation_commands
 
+    await ls.configured.wait()           # the folder's trust is known before anything is run
+
     def run():
         with folder.lock:
             choice = folder.ws.use_interpreter(python)
@@ -118,6 +120,7 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
 
 async def run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
     """Run an install/uninstall fix exactly as its record says (argv and working folder, never the workspace)."""
+    await ls.configured.wait()
     if folder.ws.static:
         raise JsonRpcInvalidParams(f"the workspace is not trusted and {folder.ws.choice.python} lives inside it: "
                                    f"tf-lsp does not run it (nor its pip)")
