@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.wheelmaker import make_venv, run_in
+from tests.wheelmaker import base_python, make_venv, run_in
 from tf_lsp.environment import ProbeError, probe, snapshot
 from tf_lsp.settings import Settings
 from tf_lsp.workspace import Workspace
@@ -148,3 +148,25 @@ def test_the_probe_cache_keeps_the_trust_modes_apart(tmp_path, monkeypatch):
         b = probe(venv, environ=environ, isolated=not first)
         isolated, full = (a, b) if first else (b, a)
         assert str(added) in full.sys_path and str(added) not in isolated.sys_path
+
+
+@pytest.mark.parametrize("change", ["nul-in-path", "bool-as-string", "extra-keys"])
+def test_a_real_answer_altered_by_one_field(tmp_path, change):
+    """A real interpreter's answer with one field altered: anything but the extra keys is refused."""
+    from tf_lsp.probing import PROBE_SCRIPT, NO_SITE_DIRS
+    real = run_in(Path(base_python()), PROBE_SCRIPT.replace("#SITE_DIRS#", NO_SITE_DIRS), cwd=tmp_path)
+    data = json.loads(real.stdout.strip().splitlines()[-1])
+    if change == "nul-in-path":
+        data["sys_path"].append("/x\x00y")
+    elif change == "bool-as-string":
+        data["user_site_enabled"] = "false"
+    else:
+        data["something_new"] = {"a": 1}
+    answer = tmp_path / "answer.json"
+    answer.write_text(json.dumps(data))
+    py = fake_python(tmp_path, change, f"cat {answer}\n")
+    if change == "extra-keys":
+        assert probe(py, use_cache=False).version == tuple(data["version"])
+    else:
+        with pytest.raises(ProbeError, match="unexpected shape"):
+            probe(py, use_cache=False)

@@ -151,14 +151,18 @@ _FIELDS = {
 }
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" not in value and len(value) < 65536     # a NUL is no path
+
+
 def _is(value: Any, kind: str) -> bool:
     if kind == _STR:
-        return isinstance(value, str)
+        return _text(value)
     if kind == _OPT_STR:
-        return value is None or isinstance(value, str)
+        return value is None or _text(value)
     if kind == _BOOL:
         return isinstance(value, bool)
-    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+    return isinstance(value, list) and all(_text(x) for x in value)
 
 
 def validate(python: str, data: Any) -> dict:
