@@ -25,3 +25,14 @@ def test_invalid_values_fall_back_and_are_reported():
         assert f"tfLsp.{key}" in text
     s, problems = Settings.from_wire(["not", "an", "object"])
     assert s == Settings() and problems
+
+
+def test_updates_merge_and_trust_only_comes_back_explicitly():
+    untrusted, _ = Settings.from_wire({"trustedWorkspace": False, "interpreter": "/x/python"})
+    s, problems = untrusted.updated({"severity": {"TFL100": "hint"}})
+    assert not problems and s.trusted_workspace is False and s.interpreter == "/x/python"
+    assert s.severity == {"TFL100": "hint"}
+    s, problems = untrusted.updated({"trustedWorkspace": "yes"})            # invalid: the current value stays
+    assert s.trusted_workspace is False and "keeping the current value" in problems[0]
+    assert untrusted.updated(None) == (untrusted, [])
+    assert untrusted.updated({"trustedWorkspace": True})[0].trusted_workspace is True

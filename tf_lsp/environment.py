@@ -3,7 +3,12 @@
 Two ways to get it:
 - ``probe``: one short, time-limited run of the interpreter (``-c`` with a script that imports only ``sys``,
   ``sysconfig`` and ``importlib.machinery``; ``site`` runs as it would for the user's program). Cached on disk
-  keyed by the interpreter's identity and the mtimes of its site-packages folders.
+  keyed by the interpreter's identity, the trust mode and the mtimes of its site-packages folders.
+  ``isolated=True`` (untrusted workspaces, interpreter outside the workspace): ``-I -S``, no PYTHON* variable,
+  nothing of ``.env`` / ``tfLsp.env``, a fresh empty working folder; the script names the site folders itself and
+  their ``.pth`` path lines are read here, as text, so no ``site``, ``.pth``, ``sitecustomize`` or PYTHONPATH runs.
+  The probe runs in its own session; on timeout the whole process group is killed. Its output is checked for
+  shape and types: anything else is a ``ProbeError`` (the environment is then unknown).
 - ``static``: derived from ``pyvenv.cfg`` and the folder layout alone, for untrusted workspaces and for speed.
 """
 from __future__ import annotations
@@ -13,54 +18,18 @@ import json
 import os
 import platform
 import re
-import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
 from tf_lsp.filecache import cache_root, write_atomic
+from tf_lsp.probing import PROBE_SCRIPT, SITE_DIRS, NO_SITE_DIRS, ProbeError, run_bounded, scrubbed_environ, validate
 
 PROBE_TIMEOUT = 5.0
-_CACHE_VERSION = 3
+_CACHE_VERSION = 4
 
-_PROBE = r"""
-import sys, sysconfig, importlib.machinery as m, json, os
-p = sys.path[1:] if sys.path and sys.path[0] in ('', os.getcwd()) else list(sys.path)
-try:
-    import site
-    us, use = site.getusersitepackages(), bool(site.ENABLE_USER_SITE)
-except Exception:
-    us, use = None, False
-std = getattr(sys, 'stdlib_module_names', None)
-stdlib = sysconfig.get_paths().get('stdlib')
-if std is None:
-    std = set()
-    for d in [stdlib, os.path.join(stdlib or '', 'lib-dynload')]:
-        try:
-            for n in os.listdir(d):
-                b = n.split('.')[0]
-                if b and b != 'site-packages' and (n.endswith('.py') or '.' not in n or n.endswith(tuple(m.EXTENSION_SUFFIXES))):
-                    std.add(b)
-        except OSError:
-            pass
-print(json.dumps({
-  'executable': sys.executable, 'version': list(sys.version_info[:3]), 'releaselevel': sys.version_info[3],
-  'implementation': sys.implementation.name, 'platform': sys.platform, 'machine': __import__('platform').machine(),
-  'sys_path': p, 'prefix': sys.prefix, 'base_prefix': getattr(sys, 'base_prefix', sys.prefix),
-  'stdlib_names': sorted(std), 'builtin_names': list(sys.builtin_module_names),
-  'ext_suffixes': list(m.EXTENSION_SUFFIXES), 'user_site': us, 'user_site_enabled': use,
-  'stdlib': stdlib, 'platstdlib': sysconfig.get_paths().get('platstdlib'),
-  'purelib': sysconfig.get_paths().get('purelib'), 'platlib': sysconfig.get_paths().get('platlib'),
-  'meta_path': [type(f).__name__ if not isinstance(f, type) else f.__name__ for f in sys.meta_path],
-  'platform_tag': sysconfig.get_platform(), 'abiflags': getattr(sys, 'abiflags', ''),
-  'soabi': sysconfig.get_config_var('SOABI'),
-}))
-"""
-
-
-class ProbeError(Exception):
-    """The interpreter could not be inspected: missing, not executable, crashing or hanging."""
 
 
 @dataclass(frozen=True)
@@ -157,17 +126,27 @@ def _candidate_site_dirs(python: Path) -> list[str]:
 
 
 def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: float = PROBE_TIMEOUT,
-          use_cache: bool = True) -> Snapshot:
-    """Run the interpreter once (or reuse the cached answer) and return its snapshot."""
+          use_cache: bool = True, isolated: bool = False, pythonpath: str | None = None) -> Snapshot:
+    """Run the interpreter once (or reuse the cached answer) and return its snapshot.
+
+    ``isolated``: for untrusted workspaces. ``environ`` is then the server's own environment (PYTHON* variables are
+    removed from it), ``pythonpath`` the PYTHONPATH the program would get, modelled here from text and never
+    handed to the process."""
     python = Path(python)
     if not python.exists():
         raise ProbeError(f"{python} does not exist")
     if not os.access(python, os.X_OK):
         raise ProbeError(f"{python} is not executable")
     env = dict(os.environ if environ is None else environ)
-    for k in ("PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT"):
-        env.pop(k, None)
-    env_key = {k: env.get(k) for k in ("PYTHONPATH", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME")}
+    if isolated:
+        env_key = {"isolated": True, "HOME": env.get("HOME"), "PYTHONUSERBASE": env.get("PYTHONUSERBASE"),
+                   "PYTHONNOUSERSITE": bool(env.get("PYTHONNOUSERSITE"))}
+        opts = json.dumps({"userbase": env.get("PYTHONUSERBASE"), "nousersite": bool(env.get("PYTHONNOUSERSITE"))})
+        env = scrubbed_environ(env)
+    else:
+        for k in ("PYTHONHOME", "PYTHONSTARTUP", "PYTHONINSPECT"):
+            env.pop(k, None)
+        env_key = {k: env.get(k) for k in ("PYTHONPATH", "PYTHONNOUSERSITE", "PYTHONUSERBASE", "HOME")}
     try:
         st = python.stat()
         ident = [str(python), st.st_mtime_ns, st.st_size, os.path.realpath(python)]
@@ -175,42 +154,62 @@ def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: fl
         raise ProbeError(str(exc)) from exc
     key = hashlib.sha256(json.dumps([_CACHE_VERSION, ident, env_key]).encode()).hexdigest()[:24]
     cache_file = _cache_dir() / f"{key}.json"
+    extra = tuple(p for p in (pythonpath or "").split(os.pathsep) if p) if isolated else ()
     if use_cache:
         try:
             cached = json.loads(cache_file.read_text())
             if cached["stamp"] == _stamp(cached["watch"]):
-                return _from_probe(python, cached["data"])
-        except (OSError, ValueError, KeyError):
+                return _from_probe(python, validate(str(python), cached["data"]), pythonpath=extra)
+        except (OSError, ValueError, KeyError, TypeError, ProbeError):
             pass
+    if isolated:
+        with tempfile.TemporaryDirectory(prefix="tf-lsp-probe-") as cwd:
+            script = PROBE_SCRIPT.replace("#SITE_DIRS#", SITE_DIRS)
+            code, out, err = run_bounded([str(python), "-I", "-S", "-c", script, opts], env=env, cwd=cwd,
+                                         timeout=timeout)
+            if code != 0 and b"Unknown option" in err:          # Python 2 has no -I: the same isolation by hand
+                code, out, err = run_bounded([str(python), "-E", "-s", "-S", "-c", script, opts], env=env, cwd=cwd,
+                                             timeout=timeout)
+    else:
+        script = PROBE_SCRIPT.replace("#SITE_DIRS#", NO_SITE_DIRS)
+        code, out, err = run_bounded([str(python), "-c", script, "-"], env=env,
+                                     cwd=os.path.dirname(str(python)) or None, timeout=timeout)
+    stdout, stderr = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    if code != 0:
+        last = (stderr.strip().splitlines() or ["no output"])[-1][:300]
+        raise ProbeError(f"{python} exited with status {code}: {last}")
     try:
-        proc = subprocess.run([str(python), "-c", _PROBE, "-"], capture_output=True, text=True, timeout=timeout,
-                              env=env, cwd=os.path.dirname(str(python)) or None, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        raise ProbeError(f"{python} did not answer within {timeout:g} s") from exc
-    except OSError as exc:
-        raise ProbeError(f"{python} could not be run: {exc.strerror or exc}") from exc
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ProbeError(f"{python} exited with status {proc.returncode}: {last}")
-    try:
-        data = json.loads(proc.stdout.strip().splitlines()[-1])
+        data = json.loads(stdout.strip().splitlines()[-1])
     except (ValueError, IndexError) as exc:
-        raise ProbeError(f"{python} printed something unexpected: {proc.stdout[:200]!r}") from exc
-    watch = sorted({*_candidate_site_dirs(python), *[p for p in data["sys_path"] if "site-packages" in p or "dist-packages" in p]})
+        raise ProbeError(f"{python} printed something unexpected: {stdout[:200]!r}") from exc
+    data = validate(str(python), data)
+    sites = data["site_dirs"]["dirs"] if data.get("site_dirs") else data["sys_path"]
+    watch = sorted({*_candidate_site_dirs(python), *[p for p in sites if "site-packages" in p or "dist-packages" in p]})
     write_atomic(cache_file, json.dumps({"stamp": _stamp(watch), "watch": watch, "data": data}))
-    return _from_probe(python, data)
+    return _from_probe(python, data, pythonpath=extra)
 
 
-def _from_probe(python: Path, d: dict) -> Snapshot:
+def _from_probe(python: Path, d: dict, *, pythonpath: tuple[str, ...] = ()) -> Snapshot:
     sys_path = tuple(d["sys_path"])
+    user_site, user_enabled, problems = d.get("user_site"), bool(d.get("user_site_enabled")), ()
+    sd = d.get("site_dirs")
+    if sd is not None:       # isolated probe: sys.path as site.main() would make it, with .pth path lines read here
+        path = list(pythonpath) + list(sys_path)
+        for site_dir in sd["dirs"]:
+            path += [site_dir, *_pth_entries(Path(site_dir))]
+        sys_path = tuple(dict.fromkeys(path))
+        user_site, user_enabled = sd["user_site"], sd["user_site_enabled"]
+        d = dict(d, prefix=sd.get("prefix") or d["prefix"])
+        problems = ("isolated probe (untrusted workspace): site, sitecustomize and .pth import lines were not run",)
     site = tuple(p for p in sys_path if os.path.basename(p) in ("site-packages", "dist-packages"))
     return Snapshot(
         python=python, version=tuple(d["version"]), implementation=d["implementation"], platform=d["platform"],
         machine=d["machine"], sys_path=sys_path, prefix=d["prefix"], base_prefix=d["base_prefix"],
         stdlib_names=frozenset(d["stdlib_names"]), builtin_names=frozenset(d["builtin_names"]),
-        ext_suffixes=tuple(d["ext_suffixes"]), user_site=d.get("user_site"),
-        user_site_enabled=bool(d.get("user_site_enabled")), site_packages=site,
+        ext_suffixes=tuple(d["ext_suffixes"]), user_site=user_site,
+        user_site_enabled=user_enabled, site_packages=site,
         platform_tag=d.get("platform_tag", ""), soabi=d.get("soabi"), meta_path=tuple(d.get("meta_path", ())),
+        problems=problems,
     )
 
 
@@ -246,7 +245,7 @@ def static_snapshot(python: Path, *, environ: Mapping[str, str] | None = None) -
             version = (int(m[1]), int(m[2]), int(m[3] or 0))
             break
     if version is None:
-        libs = sorted((prefix / "lib").glob("python3.*")) if (prefix / "lib").is_dir() else []
+        libs = sorted((prefix / "lib").glob("python[23].*")) if (prefix / "lib").is_dir() else []
         m = _VERSION_RE.search(libs[-1].name) if libs else _VERSION_RE.search(python.name)
         version = (int(m[1]), int(m[2]), 0) if m else sys.version_info[:3]
         if not m:
@@ -319,12 +318,14 @@ _COMMON_BUILTINS = frozenset({
 })
 
 
-def snapshot(python: Path, *, environ: Mapping[str, str] | None = None, static: bool = False) -> Snapshot:
-    """Probe the interpreter, or derive statically when asked (or when the probe fails: the problem is recorded)."""
+def snapshot(python: Path, *, environ: Mapping[str, str] | None = None, static: bool = False,
+             isolated: bool = False, pythonpath: str | None = None) -> Snapshot:
+    """Probe the interpreter, or derive statically when asked (or when the probe fails: the problem is recorded, and
+    the environment counts as unknown). ``isolated``/``pythonpath``: see ``probe``."""
     if static:
         return static_snapshot(python, environ=environ)
     try:
-        return probe(python, environ=environ)
+        return probe(python, environ=environ, isolated=isolated, pythonpath=pythonpath)
     except ProbeError as exc:
         snap = static_snapshot(python, environ=environ)
         return replace(snap, problems=(f"probe failed: {exc}",) + snap.problems)

@@ -52,8 +52,9 @@ class EnvState:
         return d.version if d else None
 
 
-def load_env(python: Path, *, environ: Mapping[str, str] | None = None, static: bool = False) -> EnvState:
-    snap = take_snapshot(Path(python), environ=environ, static=static)
+def load_env(python: Path, *, environ: Mapping[str, str] | None = None, static: bool = False,
+             isolated: bool = False, pythonpath: str | None = None) -> EnvState:
+    snap = take_snapshot(Path(python), environ=environ, static=static, isolated=isolated, pythonpath=pythonpath)
     watch = list(snap.sys_path)
     if snap.user_site:
         watch.append(snap.user_site)

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from tf_lsp.installer_env import describe_index, neutral_cwd, uv_user_config
 from tf_lsp.model import Candidate, Fix
 from tf_lsp.reqsafe import safe_name, split_safe
 
 if TYPE_CHECKING:
-    from tf_lsp.envstate import EnvState
     from tf_lsp.workspace import Workspace
 
 
@@ -43,20 +43,34 @@ def has_pip(python: Path) -> bool:
 
 
 def _pip_front(python: str) -> tuple[str, ...]:
-    """``python -m pip``; for an environment made without pip: uv, else this process's own pip with ``--python``."""
+    """``python -I -m pip`` (isolated: neither the working folder nor PYTHON* variables decide which pip runs); for
+    an environment made without pip: uv, else this process's own pip with ``--python``."""
     if has_pip(Path(python)):
-        return (python, "-m", "pip")
+        return (python, "-I", "-m", "pip")
     uv = shutil.which("uv")
     if uv:
         return (uv, "pip")
     if importlib.util.find_spec("pip") is not None:
-        return (sys.executable, "-m", "pip", "--python", python)
-    return (python, "-m", "pip")
+        return (sys.executable, "-I", "-m", "pip", "--python", python)
+    return (python, "-I", "-m", "pip")
 
 
-def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]:
+def uses_project_config(ws: "Workspace") -> bool:
+    """uv may read the project's own settings only in a trusted workspace whose user opted in."""
+    return ws.settings.trusted_workspace and ws.settings.installer_uses_project_config
+
+
+def _uv_config(ws: "Workspace") -> tuple[str, ...]:
+    """``--no-config`` (the project's pyproject/uv.toml are not read), with the user's own uv.toml passed back."""
+    if uses_project_config(ws):
+        return ()
+    user = uv_user_config(ws.root)
+    return ("--no-config",) + (("--config-file", str(user)) if user else ())
+
+
+def _install_argv(manager: str, python: str, args: list[str], *, uv_config: tuple[str, ...] = ("--no-config",)) -> tuple[str, ...]:
     if manager == "uv":
-        return ("uv", "pip", "install", "--python", python, *args)
+        return ("uv", "pip", "install", *uv_config, "--python", python, *args)
     if manager == "conda":
         return ("conda", "install", "--yes", "--prefix", str(Path(python).parent.parent), *args)
     if manager == "poetry":
@@ -65,7 +79,7 @@ def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]
         return ("pipenv", "install", *args)
     front = _pip_front(python)
     if front[-1] == "pip" and front[0] != python and len(front) == 2:      # uv pip
-        return (*front, "install", "--python", python, *args)
+        return (*front, "install", *uv_config, "--python", python, *args)
     return (*front, "install", *args)
 
 
@@ -90,15 +104,19 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
     python = str(ws.choice.python)
     manager = environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer)
     flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
-    if manager in ("poetry", "pipenv", "conda") and flags:
-        manager = "pip"
-    argv = _install_argv(manager, python, flags + specs)
-    args = {"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root),
-            "forceReinstall": force_reinstall, "noDeps": no_deps}
+    if manager in ("poetry", "pipenv", "conda") and (flags or not ws.settings.trusted_workspace):
+        manager = "pip"        # project tools read (and run) the project: not in an untrusted workspace
+    argv = _install_argv(manager, python, flags + specs, uv_config=_uv_config(ws))
+    uv = manager == "uv" or (len(argv) > 1 and argv[1] == "pip" and argv[0] != python)
+    project = uv and uses_project_config(ws)      # uv finds the project's settings from its working folder
+    index = describe_index("uv" if uv else manager, python, project_config=project,
+                           uv_config_file=uv_user_config(ws.root) if uv else None)
+    title = (title or f"Install {' '.join(specs)} into {_env_label(ws)}") + f" from {index}"
+    args = {"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root if project else neutral_cwd()),
+            "index": index, "forceReinstall": force_reinstall, "noDeps": no_deps}
     if refused:
         args["refused"] = refused
-    return Fix(title=title or f"Install {' '.join(specs)} into {_env_label(ws)}", action="install", command=argv,
-               args=args, preferred=preferred)
+    return Fix(title=title, action="install", command=argv, args=args, preferred=preferred)
 
 
 def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = None) -> Fix:
@@ -114,11 +132,11 @@ def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = 
     manager = environment_manager(ws.choice.python, preferred=ws.settings.installer)
     front = ("uv", "pip") if manager == "uv" else _pip_front(python)
     if len(front) == 2:
-        argv = (*front, "uninstall", "--python", python, *names)
+        argv = (*front, "uninstall", *_uv_config(ws), "--python", python, *names)
     else:
         argv = (*front, "uninstall", "-y", *names)
     return Fix(title=title or f"Uninstall {' '.join(names)} from {_env_label(ws)}", action="uninstall", command=argv,
-               args={"python": python, "names": names, "manager": manager, "cwd": str(ws.root)})
+               args={"python": python, "names": names, "manager": manager, "cwd": str(neutral_cwd())})
 
 
 def reinstall_fix(ws: "Workspace", name: str, version: str) -> Fix:

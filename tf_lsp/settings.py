@@ -35,7 +35,12 @@ class Settings:
     """Per-code severity overrides, e.g. {"TFL114": "none"}: error, warning, information, hint or none."""
 
     trusted_workspace: bool = True
-    """When false, never run an interpreter that lives inside the workspace (static analysis only)."""
+    """When false, nothing of the workspace runs: an interpreter inside it is never run, one outside it is probed in
+    isolated mode (no site, .pth, sitecustomize, PYTHONPATH or .env), and installers ignore the project's settings."""
+
+    installer_uses_project_config: bool = False
+    """Let uv read the project's own settings (pyproject.toml [tool.uv], uv.toml: index, find-links) when it
+    installs a fix. Only honoured in a trusted workspace; otherwise uv runs with --no-config."""
 
     def to_wire(self) -> dict[str, Any]:
         return {to_camel(f.name): _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -43,11 +48,18 @@ class Settings:
     @classmethod
     def from_wire(cls, data: Any) -> tuple["Settings", list[str]]:
         """Build settings from a camelCase mapping; returns (settings, problems)."""
+        return cls().updated(data)
+
+    def updated(self, data: Any) -> tuple["Settings", list[str]]:
+        """These settings with the keys present in the camelCase mapping ``data`` changed (a partial update keeps the
+        other keys; an invalid value keeps the current one). So trust only goes from false to true through an
+        explicit, valid ``trustedWorkspace: true``. Returns (settings, problems)."""
         problems: list[str] = []
         if data is None:
-            return cls(), problems
+            return self, problems
         if not isinstance(data, dict):
-            return cls(), [f"tfLsp settings must be an object, got {type(data).__name__}; using defaults"]
+            return self, [f"tfLsp settings must be an object, got {type(data).__name__}; ignored"]
+        cls = type(self)
         known = {to_camel(f.name): f for f in dataclasses.fields(cls)}
         values: dict[str, Any] = {}
         for key, raw in data.items():
@@ -58,8 +70,9 @@ class Settings:
             try:
                 values[f.name] = _VALIDATORS[f.name](raw)
             except (TypeError, ValueError) as exc:
-                problems.append(f"invalid value for tfLsp.{key}: {exc}; using the default")
-        return cls(**values), problems
+                kept = "using the default" if self == cls() else "keeping the current value"
+                problems.append(f"invalid value for tfLsp.{key}: {exc}; {kept}")
+        return dataclasses.replace(self, **values), problems
 
 
 def to_camel(name: str) -> str:
@@ -123,4 +136,5 @@ _VALIDATORS = {
     "check_all_imports": _bool,
     "severity": _severity_map,
     "trusted_workspace": _bool,
+    "installer_uses_project_config": _bool,
 }

@@ -117,7 +117,11 @@ class Workspace:
     @property
     def env(self) -> EnvState:
         if self._env is None:
-            self._env = load_env(self.choice.python, environ=self.environ, static=self.static)
+            if self.static or self.settings.trusted_workspace:
+                self._env = load_env(self.choice.python, environ=self.environ, static=self.static)
+            else:      # untrusted, interpreter outside: isolated probe; .env and tfLsp.env reach no process
+                self._env = load_env(self.choice.python, environ=self._process_env, isolated=True,
+                                     pythonpath=self.environ.get("PYTHONPATH"))
             self._resolvers.clear()
             self.memo.clear()
         return self._env
@@ -247,12 +251,12 @@ class Workspace:
                             message=f"The selected interpreter {self.choice.python} does not exist, so nothing here can run. "
                                     f"Pick an existing interpreter (tf-lsp envs lists the ones found).",
                             details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
-        if broken and stmts:
-            findings.append(Finding(range=stmts[0].range, severity=CODES["TFL190"].severity, code="TFL190",
-                                    name=CODES["TFL190"].name, module=stmts[0].module,
-                                    message=f"The selected interpreter could not be run ({broken[0].removeprefix('probe failed: ')}); "
-                                            f"imports were checked statically from its folder layout.",
-                                    details=(f"interpreter: {self.choice.python} — {self.choice.why}",)))
+        if broken and stmts:    # the environment is unknown: say so once, and nothing derived from a guess
+            return [Finding(range=stmts[0].range, severity=CODES["TFL190"].severity, code="TFL190",
+                            name=CODES["TFL190"].name, module=stmts[0].module,
+                            message=f"The selected interpreter could not be inspected ({broken[0].removeprefix('probe failed: ')}), "
+                                    f"so what its imports do is unknown; no import of this file was checked.",
+                            details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
         implied_memo: dict[str, list[Finding]] = {}
         for stmt in stmts:
             if stmt.type_checking:

@@ -14,7 +14,7 @@ from pytest_lsp import client_capabilities
 from tests.server.conftest import REQUIREMENTS
 from tests.server.lsp_client import (CLIENTS, apply_workspace_edit, code_actions, codes, diagnostics_for, open_doc,
                                      run_command, session, wait_for)
-from tests.wheelmaker import pip_install, run_in
+from tests.wheelmaker import PY311, build_wheel, make_venv, pip_install, run_in
 
 
 def local_index(env: dict, wheels: Path) -> dict:
@@ -56,7 +56,8 @@ async def test_install_from_a_local_wheel_folder(project, server_env, wheels, cl
         assert local.code == "TFL100"
         actions = await code_actions(client, uri, local)
         install = [a for a in actions if a.command and a.command.command == "tfLsp.install"]
-        assert [a.title for a in install] == ["Install localpkg-q into .venv"] and install[0].is_preferred
+        assert [a.title for a in install] == [f"Install localpkg-q into .venv from {wheels} only (no index)"]
+        assert install[0].is_preferred
         waiter = asyncio.ensure_future(diagnostics_for(client, uri, lambda ds: all(d.range.start.line != 3 for d in ds)))
         result = await run_command(client, install[0].command)
         assert result == {"ok": True}
@@ -156,24 +157,40 @@ async def test_file_watchers_registered_and_their_events_refresh(project, server
         await waiter
 
 
-async def test_fix_all_applies_the_preferred_fix(project, server_env):
+@pytest.fixture()
+def tf_env(tmp_path) -> Path:
+    """A TensorFlow 2.21 + Keras 3 environment from the rule pack tests' fake wheels (real installs)."""
+    from tests.test_tensorflow_pack import KERAS3, TF_INIT_216, tf_files
+    d = tmp_path / "tf-wheels"
+    files = [build_wheel(d, "tensorflow-cpu", "2.21.0", tf_files(TF_INIT_216), tag="cp311-cp311-manylinux_2_27_x86_64",
+                         requires=["keras>=3.12.0", "numpy>=1.26.0", "protobuf>=6.31.1,<8"]),
+             build_wheel(d, "keras", "3.12.0", KERAS3),
+             build_wheel(d, "numpy", "2.0.2", {"numpy/__init__.py": "__version__ = '2.0.2'\n"}),
+             build_wheel(d, "protobuf", "6.31.1", {"google/protobuf/__init__.py": ""})]
+    py = make_venv(tmp_path / "tf-env", python=PY311)
+    pip_install(py, "--no-deps", *map(str, files))
+    return py
+
+
+async def test_fix_all_applies_the_preferred_text_edits(project, server_env, tf_env):
     root, bad, good = project
-    async with session("visual_studio_code@v1.65.2", root, env=server_env) as client:
-        uri = open_doc(client, root / "main.py")
-        six = codes(await diagnostics_for(client, uri))["TFL102"]
-        fix_all = await code_actions(client, uri, six, only=["source.fixAll"])
-        assert [a.kind for a in fix_all] == ["source.fixAll.tfLsp"]
-        waiter = asyncio.ensure_future(diagnostics_for(client, uri, lambda ds: "TFL102" not in codes(ds)))
-        await run_command(client, fix_all[0].command)         # the preferred fix for six: use good-env
-        await waiter
-        assert client.notes["tfLsp/interpreterChanged"][-1].python == str(good)
+    (root / "app.py").write_text("import six\nfrom tensorflow.keras.layers import Dens\n")
+    async with session("visual_studio_code@v1.65.2", root, env=server_env, init={"interpreter": str(tf_env)}) as client:
+        uri = open_doc(client, root / "app.py")
+        ds = codes(await diagnostics_for(client, uri))
+        assert {"TFL112", "TFL102"} <= set(ds)             # six: installed in good-env, so "use good-env" is preferred
+        (fix_all,) = await code_actions(client, uri, ds["TFL112"], only=["source.fixAll"])
+        assert fix_all.kind == "source.fixAll.tfLsp" and fix_all.command is None       # an edit, nothing to run
+        apply_workspace_edit(fix_all.edit)
+        assert (root / "app.py").read_text() == "import six\nfrom tensorflow.keras.layers import Dense\n"
+        assert "tfLsp/interpreterChanged" not in client.notes          # the switch stays a quick fix
 
 
 INVALID = [
     ("tfLsp.install", [{"specs": ["six; rm -rf /"]}], "invalid requirement"),
     ("tfLsp.install", [{"specs": ["--index-url=http://x", "six"]}], "invalid requirement"),
     ("tfLsp.install", [{"specs": ["six @ https://example.invalid/six.whl"]}], "only package requirements"),
-    ("tfLsp.install", [{"specs": ["six"], "python": "/usr/bin/env"}], "selected interpreter only"),
+    ("tfLsp.install", [{"specs": ["six"], "python": "/usr/bin/env"}], "neither a discovered environment"),
     ("tfLsp.useInterpreter", [{"python": "/bin/sh-not-there"}], "neither a discovered environment"),
     ("tfLsp.pin", [{"package": "six", "specifier": "=>1"}], "invalid version specifier"),
     ("tfLsp.pin", [{"package": "six;x", "specifier": "==1"}], "invalid package name"),
@@ -191,6 +208,9 @@ async def test_commands_validate_their_arguments(project, server_env):
         for command, arguments, message in INVALID:
             with pytest.raises(Exception, match=message):
                 await run_command(client, t.Command(title="", command=command, arguments=arguments))
+        with pytest.raises(Exception, match="selected interpreter only"):      # discovered, but not the selected one
+            await run_command(client, t.Command(title="", command="tfLsp.install", arguments=[
+                {"specs": ["six"], "python": str(root / "good-env" / "bin" / "python")}]))
         envs = await run_command(client, t.Command(title="", command="tfLsp.listEnvironments", arguments=[]))
         assert {Path(e["path"]).name for e in envs} >= {".venv", "good-env"}
         assert set(envs[0]) >= {"path", "kind", "python", "name", "python_path", "in_workspace"}

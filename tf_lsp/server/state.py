@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -55,6 +55,7 @@ class Folder:
     """The interpreter a person picked through a code action or command: folder state, so it survives every
     rebuild of the engine (a .env or manifest edit, a settings change) until the interpreter setting changes."""
     kernels: object | None = None        # tf_lsp.kernels.KernelWorkspaces of the folder's notebooks
+    declared: bool = True          # a workspace folder of the client; False: made for a file outside all of them
 
     @property
     def loaded(self) -> bool:
@@ -76,6 +77,7 @@ class TfLspServer(LanguageServer):
         self.poll_task: asyncio.Task | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
         self.default_interpreter = ""       # `serve --python`: used while the client's settings name no interpreter
+        self.configured = asyncio.Event()     # set once the client's settings are in: nothing runs before that
 
     # --- folders ------------------------------------------------------------------------------------------------
 
@@ -94,15 +96,35 @@ class TfLspServer(LanguageServer):
                     best = folder
         if best is None:
             root = find_root(path)
-            best = self.add_folder(root, Settings.from_wire(self.init_options)[0])
+            best = self.add_folder(root, self.outside_settings(), declared=False)
         return best
 
-    def add_folder(self, root: Path, settings: Settings) -> Folder:
+    def outside_settings(self) -> Settings:
+        """Settings of a folder made for a file outside every workspace folder: initializationOptions, with the most
+        restrictive trust the client declared anywhere (there, or in any folder's settings)."""
+        settings = Settings.from_wire(self.init_options)[0]
+        trusted = settings.trusted_workspace and all(f.settings.trusted_workspace for f in self.folders.values()
+                                                     if f.declared)
+        return replace(settings, trusted_workspace=trusted)
+
+    def add_folder(self, root: Path, settings: Settings, *, declared: bool = True) -> Folder:
         root = real_document_path(Path(root)).resolve()     # jupyterlab-lsp's rootUri is its shadow folder
-        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings, ws=self._workspace(root, settings))
+        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings, ws=self._workspace(root, settings),
+                        declared=declared)
         self.folders[str(root)] = folder
         folder.record_stamp = _config_stamp(folder)
         return folder
+
+    def apply_settings(self, folder: Folder, settings: Settings) -> None:
+        if settings != folder.settings:
+            self.reset_folder(folder, settings)
+
+    def restrict_outside_folders(self) -> None:
+        """After the declared folders' settings changed: folders made for outside files follow them."""
+        for folder in list(self.folders.values()):
+            if not folder.declared:
+                self.apply_settings(folder, replace(folder.settings,
+                                                    trusted_workspace=self.outside_settings().trusted_workspace))
 
     def reset_folder(self, folder: Folder, settings: Settings | None = None) -> None:
         """New settings or a changed editor record: rebuild the folder's engine (discovery runs again)."""
@@ -136,6 +158,7 @@ class TfLspServer(LanguageServer):
 
     async def ensure_loaded(self, folder: Folder) -> None:
         """Load the folder's environment (probe + index) in a thread, once, with $/progress; then report status."""
+        await self.configured.wait()
         if folder.loaded:
             return
         if folder.loading is None or folder.loading.done():
@@ -198,6 +221,7 @@ class TfLspServer(LanguageServer):
     async def check_versioned(self, uri: str) -> tuple[list[Finding], int | None]:
         """The findings for the document's text as it is now, and the version of that text (an edit that arrives
         while the check runs gets its own check; these findings belong to the version they were computed for)."""
+        await self.configured.wait()          # the folder's settings (and its trust) first
         from tf_lsp.server.features import notebooks
 
         nb_uri = notebooks.notebook_uri_of(self, uri)
@@ -223,6 +247,7 @@ class TfLspServer(LanguageServer):
         from tf_lsp.server.convert import lsp_diagnostic
         from tf_lsp.server.features import notebooks
 
+        await self.configured.wait()            # the folder's settings (and its trust) first
         nb_uri = notebooks.notebook_uri_of(self, uri)
         if nb_uri is not None:                  # notebooks are pushed, whatever the client's mode
             await notebooks.publish_notebook(self, nb_uri)
@@ -289,7 +314,7 @@ class TfLspServer(LanguageServer):
             self.protocol.notify("tfLsp/status", {
                 "uri": folder.uri, "python": str(ws.choice.python),
                 "envName": cand.name if cand else os.path.basename(str(Path(ws.choice.python).parent.parent)),
-                "pythonVersion": env.snapshot.version_str, "tfVersion": tf.version if tf else None,
+                "pythonVersion": None if broken else env.snapshot.version_str, "tfVersion": tf.version if tf else None,
                 "framework": framework, "frameworks": [s.to_json() for s in found],
                 "activate": activation_commands(cand) if cand else {},
                 "broken": broken, "why": ws.choice.why})

@@ -11,6 +11,7 @@ export const SERVER_SETTING_DEFAULTS = {
   checkAllImports: true,
   severity: {} as Record<string, string>,
   trustedWorkspace: true,
+  installerUsesProjectConfig: false,
 };
 export type ServerSettings = typeof SERVER_SETTING_DEFAULTS;
 
@@ -63,8 +64,8 @@ function isStringRecord(v: unknown): v is Record<string, string> {
 
 /**
  * The `tfLsp` section as the server receives it: only the server's keys, values of the right type (else the
- * default), the chosen interpreter filled in, and trustedWorkspace forced off when VS Code does not trust the
- * workspace.
+ * default), the chosen interpreter filled in, and trustedWorkspace and installerUsesProjectConfig forced off when
+ * VS Code does not trust the workspace.
  */
 export function toServerSettings(get: Getter, opts: { interpreter?: InterpreterPick; trusted: boolean }): ServerSettings {
   const d = SERVER_SETTING_DEFAULTS;
@@ -81,6 +82,7 @@ export function toServerSettings(get: Getter, opts: { interpreter?: InterpreterP
     checkAllImports: bool('checkAllImports', d.checkAllImports),
     severity: isStringRecord(severity) ? { ...severity } : {},
     trustedWorkspace: opts.trusted ? bool('trustedWorkspace', d.trustedWorkspace) : false,
+    installerUsesProjectConfig: opts.trusted ? bool('installerUsesProjectConfig', d.installerUsesProjectConfig) : false,
   };
   if (opts.interpreter && opts.interpreter.source !== 'server' && opts.interpreter.source !== 'setting') {
     out.interpreter = opts.interpreter.python;

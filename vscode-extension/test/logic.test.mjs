@@ -36,12 +36,17 @@ test('settings: defaults, only server keys, wrong types fall back', () => {
   const good = logic.toServerSettings(getter({ interpreter: '/v/bin/python', extraPaths: ['src'], env: { TF_USE_LEGACY_KERAS: '1' },
     installer: 'uv', checkAllImports: false, severity: { TFL114: 'none' }, trustedWorkspace: true }), { trusted: true });
   assert.deepEqual(good, { interpreter: '/v/bin/python', extraPaths: ['src'], env: { TF_USE_LEGACY_KERAS: '1' },
-    installer: 'uv', checkAllImports: false, severity: { TFL114: 'none' }, trustedWorkspace: true });
+    installer: 'uv', checkAllImports: false, severity: { TFL114: 'none' }, trustedWorkspace: true,
+    installerUsesProjectConfig: false });
 });
 
 test('settings: an untrusted workspace forces trustedWorkspace off', () => {
   assert.equal(logic.toServerSettings(getter({ trustedWorkspace: true }), { trusted: false }).trustedWorkspace, false);
   assert.equal(logic.toServerSettings(getter({ trustedWorkspace: false }), { trusted: true }).trustedWorkspace, false);
+  assert.equal(logic.toServerSettings(getter({ installerUsesProjectConfig: true }), { trusted: false })
+    .installerUsesProjectConfig, false);
+  assert.equal(logic.toServerSettings(getter({ installerUsesProjectConfig: true }), { trusted: true })
+    .installerUsesProjectConfig, true);
 });
 
 test('settings: a Python extension selection overrides tfLsp.interpreter, server discovery does not', () => {

@@ -2,7 +2,8 @@
 ``source.fixAll.tfLsp`` for the whole file.
 
 Fixes that run something become Commands (``workspace/executeCommand``, validated there); fixes that edit files
-become WorkspaceEdits tied to the open documents' versions. Nothing runs until the user picks the action.
+become WorkspaceEdits tied to the open documents' versions. Nothing runs until the user picks the action; fix-all
+carries text edits only.
 """
 from __future__ import annotations
 
@@ -138,22 +139,32 @@ def _pin_actions(ls, folder, package: str, specifier: str, base: dict, *, prefer
         title=title, command="tfLsp.install", arguments=[{"uri": folder.uri, "specs": [f"{package}{specifier}"]}]))]
 
 
-def preferred_fixes(ls: TfLspServer, uri: str) -> list[dict]:
-    """For fixAll: the preferred fix of each finding; one interpreter switch at most, installs merged."""
-    chosen = []
+TEXT_ONLY = frozenset({"edit", "set-env", "pin"})     # fix actions whose whole effect is a text edit
+
+
+def fix_all_edits(ls: TfLspServer, folder: Folder, uri: str) -> list[dict]:
+    """For ``source.fixAll.tfLsp`` (which editors run on save): the text edits of each finding's preferred fix, and
+    nothing else. Installs, uninstalls and interpreter switches stay quick fixes a person picks; a rename is a file
+    operation that changes what other files import, so it is not applied on save either; a pin is its edit alone."""
+    out: list[dict] = []
     for f in ls.findings.get(uri, []):
         pref = next((fx for fx in f.fixes if fx.preferred), f.fixes[0] if f.fixes else None)
-        if pref is not None:
-            chosen.append(pref.to_json())
-    switch = [fx for fx in chosen if fx["action"] == "use-interpreter"]
-    if switch:
-        return switch[:1]
-    installs = [fx for fx in chosen if fx["action"] == "install" and not fx["args"].get("forceReinstall")]
-    merged = []
-    if installs:
-        specs = list(dict.fromkeys(s for fx in installs for s in fx["args"].get("specs", [])))
-        merged.append({**installs[0], "args": {**installs[0]["args"], "specs": specs}})
-    return merged + [fx for fx in chosen if fx not in installs and fx["action"] != "use-interpreter"]
+        if pref is None or pref.action not in TEXT_ONLY:
+            continue
+        fx, args = pref.to_json(), pref.args or {}
+        edits = list(fx.get("edits") or [])
+        if not edits and pref.action == "pin" and args.get("package"):
+            edits = manifest_edits(ls, folder, args["package"], args.get("specifier", ""))
+        if not edits and pref.action == "set-env" and args.get("name") and ".env" in str(args.get("where") or ".env"):
+            value = args.get("value")
+            edits = [set_env_edit(folder.root, str(args["name"]), None if value is None else str(value)).to_json()]
+        out += [e for e in edits if e not in out]
+    return out
+
+
+def fix_all_edit(ls: TfLspServer, folder: Folder, uri: str) -> t.WorkspaceEdit | None:
+    edits = fix_all_edits(ls, folder, uri)
+    return workspace_edit(ls, edits) if edits else None
 
 
 def published_in(ls: TfLspServer, uri: str, rng: t.Range) -> list[t.Diagnostic]:
@@ -187,11 +198,12 @@ def register(server: TfLspServer) -> None:
             for diag in ours or published_in(ls, uri, params.range):
                 for fix in fixes_of(diag):
                     out += actions_for(ls, folder, fix, diag, cell=cell)
-        if only and wants(FIX_ALL) and preferred_fixes(ls, params.text_document.uri):
-            out.append(t.CodeAction(title="tf-lsp: apply the preferred fix of every problem in this file",
-                                    kind=FIX_ALL, command=t.Command(title="tf-lsp: fix all", command="tfLsp.fixAll",
-                                                                    arguments=[{"uri": params.text_document.uri}])))
+        if only and wants(FIX_ALL):           # text edits only, carried as a WorkspaceEdit: nothing runs on save
+            edit = fix_all_edit(ls, folder, params.text_document.uri)
+            if edit is not None:
+                out.append(t.CodeAction(title="tf-lsp: apply the text edits of the preferred fixes in this file",
+                                        kind=FIX_ALL, edit=edit))
         return out
 
 
-__all__ = ["register", "actions_for", "preferred_fixes", "workspace_edit", "manifest_edits", "FIX_ALL"]
+__all__ = ["register", "actions_for", "fix_all_edit", "workspace_edit", "manifest_edits", "FIX_ALL"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from pathlib import Path
 from urllib.parse import unquote
 
 from lsprotocol import types as t
@@ -18,9 +17,10 @@ from pygls.exceptions import JsonRpcInvalidParams
 
 from tf_lsp.doctor import doctor_data, doctor_text
 from tf_lsp.fixes import install_fix, uninstall_fix
+from tf_lsp.installer_env import installer_environ
 from tf_lsp.manifests import ManifestRefused
 from tf_lsp.reqsafe import safe_name, safe_spec_text, safe_specifier
-from tf_lsp.server.features.actions import actions_for, manifest_edits, preferred_fixes, workspace_edit
+from tf_lsp.server.features.actions import fix_all_edit, manifest_edits, workspace_edit
 from tf_lsp.server.runner import CommandFailed, run_with_progress
 from tf_lsp.server.state import Folder, TfLspServer
 
@@ -50,20 +50,24 @@ def _folder(ls: TfLspServer, arg: dict) -> Folder:
 
 
 def _known_python(folder: Folder, python) -> str:
-    """A discovered candidate, the current choice, an environment folder, or an existing executable."""
+    """An interpreter tf-lsp found (a discovered candidate, or the current choice — which is where the editor's own
+    pick arrives, through the ``tfLsp.interpreter`` setting), given as its interpreter or its environment folder.
+    Nothing else: a command argument cannot make tf-lsp run an arbitrary executable."""
     if not isinstance(python, str) or not python:
         raise JsonRpcInvalidParams("python must be a path")
-    known = {str(c.python) for c in folder.ws.candidates} | {str(folder.ws.choice.python)}
-    if python in known:
-        return python
-    p = Path(python)
-    if p.is_dir():
-        for sub in ("bin/python", "bin/python3", "Scripts/python.exe", "python.exe"):
-            if (p / sub).is_file():
-                return str(p / sub)
-    if p.is_file() and os.access(p, os.X_OK):
-        return python
-    raise JsonRpcInvalidParams(f"{python} is neither a discovered environment nor an executable interpreter")
+    known: dict[str, str] = {}
+    for c in folder.ws.candidates:
+        known[str(c.python)] = str(c.python)
+        known[str(c.prefix)] = str(c.python)
+    known[str(folder.ws.choice.python)] = str(folder.ws.choice.python)
+    if folder.ws.choice.candidate is not None:
+        known[str(folder.ws.choice.candidate.prefix)] = str(folder.ws.choice.python)
+    for key in (python, os.path.normpath(python), os.path.normpath(python).rstrip(os.sep)):
+        if key in known:
+            return known[key]
+    raise JsonRpcInvalidParams(
+        f"{python} is neither a discovered environment nor an executable interpreter tf-lsp found: pick one from "
+        f"tfLsp.listEnvironments, or select it in the editor (the tfLsp.interpreter setting)")
 
 
 def _specs(values) -> list[str]:
@@ -96,6 +100,8 @@ def _specifier(value) -> str:
 async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> dict:
     from tf_lsp.interpreters import activation_commands
 
+    await ls.configured.wait()           # the folder's trust is known before anything is run
+
     def run():
         with folder.lock:
             choice = folder.ws.use_interpreter(python)
@@ -111,8 +117,14 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
 
 
 async def run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
+    """Run an install/uninstall fix exactly as its record says (argv and working folder, never the workspace)."""
+    await ls.configured.wait()
+    if folder.ws.static:
+        raise JsonRpcInvalidParams(f"the workspace is not trusted and {folder.ws.choice.python} lives inside it: "
+                                   f"tf-lsp does not run it (nor its pip)")
     try:
-        await run_with_progress(ls, list(fix.command), title=fix.title, cwd=str(folder.root))
+        await run_with_progress(ls, list(fix.command), title=fix.title, cwd=fix.args["cwd"],
+                                env=installer_environ(folder.root))
     except CommandFailed as exc:
         ls.show(str(exc), t.MessageType.Error)
         return {"ok": False, "error": str(exc)}
@@ -254,26 +266,15 @@ def register(server: TfLspServer) -> None:
 
     @server.command("tfLsp.fixAll")
     async def fix_all(ls: TfLspServer, *args):
+        """The text edits of the file's preferred fixes, applied (never an install, an uninstall or a switch)."""
         uri = _arg(args).get("uri")
         if not isinstance(uri, str) or unquote(uri) not in ls.workspace.text_documents:
             raise JsonRpcInvalidParams("uri must be an open document")
-        from tf_lsp.server.features.notebooks import notebook_uri_of
-
-        folder = ls.folder_for(uri)
-        nb_uri = notebook_uri_of(ls, uri)
-        cell = (nb_uri, uri) if nb_uri is not None and nb_uri != uri else None   # a cell: its notebook switches
-        handlers = {"tfLsp.useInterpreter": use_interpreter, "tfLsp.install": install, "tfLsp.uninstall": uninstall,
-                    "tfLsp.reinstall": reinstall, "tfLsp.explain": explain,
-                    "tfLsp.useNotebookInterpreter": use_notebook_interpreter}
-        results = []
-        for fx in preferred_fixes(ls, uri):
-            for act in actions_for(ls, folder, fx, None, cell=cell)[:1]:
-                if act.edit is not None:
-                    await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=act.edit, label=act.title))
-                if act.command is not None:
-                    result = handlers[act.command.command](ls, *act.command.arguments)
-                    results.append(await result if asyncio.iscoroutine(result) else result)
-        return results
+        edit = fix_all_edit(ls, ls.folder_for(uri), uri)
+        if edit is None:
+            return {"applied": False}
+        applied = await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(edit=edit, label="tf-lsp: fix all"))
+        return {"applied": bool(applied and applied.applied)}
 
 
 __all__ = ["register", "switch_interpreter", "run_fix"]

@@ -11,7 +11,6 @@ from tf_lsp.server import settings as wire
 from tf_lsp.server import watch
 from tf_lsp.server.convert import lsp_diagnostic
 from tf_lsp.server.state import TfLspServer
-from tf_lsp.settings import Settings
 
 log = logging.getLogger("tf_lsp.server")
 
@@ -41,22 +40,28 @@ def register(server: TfLspServer) -> None:
 
     @server.feature(t.INITIALIZED)
     async def initialized(ls: TfLspServer, params: t.InitializedParams):
-        folders = list(ls.folders.values())
-        for folder, settings in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
-            if settings != folder.settings:
-                ls.reset_folder(folder, settings)
+        try:
+            folders = [f for f in ls.folders.values() if f.declared]
+            for folder, raw in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
+                ls.apply_settings(folder, wire.update(ls, folder.settings, raw, where="settings"))
+            ls.restrict_outside_folders()
+        finally:
+            ls.configured.set()
         await watch.start(ls)
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: TfLspServer, params: t.DidChangeConfigurationParams):
+        """Settings MERGE: the keys sent change, the others stay (a change of ``severity`` alone keeps trust off)."""
         pushed = params.settings.get(wire.SECTION) if isinstance(params.settings, dict) else None
-        if isinstance(pushed, dict):
-            ls.init_options = pushed
+        pushed = pushed if isinstance(pushed, dict) else None
+        if pushed is not None:
+            ls.init_options = {**ls.init_options, **pushed}
         ls.__dict__.pop("settings_problems_shown", None)          # show problems of the new settings again
-        folders = list(ls.folders.values())
-        for folder, settings in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
-            if settings != folder.settings:
-                ls.reset_folder(folder, settings)
+        folders = [f for f in ls.folders.values() if f.declared]
+        for folder, raw in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
+            settings = wire.update(ls, folder.settings, pushed, where="settings")
+            ls.apply_settings(folder, wire.update(ls, settings, raw, where="settings"))
+        ls.restrict_outside_folders()
         await watch.register_watchers(ls)
         await ls.recheck_all()
 
@@ -64,9 +69,11 @@ def register(server: TfLspServer) -> None:
     async def did_change_folders(ls: TfLspServer, params: t.DidChangeWorkspaceFoldersParams):
         for f in params.event.removed:
             ls.folders.pop(str(ls.document_path(f.uri).resolve()), None)
-        added = [ls.add_folder(to_fs_path(f.uri), Settings()) for f in params.event.added]
-        for folder, settings in zip(added, await wire.fetch(ls, [f.uri for f in added])):
-            ls.reset_folder(folder, settings)
+        base = wire.parse(ls, ls.init_options, where="initializationOptions")
+        added = [ls.add_folder(to_fs_path(f.uri), base) for f in params.event.added]
+        for folder, raw in zip(added, await wire.fetch(ls, [f.uri for f in added])):
+            ls.apply_settings(folder, wire.update(ls, folder.settings, raw, where="settings"))
+        ls.restrict_outside_folders()
         await ls.recheck_all()
 
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
