@@ -231,15 +231,22 @@ async def test_a_jupyterlab_virtual_document_is_the_notebook_it_stands_for(proje
         assert "good-env/bin/python" in got["other_missing_q"].message        # checked with the kernel's interpreter
 
 
-async def test_fix_all_in_a_cell_switches_the_notebook_not_the_folder(project, server_env):
+async def test_fix_all_in_a_cell_never_switches_or_installs(project, server_env):
+    """fix-all (run by editors on save) carries text edits only: in a cell it neither switches the notebook's
+    interpreter nor installs; the switch stays a quick fix a person picks, and it switches the notebook only."""
     root, bad, good = project
     path = root / "fixall.ipynb"
     path.write_text("{}")
     async with session(vscode_caps(pull=False), root, env=server_env) as client:
         _, (a,) = open_notebook(client, path, ["import six"])
-        await settle(client, {a: lambda ds: len(ds) == 1})
-        [result] = await run_command(client, t.Command(title="", command="tfLsp.fixAll", arguments=[{"uri": a}]))
-        assert result["python"] == str(good)
+        [six] = (await settle(client, {a: lambda ds: len(ds) == 1}))[a]
+        result = await run_command(client, t.Command(title="", command="tfLsp.fixAll", arguments=[{"uri": a}]))
+        assert result == {"applied": False}                             # nothing ran, nothing was switched
+        assert not [n for n in client.notes.get("tfLsp/interpreterChanged", [])]
+        use = [x for x in await code_actions(client, a, six)
+               if x.command and x.command.command == "tfLsp.useNotebookInterpreter"]
+        assert use, "the switch is still offered as a quick fix"
+        await run_command(client, use[0].command)
         await settle(client, {a: lambda ds: ds == []})
         main = open_doc(client, root / "main.py")                       # the folder still uses .venv
         ds = (await settle(client, {main: lambda ds: len(ds) > 0}))[main]
