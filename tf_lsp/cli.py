@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp import __version__
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
@@ -29,7 +30,7 @@ def find_root(path: Path) -> Path:
 
 def _gitignore(root: Path) -> list[str]:
     try:
-        lines = (root / ".gitignore").read_text(errors="replace").splitlines()
+        lines = safeio.read_text(root / ".gitignore").splitlines()
     except OSError:
         return []
     return [l.strip().rstrip("/").lstrip("/") for l in lines if l.strip() and not l.startswith(("#", "!"))]
@@ -43,7 +44,7 @@ def iter_python_files(paths: list[Path], root: Path):
         return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(p.name, pat) for pat in patterns)
 
     for p in paths:
-        if p.is_file():
+        if not p.is_dir():          # a file named on the command line: checked, or skipped with the reason
             yield p
             continue
         for dirpath, dirnames, filenames in os.walk(p):
@@ -59,25 +60,38 @@ def iter_python_files(paths: list[Path], root: Path):
                     yield Path(dirpath) / f
 
 
+def _absolute(p: Path) -> Path:
+    """``p`` with its folder resolved (a file keeps its own name even when it is a symlink, so what is skipped is
+    named as the user wrote it); a path that cannot be resolved (a symlink loop) made absolute as it is."""
+    try:
+        return p.resolve() if p.is_dir() else p.parent.resolve() / p.name
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(p))
+
+
 def _codes(value: str | None) -> set[str]:
     return {c.strip().upper() for c in value.split(",") if c.strip()} if value else set()
 
 
 def cmd_check(args) -> int:
-    from tf_lsp.report import dumps, to_json, to_sarif, to_text
+    from tf_lsp.report import dumps, skipped_lines, to_json, to_sarif, to_text
     from tf_lsp.workspace import Workspace
 
     paths = [Path(p) for p in (args.paths or ["."])]
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):
             print(f"tf-lsp: {p}: no such file or folder", file=sys.stderr)
             return 2
-    root = Path(args.root) if args.root else find_root(paths[0].resolve())
+    paths = [_absolute(p) for p in paths]
+    root = Path(args.root) if args.root else find_root(paths[0])
     ws = Workspace(root, python=args.python)
     from tf_lsp.treecheck import CodeFilter, check_files
 
-    files = list(iter_python_files([p.resolve() for p in paths], root))
+    files = list(dict.fromkeys(iter_python_files(paths, root)))
     results = check_files(ws, files, keep=CodeFilter(_codes(args.select), _codes(args.ignore)))
+    for line in skipped_lines(results, cwd=Path.cwd()):
+        print(line, file=sys.stderr)
+    checked = [r for r in results if not r.skipped]
     if args.format == "json":
         version = ws.env.snapshot.version_str if Path(ws.choice.python).exists() else None
         print(dumps(to_json(ws.choice, version, ws.candidates, results)))
@@ -89,7 +103,7 @@ def cmd_check(args) -> int:
             print(text)
         n_err = sum(1 for r in results for x in r.findings if x.severity.value == "error")
         n_all = sum(len(r.findings) for r in results)
-        print(f"{len(results)} file(s) checked with {ws.choice.python} (Python {ws.env.snapshot.version_str}): "
+        print(f"{len(checked)} file(s) checked with {ws.choice.python} (Python {ws.env.snapshot.version_str}): "
               f"{n_err} error(s), {n_all - n_err} other finding(s).", file=sys.stderr)
     return 1 if any(x.severity.value == "error" for r in results for x in r.findings) else 0
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +20,7 @@ class FileResult:
     text: str
     findings: tuple[Finding, ...]
     error: str | None = None       # the file could not be read
+    skipped: bool = False          # refused on purpose (not a regular file, too large, a symlink loop): ``error`` says why
 
 
 def utf16_column(line_text: str, column: int) -> int:
@@ -36,8 +38,11 @@ def _lsp_range(text_lines: list[str], f: Finding) -> dict:
 
 def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable[Candidate],
             results: Iterable[FileResult]) -> dict:
-    files = []
+    files, skipped = [], []
     for r in results:
+        if r.skipped:
+            skipped.append({"path": str(r.path), "reason": r.error})
+            continue
         lines = r.text.splitlines()
         diags = []
         for f in r.findings:
@@ -57,7 +62,8 @@ def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable
         "environments": [{"path": str(c.prefix), "kind": c.kind, "python": c.version, "name": c.name,
                           "in_workspace": c.in_workspace} for c in candidates],
         "files": files,
-        "summary": _summary(results),
+        "skipped": skipped,
+        "summary": _summary(r for r in results if not r.skipped),
     }
 
 
@@ -74,6 +80,8 @@ def _summary(results: Iterable[FileResult]) -> dict:
 def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
     out = []
     for r in results:
+        if r.skipped:
+            continue                # said on stderr by the CLI (skipped_lines)
         shown = _rel(r.path, cwd)
         if r.error:
             out.append(f"{shown}:1:1: E902 {r.error}")
@@ -85,11 +93,16 @@ def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
     return "\n".join(out)
 
 
+def skipped_lines(results: Iterable[FileResult], *, cwd: Path | None = None) -> list[str]:
+    """One line per file that was refused (``skipped x.py: not a regular file (FIFO)``), for stderr."""
+    return [f"skipped {_rel(r.path, cwd)}: {r.error}" for r in results if r.skipped]
+
+
 def _rel(path: Path, cwd: Path | None) -> str:
     if cwd is None:
         return str(path)
     try:
-        return str(Path(path).resolve().relative_to(cwd.resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(cwd.resolve()))
     except ValueError:
         return str(path)
 
@@ -109,7 +122,7 @@ def to_sarif(results: Iterable[FileResult]) -> dict:
                 "ruleId": f.code, "ruleIndex": used.index(f.code), "level": _SARIF_LEVEL[f.severity],
                 "message": {"text": f.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
+                    "artifactLocation": {"uri": Path(os.path.abspath(r.path)).as_uri()},
                     "region": {"startLine": f.range.start.line + 1, "startColumn": f.range.start.character + 1,
                                "endLine": f.range.end.line + 1, "endColumn": f.range.end.character + 1}}}],
                 "fixes": [{"description": {"text": fx.title}} for fx in f.fixes if fx.edits] or None,

@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 
 SOURCE_SUFFIXES = (".py",)
@@ -214,8 +215,7 @@ def pkgutil_extender(sys_path: Sequence[str]) -> PathExtender:
         if "." in name or not init_file.endswith(".py"):
             return locations
         try:
-            with open(init_file, encoding="utf-8", errors="replace") as fh:
-                head = fh.read(4096)
+            head = safeio.read_head(init_file, 4096)
         except OSError:
             return locations
         if "extend_path" not in head and "declare_namespace" not in head:

@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
+from tf_lsp import safeio
 from tf_lsp import interpreters
 from tf_lsp.checks import FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, PATH_EXTENDERS, ImportContext, is_pack
 from tf_lsp.envstate import EnvState, load_env
@@ -29,7 +30,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """KEY=VALUE lines of a workspace ``.env`` file (``export`` prefixes and quotes allowed)."""
     out: dict[str, str] = {}
     try:
-        text = path.read_text(errors="replace")
+        text = safeio.read_text(path)
     except OSError:
         return out
     for line in text.splitlines():
@@ -255,7 +256,7 @@ class Workspace:
         return out
 
     def check_file(self, path: Path) -> list[Finding]:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        text = safeio.read_source(path)
         return self.check_source(Path(path), text)
 
     def _apply_overrides(self, f: Finding, *, guarded: bool) -> Finding | None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.checks.integrity import owning_distribution, record_paths
 from tf_lsp.filecache import by_mtime
@@ -110,8 +111,7 @@ def extension_paths(dist: "Distribution") -> tuple[str, ...]:
     """RECORD paths ending in .so / .pyd, normalized and sorted, from RECORD's text (a regex over one read instead
     of parsing every row; TensorFlow lists ~130 of them among 28,000 rows)."""
     def compute(path: str) -> tuple[str, ...]:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        text = safeio.read_text(path)
         return tuple(sorted({os.path.normpath(m.group(1)) for m in _EXT_ROW.finditer(text)}))
 
     return by_mtime(_EXT_PATHS, str(dist.metadata_dir / "RECORD"), compute, missing=())
@@ -137,7 +137,7 @@ def foreign_extensions(dist: "Distribution", snap: "Snapshot") -> list[tuple[str
 
 def wheel_tags(dist: "Distribution") -> list[str]:
     try:
-        text = (dist.metadata_dir / "WHEEL").read_text(errors="replace")
+        text = safeio.read_text(dist.metadata_dir / "WHEEL")
     except OSError:
         return []
     return [line.partition(":")[2].strip() for line in text.splitlines() if line.lower().startswith("tag:")]

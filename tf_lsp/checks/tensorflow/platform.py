@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from packaging.version import Version
 
+from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import TFInstall, find_tensorflow, parse_version
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
@@ -77,7 +78,7 @@ def wheel_tags(dist) -> tuple[str, ...]:
     key = str(dist.metadata_dir)
     if key not in _TAGS:
         try:
-            text = (Path(dist.metadata_dir) / "WHEEL").read_text(errors="replace")
+            text = safeio.read_text(Path(dist.metadata_dir) / "WHEEL")
         except OSError:
             text = ""
         _TAGS[key] = tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:"))
@@ -194,7 +195,7 @@ def build_info(tf: TFInstall) -> dict | None:
 def _read_build_info(path: str) -> dict | None:
     info = None
     try:
-        tree = ast.parse(Path(path).read_bytes())
+        tree = ast.parse(safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT))
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "build_info" for t in node.targets):
                 value = node.value
