@@ -73,7 +73,7 @@ class Distribution:
         path = self.metadata_dir / "RECORD"
         try:
             text = safeio.read_text(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return (), None
         except OSError as exc:
             return (), _skipped(path, safeio.describe(exc))
@@ -169,6 +169,9 @@ def parse_record(text: str) -> tuple[tuple[RecordEntry, ...], str | None]:
         for row in reader:
             if not row:
                 continue
+            if any("\n" in field for field in row):       # a quote that never closes swallowed the lines after it
+                error = f"line {reader.line_num}: a quoted field is never closed"
+                break
             size = int(row[2]) if len(row) > 2 and row[2].isdigit() and len(row[2]) < 20 else None
             out.append(RecordEntry(row[0], row[1] if len(row) > 1 else "", size))
     except csv.Error as exc:
@@ -293,8 +296,18 @@ def _read_entry(entry: str) -> tuple[Distribution, ...]:
         names = sorted(os.listdir(entry))
     except OSError:
         names = []
-    dists = (read_distribution(Path(entry) / n, entry) for n in names if n.endswith((".dist-info", ".egg-info")))
+    dists = (_read_isolated(Path(entry) / n, entry) for n in names if n.endswith((".dist-info", ".egg-info")))
     return tuple(d for d in dists if d is not None)
+
+
+def _read_isolated(meta: Path, location: str) -> Distribution | None:
+    """One distribution; a failure reading it is logged and leaves it out, never the whole folder."""
+    try:
+        return read_distribution(meta, location)
+    except Exception:
+        log.exception("%s: skipped (its metadata could not be read); the rest of the environment is checked without it",
+                      meta)
+        return None
 
 
 def scan_entry(entry: str) -> tuple[Distribution, ...]:

@@ -5,6 +5,7 @@ re-validated with a few ``stat`` calls (``refresh``), so a re-check after an edi
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import replace
 from functools import cached_property
@@ -22,6 +23,7 @@ from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
 from tf_lsp.resolver import Resolution, Resolver, pkgutil_extender, resolve_relative
 from tf_lsp.settings import Settings
 
+log = logging.getLogger("tf_lsp")
 _GENERIC = frozenset({"TFL100", "TFL111"})   # "not found": dropped when a check names the real cause
 _GUARD_NOTE = " (the import is guarded by `except ImportError`, so the program goes on without it)"
 
@@ -230,7 +232,7 @@ class Workspace:
                     findings.append(f)
         if stmts:
             for file_check in FILE_CHECKS:
-                for f in file_check(self, path, text):
+                for f in isolated(file_check, path, lambda: list(file_check(self, path, text))):
                     f = self._apply_overrides(f, guarded=False)
                     if f is not None:
                         findings.append(f)
@@ -243,7 +245,7 @@ class Workspace:
             return []
         out: list[Finding] = []
         for implied in IMPLIED_IMPORTS:
-            for module, why in implied(ctx):
+            for module, why in isolated(implied, ctx.file_path, lambda: list(implied(ctx))):
                 if module == ctx.stmt.module.split(".")[0]:
                     continue
                 if module not in memo:
@@ -288,8 +290,21 @@ def _run_checks(ctx: ImportContext) -> list[Finding]:
     generic: list[Finding] = []
     pack: list[Finding] = []
     for check in IMPORT_CHECKS:
-        (pack if is_pack(check) else generic).extend(check(ctx))
+        found = isolated(check, ctx.file_path, lambda: list(check(ctx)), what=f"`import {ctx.stmt.module}`")
+        (pack if is_pack(check) else generic).extend(found)
     return _merge(generic, pack)
+
+
+def isolated(check, path, run, *, what: str = "") -> list:
+    """``run()``, or ``[]`` when it raises: one failing check (a damaged distribution it read, a bug) is logged with
+    the file and the check's name, and every other check's findings stand."""
+    try:
+        return run()
+    except Exception:
+        name = f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
+        log.exception("check %s failed on %s%s; its findings are missing, the others stand", name, path,
+                      f" ({what})" if what else "")
+        return []
 
 
 def _is_tf_family(module: str) -> bool:

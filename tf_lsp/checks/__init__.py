@@ -8,6 +8,7 @@ Generic modules work for any import; ``tensorflow`` is the TensorFlow rule pack 
 from __future__ import annotations
 
 import importlib
+import logging
 
 from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
 
@@ -27,12 +28,15 @@ PATH_EXTENDERS: list[ExtenderFactory] = []
 FILE_CHECKS: list = []          # (workspace, path, text) -> findings that need the whole file
 IMPLIED_IMPORTS: list = []      # (ctx) -> [(module, why)]
 
+FAILED_MODULES: dict[str, str] = {}     # check module -> why it could not be imported (shown in logs and doctor)
+
 for _name in CHECK_MODULES:
     try:
         _mod = importlib.import_module(f"tf_lsp.checks.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"tf_lsp.checks.{_name}":
-            raise
+    except Exception as _exc:      # one broken check module must not take the others down, nor vanish silently
+        FAILED_MODULES[_name] = f"{type(_exc).__name__}: {_exc}"
+        logging.getLogger("tf_lsp").error("check module tf_lsp.checks.%s could not be imported, so its findings are "
+                                          "missing: %s", _name, FAILED_MODULES[_name], exc_info=True)
         continue
     if hasattr(_mod, "check"):
         IMPORT_CHECKS.append(_mod.check)
@@ -50,4 +54,4 @@ def is_pack(check) -> bool:
     return check.__module__.startswith("tf_lsp.checks.tensorflow")
 
 
-__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext", "CHECK_MODULES", "is_pack"]
+__all__ = ["FAILED_MODULES", "IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext", "CHECK_MODULES", "is_pack"]
