@@ -95,3 +95,23 @@ def test_a_check_that_raises_leaves_the_others(tmp_path, monkeypatch, caplog):
     logged = caplog.text
     assert "exploding failed on" in logged and "main.py" in logged and "boom" in logged
     assert "exploding_file failed" in logged and "exploding_implied failed" in logged
+
+
+def test_a_check_module_that_fails_to_import_is_logged_not_skipped_silently():
+    """Fault injection in a subprocess: importing one check module raises; the others load, and it is said."""
+    import subprocess
+    import sys
+
+    code = ("import sys, importlib.abc\n"
+            "class Boom(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path, target=None):\n"
+            "        if name == 'tf_lsp.checks.pyversion':\n"
+            "            raise ImportError('simulated: pyversion is broken')\n"
+            "sys.meta_path.insert(0, Boom())\n"
+            "from tf_lsp import checks\n"
+            "print(sorted(checks.FAILED_MODULES), len(checks.IMPORT_CHECKS))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("['pyversion'") and "shadowing" not in r.stdout
+    assert "check module tf_lsp.checks.pyversion could not be imported" in r.stderr
+    assert "simulated: pyversion is broken" in r.stderr

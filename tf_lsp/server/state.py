@@ -44,7 +44,10 @@ class Folder:
 
 class TfLspServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental)
+        from tf_lsp.server.protocol import TfLspProtocol
+
+        super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+                         protocol_cls=TfLspProtocol)
         self.folders: dict[str, Folder] = {}
         self.init_options: dict = {}
         self.pull_mode = False
@@ -53,10 +56,36 @@ class TfLspServer(LanguageServer):
         self.poll_task: asyncio.Task | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
 
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """stdio with tf-lsp's frame reader, which survives damaged frames (tf_lsp/server/protocol.py)."""
+        from tf_lsp.server.protocol import serve_stdio
+
+        serve_stdio(self, stdin, stdout)
+
     # --- folders ------------------------------------------------------------------------------------------------
 
+    def path_of(self, uri: str) -> Path | None:
+        """The file a document is checked as: its own path for a ``file:`` URI; for any other (``untitled:``, a
+        diff view's ``git:``) an unsaved file in the first workspace folder, so that its imports resolve from that
+        folder's root; None when there is no folder to put it in (then nothing is published for it)."""
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if path:
+            return Path(path)
+        if not self.folders:
+            return None
+        root = next(iter(self.folders.values())).root
+        scheme, _, rest = uri.partition(":")
+        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in rest.rsplit("/", 1)[-1])[:80] or "untitled"
+        return root / f"<{scheme or 'unsaved'}:{name}>"
+
+    def is_open(self, uri: str) -> bool:
+        """Whether the editor opened ``uri`` (pygls would otherwise read the document from disk, whatever it is)."""
+        from urllib.parse import unquote
+
+        return unquote(uri) in self.workspace.text_documents
+
     def folder_for(self, uri: str) -> Folder:
-        path = Path(to_fs_path(uri) or uri).resolve()
+        path = (self.path_of(uri) or Path(uri)).resolve()
         best = None
         for folder in self.folders.values():
             if path == folder.root or folder.root in path.parents:
@@ -137,20 +166,23 @@ class TfLspServer(LanguageServer):
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
         with folder.lock:
             t0 = time.perf_counter()
-            findings = folder.ws.check_source(Path(to_fs_path(uri)), text)
+            findings = folder.ws.check_source(self.path_of(uri), text)
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
         doc = self.workspace.get_text_document(uri)
+        path = self.path_of(uri)
+        if path is None or not self.is_open(uri):                             # never read a document from disk
+            return []
         folder = self.folder_for(uri)
         try:
             await self.ensure_loaded(folder)
             findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, doc.source)
         except Exception as exc:  # the engine must never take the server down
             log.exception("checking %s failed", uri)
-            self.announce(folder, f"tf-lsp could not check {Path(to_fs_path(uri)).name}: {exc}")
+            self.announce(folder, f"tf-lsp could not check {path.name}: {exc}")
             return []
-        log.info("checked %s (v%s) in %.1f ms: %d findings", Path(to_fs_path(uri)).name, doc.version, took * 1000,
+        log.info("checked %s (v%s) in %.1f ms: %d findings", path.name, doc.version, took * 1000,
                  len(findings))
         self.findings[uri] = findings
         return findings

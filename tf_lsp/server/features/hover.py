@@ -3,10 +3,8 @@ for a failing import the full explanation with what was searched."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from lsprotocol import types as t
-from pygls.uris import to_fs_path
 
 from tf_lsp.imports import extract_imports
 from tf_lsp.server.state import TfLspServer
@@ -22,7 +20,7 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
     doc = ls.workspace.get_text_document(uri)
     server_pos = doc.position_codec.position_from_client_units(doc.lines, t.Position(line, col))
     line, col = server_pos.line, server_pos.character
-    path = Path(to_fs_path(uri))
+    path = ls.path_of(uri)
     folder = ls.folder_for(uri)
     ws = folder.ws
     for stmt in extract_imports(doc.source, path=str(path)):
@@ -85,6 +83,8 @@ def register(server: TfLspServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TfLspServer, params: t.HoverParams):
         uri, pos = params.text_document.uri, params.position
+        if not ls.is_open(uri) or ls.path_of(uri) is None:      # only documents the editor opened
+            return None
         await ls.ensure_loaded(ls.folder_for(uri))
         text = await asyncio.to_thread(hover_markdown, ls, uri, pos.line, pos.character)
         if text is None:
