@@ -53,7 +53,7 @@ def _pip_front(python: str) -> tuple[str, ...]:
     return (python, "-m", "pip")
 
 
-def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]:
+def _install_argv(manager: str, python: str, args: list[str], *, front: tuple[str, ...] | None = None) -> tuple[str, ...]:
     if manager == "uv":
         return ("uv", "pip", "install", "--python", python, *args)
     if manager == "conda":
@@ -62,21 +62,34 @@ def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]
         return ("poetry", "add", *args)
     if manager == "pipenv":
         return ("pipenv", "install", *args)
-    front = _pip_front(python)
+    front = front or _pip_front(python)
     if front[-1] == "pip" and front[0] != python and len(front) == 2:      # uv pip
         return (*front, "install", "--python", python, *args)
     return (*front, "install", *args)
+
+
+def _per_load(ws, key: tuple, compute):
+    """``compute()`` once per environment load of ``ws`` (its ``memo`` is cleared whenever the environment changes):
+    a file with thousands of missing imports builds thousands of install fixes, each would glob and read again."""
+    memo = getattr(ws, "memo", None)
+    if memo is None:
+        return compute()
+    key = ("fixes",) + key
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = None, preferred: bool = True,
                 force_reinstall: bool = False, no_deps: bool = False) -> Fix:
     specs = list(specs)
     python = str(ws.choice.python)
-    manager = environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer)
+    manager = _per_load(ws, ("manager", python, ws.settings.installer),
+                        lambda: environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer))
     flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
     if manager in ("poetry", "pipenv", "conda") and flags:
         manager = "pip"
-    argv = _install_argv(manager, python, flags + specs)
+    argv = _install_argv(manager, python, flags + specs, front=_per_load(ws, ("pip-front", python), lambda: _pip_front(python)))
     return Fix(title=title or f"Install {' '.join(specs)} into {_env_label(ws)}", action="install", command=argv,
                args={"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root),
                      "forceReinstall": force_reinstall, "noDeps": no_deps}, preferred=preferred)

@@ -14,6 +14,7 @@ from typing import Mapping
 
 from tf_lsp import safeio
 from tf_lsp import interpreters
+from tf_lsp.filecache import one_pass
 from tf_lsp.checks import FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, PATH_EXTENDERS, ImportContext, is_pack
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.fixes import use_interpreter_fix
@@ -187,8 +188,12 @@ class Workspace:
     # --- checking -----------------------------------------------------------------------------------------------
 
     def check_source(self, path: Path, text: str, *, stmts=None) -> list[Finding]:
-        """Findings for one file's text. ``stmts`` may carry imports already extracted (the CLI's cache)."""
-        path = Path(path)
+        """Findings for one file's text. ``stmts`` may carry imports already extracted (the CLI's cache). The
+        disk is read as one state for the whole file (``filecache.one_pass``)."""
+        with one_pass():
+            return self._check_source(Path(path), text, stmts=stmts)
+
+    def _check_source(self, path: Path, text: str, *, stmts=None) -> list[Finding]:
         env = self.env
         parent = os.path.dirname(os.path.abspath(path))
         script_dir = parent if os.path.isdir(parent) else str(self.root)

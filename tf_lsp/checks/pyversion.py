@@ -34,7 +34,7 @@ from tf_lsp.checks.integrity import owning_distribution, record_paths
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity
-from tf_lsp.resolver import listing
+from tf_lsp.resolver import listing, listing_heads
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
@@ -347,6 +347,8 @@ def _invisible_extension(ctx: ImportContext, res) -> list[Finding]:
         folders = ctx.resolver.sys_path
     snap = ctx.env.snapshot
     for folder in folders:
+        if tail not in listing_heads(folder, extensions_only=True):
+            continue
         for n in sorted(listing(folder or ".") or ()):
             if not n.startswith(tail + ".") or not n.endswith((".so", ".pyd")):
                 continue
