@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+from tf_lsp import safeio
 from tf_lsp.model import Candidate, Fix
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def environment_manager(python: Path, *, root: Path | None = None, preferred: st
         return preferred
     prefix = Path(python).parent.parent
     try:
-        cfg = (prefix / "pyvenv.cfg").read_text(errors="replace")
+        cfg = safeio.read_text(prefix / "pyvenv.cfg")
     except OSError:
         cfg = ""
     if any(line.split("=")[0].strip() == "uv" for line in cfg.splitlines()):
