@@ -61,10 +61,14 @@ def iter_python_files(paths: list[Path], root: Path):
 
 
 def _absolute(p: Path) -> Path:
-    """``p`` with its folder resolved (a file keeps its own name even when it is a symlink, so what is skipped is
-    named as the user wrote it); a path that cannot be resolved (a symlink loop) made absolute as it is."""
+    """``p`` resolved, as Python resolves a script's symlinks for ``sys.path[0]``; but a link to something that is
+    not a regular file (``/dev/zero``), a dangling link or a loop keeps the name the user wrote, so the line that
+    says it was skipped names it."""
     try:
-        return p.resolve() if p.is_dir() else p.parent.resolve() / p.name
+        real = p.resolve()
+        if real.is_dir() or real.is_file():
+            return real
+        return p.parent.resolve() / p.name
     except (OSError, RuntimeError):
         return Path(os.path.abspath(p))
 
