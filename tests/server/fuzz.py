@@ -349,15 +349,15 @@ def run(cases: int, *, seed: int = 0, base: Path | None = None) -> Tally:
         server.initialize()
         server.probe()
 
-        @settings(max_examples=cases, derandomize=True, database=None, deadline=None, phases=(Phase.generate,),
+        from hypothesis import seed as hseed
+
+        @settings(max_examples=cases, derandomize=not seed, database=None, deadline=None, phases=(Phase.generate,),
                   suppress_health_check=list(HealthCheck))
         @given(batch=batches)
         def one(batch):
             run_batch(server, batch, tally)
 
         if seed:
-            one = settings(derandomize=False)(one)
-            from hypothesis import seed as hseed
             one = hseed(seed)(one)
         try:
             one()
