@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp import __version__
 from tf_lsp.roots import find_root
 from tf_lsp.shown import printable
@@ -21,7 +22,7 @@ _SKIP_DIRS = {".ipynb_checkpoints", ".virtual_documents", ".git", ".hg", ".svn",
 
 def _gitignore(root: Path) -> list[str]:
     try:
-        lines = (root / ".gitignore").read_text(errors="replace").splitlines()
+        lines = safeio.read_text(root / ".gitignore").splitlines()
     except OSError:
         return []
     return [l.strip().rstrip("/").lstrip("/") for l in lines if l.strip() and not l.startswith(("#", "!"))]
@@ -35,7 +36,7 @@ def iter_python_files(paths: list[Path], root: Path):
         return any(fnmatch.fnmatch(rel, pat) or fnmatch.fnmatch(p.name, pat) for pat in patterns)
 
     for p in paths:
-        if p.is_file():
+        if not p.is_dir():          # a file named on the command line: checked, or skipped with the reason
             yield p
             continue
         for dirpath, dirnames, filenames in os.walk(p):
@@ -51,12 +52,25 @@ def iter_python_files(paths: list[Path], root: Path):
                     yield Path(dirpath) / f
 
 
+def _absolute(p: Path) -> Path:
+    """``p`` resolved, as Python resolves a script's symlinks for ``sys.path[0]``; but a link to something that is
+    not a regular file (``/dev/zero``), a dangling link or a loop keeps the name the user wrote, so the line that
+    says it was skipped names it."""
+    try:
+        real = p.resolve()
+        if real.is_dir() or real.is_file():
+            return real
+        return p.parent.resolve() / p.name
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(p))
+
+
 def _codes(value: str | None) -> set[str]:
     return {c.strip().upper() for c in value.split(",") if c.strip()} if value else set()
 
 
 def cmd_check(args) -> int:
-    from tf_lsp.report import dumps, to_json, to_sarif, to_text
+    from tf_lsp.report import dumps, skipped_lines, to_json, to_sarif, to_text
     from tf_lsp.workspace import Workspace
 
     paths = [Path(p) for p in (args.paths or ["."])]
@@ -64,12 +78,16 @@ def cmd_check(args) -> int:
         if not p.exists():
             print(f"tf-lsp: {printable(p)}: no such file or folder", file=sys.stderr)
             return 2
-    root = Path(args.root) if args.root else find_root(paths[0].resolve())
+    paths = [_absolute(p) for p in paths]
+    root = Path(args.root) if args.root else find_root(paths[0])
     ws = Workspace(root, python=args.python)
     from tf_lsp.treecheck import CodeFilter, check_files
 
-    files = list(iter_python_files([p.resolve() for p in paths], root))
+    files = list(dict.fromkeys(iter_python_files(paths, root)))
     results = check_files(ws, files, keep=CodeFilter(_codes(args.select), _codes(args.ignore)))
+    for line in skipped_lines(results, cwd=Path.cwd()):
+        print(line, file=sys.stderr)
+    checked = [r for r in results if not r.skipped]
     if args.format == "json":
         version = ws.env.snapshot.version_str if Path(ws.choice.python).exists() else None
         print(dumps(to_json(ws.choice, version, ws.candidates, results)))
@@ -81,7 +99,7 @@ def cmd_check(args) -> int:
             print(text)
         n_err = sum(1 for r in results for x in r.findings if x.severity.value == "error")
         n_all = sum(len(r.findings) for r in results)
-        print(f"{len(results)} file(s) checked with {printable(ws.choice.python)} (Python {ws.env.snapshot.version_str}): "
+        print(f"{len(checked)} file(s) checked with {printable(ws.choice.python)} (Python {ws.env.snapshot.version_str}): "
               f"{n_err} error(s), {n_all - n_err} other finding(s).", file=sys.stderr)
     return 1 if any(x.severity.value == "error" for r in results for x in r.findings) else 0
 

@@ -9,6 +9,7 @@ import ast
 import csv
 import io
 import json
+import logging
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,9 +19,13 @@ from typing import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+
+log = logging.getLogger("tf_lsp")
 
 
 @dataclass(frozen=True)
@@ -54,21 +59,26 @@ class Distribution:
     def editable(self) -> bool:
         return bool(((self.direct_url or {}).get("dir_info") or {}).get("editable"))
 
-    @cached_property
+    @property
     def record(self) -> tuple[RecordEntry, ...]:
+        return self._record[0]
+
+    @property
+    def record_error(self) -> str | None:
+        """Why RECORD exists but could not be read or parsed (then ``record`` is empty or partial); None if fine."""
+        return self._record[1]
+
+    @cached_property
+    def _record(self) -> tuple[tuple[RecordEntry, ...], str | None]:
+        path = self.metadata_dir / "RECORD"
         try:
-            text = (self.metadata_dir / "RECORD").read_text(errors="replace")
-        except OSError:
-            return ()
-        out = []
-        for row in csv.reader(io.StringIO(text)):
-            if not row:
-                continue
-            size = None
-            if len(row) > 2 and row[2].isdigit():
-                size = int(row[2])
-            out.append(RecordEntry(row[0], row[1] if len(row) > 1 else "", size))
-        return tuple(out)
+            text = safeio.read_text(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return (), None
+        except OSError as exc:
+            return (), _skipped(path, safeio.describe(exc))
+        entries, error = parse_record(text)
+        return entries, (_skipped(path, error) if error else None)
 
     @cached_property
     def import_names(self) -> tuple[str, ...]:
@@ -76,7 +86,7 @@ class Distribution:
         names: list[str] = []
         try:
             names = [n.strip().replace("/", ".").split(".")[0] for n in
-                     (self.metadata_dir / "top_level.txt").read_text(errors="replace").splitlines() if n.strip()]
+                     safeio.read_text(self.metadata_dir / "top_level.txt").splitlines() if n.strip()]
         except OSError:
             pass
         if not names:
@@ -149,6 +159,31 @@ class Headers:
         return [v for k, v in self._items if k == key]
 
 
+def parse_record(text: str) -> tuple[tuple[RecordEntry, ...], str | None]:
+    """RECORD rows (CSV, as the wheel spec says), and what was wrong with the file when it is damaged (an
+    unterminated quote, a NUL byte, a field over the csv module's limit): the rows read before the damage are kept."""
+    out: list[RecordEntry] = []
+    reader = csv.reader(io.StringIO(text.replace("\0", "")))
+    error = "NUL bytes in the file" if "\0" in text else None
+    try:
+        for row in reader:
+            if not row:
+                continue
+            if any("\n" in field for field in row):       # a quote that never closes swallowed the lines after it
+                error = f"line {reader.line_num}: a quoted field is never closed"
+                break
+            size = int(row[2]) if len(row) > 2 and row[2].isdigit() and len(row[2]) < 20 else None
+            out.append(RecordEntry(row[0], row[1] if len(row) > 1 else "", size))
+    except csv.Error as exc:
+        error = f"line {reader.line_num}: {exc}"
+    return tuple(out), error
+
+
+def _skipped(path: Path, why: str) -> str:
+    log.warning("%s: skipped (%s); the rest of the environment is checked without it", path, why)
+    return why
+
+
 def read_headers(lines: Iterable[str]) -> Headers:
     items: list[tuple[str, str]] = []
     for raw in lines:
@@ -183,7 +218,7 @@ def _top_name(rel: str) -> list[str]:
 def read_editable_finder(path: Path) -> dict[str, str]:
     """Read ``MAPPING = {...}`` from a setuptools editable finder without running it."""
     try:
-        tree = ast.parse(path.read_text(errors="replace"))
+        tree = ast.parse(safeio.read_text(path))
     except (OSError, SyntaxError, ValueError):
         return {}
     for node in tree.body:
@@ -205,8 +240,7 @@ def read_distribution(meta: Path, location: str) -> Distribution | None:
     kind = "dist-info" if meta.name.endswith(".dist-info") else "egg-info"
     mfile = meta / ("METADATA" if kind == "dist-info" else "PKG-INFO") if meta.is_dir() else meta
     try:
-        with open(mfile, encoding="utf-8", errors="replace") as fh:
-            headers = read_headers(fh)
+        headers = read_headers(safeio.read_text(mfile).splitlines())
     except OSError:
         headers = None
     m = _DIST_RE.match(meta.name)
@@ -219,11 +253,11 @@ def read_distribution(meta: Path, location: str) -> Distribution | None:
     direct_url = None
     if meta.is_dir():
         try:
-            installer = (meta / "INSTALLER").read_text(errors="replace").strip() or None
+            installer = safeio.read_text(meta / "INSTALLER").strip() or None
         except OSError:
             pass
         try:
-            direct_url = json.loads((meta / "direct_url.json").read_text())
+            direct_url = json.loads(safeio.read_text(meta / "direct_url.json"))
         except (OSError, ValueError):
             pass
     return Distribution(
@@ -237,7 +271,7 @@ def read_distribution(meta: Path, location: str) -> Distribution | None:
 
 def _egg_requires(path: Path) -> list[str]:
     try:
-        lines = path.read_text(errors="replace").splitlines()
+        lines = safeio.read_text(path).splitlines()
     except OSError:
         return []
     out, section = [], ""
@@ -262,8 +296,18 @@ def _read_entry(entry: str) -> tuple[Distribution, ...]:
         names = sorted(os.listdir(entry))
     except OSError:
         names = []
-    dists = (read_distribution(Path(entry) / n, entry) for n in names if n.endswith((".dist-info", ".egg-info")))
+    dists = (_read_isolated(Path(entry) / n, entry) for n in names if n.endswith((".dist-info", ".egg-info")))
     return tuple(d for d in dists if d is not None)
+
+
+def _read_isolated(meta: Path, location: str) -> Distribution | None:
+    """One distribution; a failure reading it is logged and leaves it out, never the whole folder."""
+    try:
+        return read_distribution(meta, location)
+    except Exception:
+        log.exception("%s: skipped (its metadata could not be read); the rest of the environment is checked without it",
+                      meta)
+        return None
 
 
 def scan_entry(entry: str) -> tuple[Distribution, ...]:

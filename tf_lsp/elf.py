@@ -14,6 +14,7 @@ import os
 import struct
 from dataclasses import dataclass
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 
 _PT_LOAD, _PT_DYNAMIC = 1, 2
@@ -45,7 +46,7 @@ def search_dirs(path: str, info: DynamicInfo) -> list[str]:
 
 
 def _read(path: str) -> DynamicInfo | None:
-    with open(path, "rb") as fh:
+    with safeio.open_regular(path) as fh:
         ident = fh.read(64)
         if len(ident) < 52 or ident[:4] != b"\x7fELF":
             return None

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from tf_lsp import safeio
 from tf_lsp.filecache import cache_root, write_atomic
 from tf_lsp.probing import PROBE_SCRIPT, SITE_DIRS, NO_SITE_DIRS, ProbeError, run_bounded, scrubbed_environ, validate
 
@@ -221,7 +222,7 @@ _VERSION_RE = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 def read_pyvenv_cfg(prefix: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     try:
-        text = (prefix / "pyvenv.cfg").read_text(errors="replace")
+        text = safeio.read_text(prefix / "pyvenv.cfg")
     except OSError:
         return out
     for line in text.splitlines():
@@ -297,7 +298,7 @@ def _pth_entries(site: Path) -> list[str]:
         return out
     for n in names:
         try:
-            lines = (site / n).read_text(errors="replace").splitlines()
+            lines = safeio.read_text(site / n).splitlines()
         except OSError:
             continue
         for line in lines:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.installer_env import describe_index, neutral_cwd, uv_user_config
+from tf_lsp import safeio
 from tf_lsp.model import Candidate, Fix
 from tf_lsp.reqsafe import safe_name, split_safe
 
@@ -24,7 +25,7 @@ def environment_manager(python: Path, *, root: Path | None = None, preferred: st
         return preferred
     prefix = Path(python).parent.parent
     try:
-        cfg = (prefix / "pyvenv.cfg").read_text(errors="replace")
+        cfg = safeio.read_text(prefix / "pyvenv.cfg")
     except OSError:
         cfg = ""
     if any(line.split("=")[0].strip() == "uv" for line in cfg.splitlines()):
@@ -68,7 +69,8 @@ def _uv_config(ws: "Workspace") -> tuple[str, ...]:
     return ("--no-config",) + (("--config-file", str(user)) if user else ())
 
 
-def _install_argv(manager: str, python: str, args: list[str], *, uv_config: tuple[str, ...] = ("--no-config",)) -> tuple[str, ...]:
+def _install_argv(manager: str, python: str, args: list[str], *, uv_config: tuple[str, ...] = ("--no-config",),
+                  front: tuple[str, ...] | None = None) -> tuple[str, ...]:
     if manager == "uv":
         return ("uv", "pip", "install", *uv_config, "--python", python, *args)
     if manager == "conda":
@@ -77,7 +79,7 @@ def _install_argv(manager: str, python: str, args: list[str], *, uv_config: tupl
         return ("poetry", "add", *args)
     if manager == "pipenv":
         return ("pipenv", "install", *args)
-    front = _pip_front(python)
+    front = front or _pip_front(python)
     if front[-1] == "pip" and front[0] != python and len(front) == 2:      # uv pip
         return (*front, "install", *uv_config, "--python", python, *args)
     return (*front, "install", *args)
@@ -91,6 +93,18 @@ def no_install_fix(refused: list[str], *, what: str = "install") -> Fix:
         f"tf-lsp offers no {what} here: {why}. Check the package's metadata and install what you need yourself.")})
 
 
+def _per_load(ws, key: tuple, compute):
+    """``compute()`` once per environment load of ``ws`` (its ``memo`` is cleared whenever the environment changes):
+    a file with thousands of missing imports builds thousands of install fixes, each would glob and read again."""
+    memo = getattr(ws, "memo", None)
+    if memo is None:
+        return compute()
+    key = ("fixes",) + key
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = None, preferred: bool = True,
                 force_reinstall: bool = False, no_deps: bool = False) -> Fix:
     """Install ``specs``; a spec that is not a plain requirement (``reqsafe``) is dropped, and when none is left
@@ -102,15 +116,17 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
     if refused:
         title = None
     python = str(ws.choice.python)
-    manager = environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer)
+    manager = _per_load(ws, ("manager", python, ws.settings.installer),
+                        lambda: environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer))
     flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
     if manager in ("poetry", "pipenv", "conda") and (flags or not ws.settings.trusted_workspace):
         manager = "pip"        # project tools read (and run) the project: not in an untrusted workspace
-    argv = _install_argv(manager, python, flags + specs, uv_config=_uv_config(ws))
+    argv = _install_argv(manager, python, flags + specs, uv_config=_uv_config(ws),
+                         front=_per_load(ws, ("pip-front", python), lambda: _pip_front(python)))
     uv = manager == "uv" or (len(argv) > 1 and argv[1] == "pip" and argv[0] != python)
     project = uv and uses_project_config(ws)      # uv finds the project's settings from its working folder
-    index = describe_index("uv" if uv else manager, python, project_config=project,
-                           uv_config_file=uv_user_config(ws.root) if uv else None)
+    index = _per_load(ws, ("index", python, manager, uv, project), lambda: describe_index(
+        "uv" if uv else manager, python, project_config=project, uv_config_file=uv_user_config(ws.root) if uv else None))
     title = (title or f"Install {' '.join(specs)} into {_env_label(ws)}") + f" from {index}"
     args = {"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root if project else neutral_cwd()),
             "index": index, "forceReinstall": force_reinstall, "noDeps": no_deps}

@@ -46,6 +46,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Iterator, Mapping
 
+from tf_lsp import safeio
 from tf_lsp.discovery import records, tools
 from tf_lsp.discovery.activation import activation_commands
 from tf_lsp.discovery.layout import (candidate_from, exe_minor, inspect_prefix, is_env_dir, is_inside,
@@ -131,8 +132,7 @@ class _Search:
         if "pyproject" in self.__dict__:
             return True
         try:
-            with open(self.root / "pyproject.toml", "rb") as f:
-                return word.encode() in f.read()
+            return word.encode() in safeio.read_bytes(self.root / "pyproject.toml")
         except OSError:
             return False
 

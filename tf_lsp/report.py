@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ class FileResult:
         cell, line = self.cells[f.range.start.line] if f.range.start.line < len(self.cells) else last
         end_cell, end = self.cells[f.range.end.line] if f.range.end.line < len(self.cells) else last
         return cell, line, end if end_cell == cell else line
+    skipped: bool = False          # refused on purpose (not a regular file, too large, a symlink loop): ``error`` says why
 
 
 def utf16_column(line_text: str, column: int) -> int:
@@ -50,8 +52,11 @@ def _lsp_range(text_lines: list[str], f: Finding, lines: tuple[int, int] | None 
 
 def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable[Candidate],
             results: Iterable[FileResult]) -> dict:
-    files = []
+    files, skipped = [], []
     for r in results:
+        if r.skipped:
+            skipped.append({"path": str(r.path), "reason": r.error})
+            continue
         lines = r.text.splitlines()
         diags = []
         for f in r.findings:
@@ -76,7 +81,8 @@ def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable
         "environments": [{"path": str(c.prefix), "kind": c.kind, "python": c.version, "name": c.name,
                           "in_workspace": c.in_workspace} for c in candidates],
         "files": files,
-        "summary": _summary(results),
+        "skipped": skipped,
+        "summary": _summary(r for r in results if not r.skipped),
     }
 
 
@@ -93,6 +99,8 @@ def _summary(results: Iterable[FileResult]) -> dict:
 def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
     out = []
     for r in results:
+        if r.skipped:
+            continue                # said on stderr by the CLI (skipped_lines)
         shown = _rel(r.path, cwd)
         if r.error:
             out.append(f"{shown}:1:1: E902 {r.error}")
@@ -108,11 +116,16 @@ def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
     return "\n".join(printable(line) for line in out)       # one line each, whatever names and messages hold
 
 
+def skipped_lines(results: Iterable[FileResult], *, cwd: Path | None = None) -> list[str]:
+    """One line per file that was refused (``skipped x.py: not a regular file (FIFO)``), for stderr."""
+    return [f"skipped {_rel(r.path, cwd)}: {r.error}" for r in results if r.skipped]
+
+
 def _rel(path: Path, cwd: Path | None) -> str:
     if cwd is None:
         return str(path)
     try:
-        return str(Path(path).resolve().relative_to(cwd.resolve()))
+        return str(Path(os.path.abspath(path)).relative_to(cwd.resolve()))
     except ValueError:
         return str(path)
 

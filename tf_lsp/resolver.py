@@ -14,7 +14,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
-from tf_lsp.filecache import by_mtime
+from tf_lsp import safeio
+from tf_lsp.filecache import by_mtime, in_pass
 
 SOURCE_SUFFIXES = (".py",)
 MODULE_ALIASES = {"os.path": "set by the os module at import time (posixpath or ntpath)"}
@@ -46,6 +47,24 @@ _ZIPS: dict[str, tuple[int, frozenset[str]]] = {}
 
 def listing(folder: str) -> frozenset[str] | None:
     return by_mtime(_LISTINGS, folder, lambda p: frozenset(os.listdir(p)))
+
+
+_HEADS: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def listing_heads(folder: str, *, extensions_only: bool = False) -> frozenset[str]:
+    """The part before the first dot of every entry of ``folder`` (of its ``.so``/``.pyd`` files only, with
+    ``extensions_only``): a superset of the top-level names the folder can provide, so a name not in it needs no
+    search there. Derived from ``listing`` and rebuilt whenever the listing is (same validity)."""
+    names = listing(folder or ".")
+    if names is None:
+        return frozenset()
+    key = (folder, extensions_only)
+    hit = _HEADS.get(key)
+    if hit is None or hit[0] is not names:
+        heads = frozenset(n.split(".")[0] for n in names if not extensions_only or n.endswith((".so", ".pyd")))
+        hit = _HEADS[key] = (names, heads)
+    return hit[1]
 
 
 def _zip_namelist(archive: str) -> frozenset[str]:
@@ -160,9 +179,7 @@ class Resolver:
         folder = entry or "."
         names = listing(folder)
         if names is None:
-            if os.path.isfile(folder) and folder.endswith((".zip", ".egg", ".whl")):
-                return self._find_in_zip(folder, "", tail)
-            zip_root, inner = _split_zip_path(folder)
+            zip_root, inner = in_pass(("zip-root", folder), lambda: _zip_root(folder))
             if zip_root:
                 return self._find_in_zip(zip_root, inner, tail)
             return None
@@ -202,6 +219,13 @@ class Resolver:
         return None
 
 
+def _zip_root(folder: str) -> tuple[str | None, str]:
+    """An entry that is not a folder: (archive, path inside it) when it is or lies in a zip archive."""
+    if os.path.isfile(folder) and folder.endswith((".zip", ".egg", ".whl")):
+        return folder, ""
+    return _split_zip_path(folder)
+
+
 def _split_zip_path(path: str) -> tuple[str | None, str]:
     """``/a/b.zip/pkg/sub`` -> (``/a/b.zip``, ``pkg/sub``) when the archive exists."""
     probe = path
@@ -220,8 +244,7 @@ def pkgutil_extender(sys_path: Sequence[str]) -> PathExtender:
         if "." in name or not init_file.endswith(".py"):
             return locations
         try:
-            with open(init_file, encoding="utf-8", errors="replace") as fh:
-                head = fh.read(4096)
+            head = safeio.read_head(init_file, 4096)
         except OSError:
             return locations
         if "extend_path" not in head and "declare_namespace" not in head:

@@ -7,6 +7,7 @@ import os
 import pickle
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp.filecache import cache_root, write_atomic
 from tf_lsp.imports import extract_imports
 from tf_lsp.report import FileResult
@@ -94,9 +95,9 @@ def _serial(ws, files, keep) -> list[FileResult]:
     results = []
     for f in files:
         try:
-            text = f.read_text(encoding="utf-8", errors="replace")
+            text = safeio.read_source(f)
         except OSError as exc:
-            results.append(FileResult(f, "", (), error=f"cannot read: {exc.strerror}"))
+            results.append(FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)))
             continue
         stmts = cache.get(f, text, version)
         findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
@@ -119,9 +120,9 @@ def _work(chunk, keep) -> list[tuple[FileResult, tuple | None]]:
     version = ws.env.snapshot.short_version
     for f in chunk:
         try:
-            text = f.read_text(encoding="utf-8", errors="replace")
+            text = safeio.read_source(f)
         except OSError as exc:
-            out.append((FileResult(f, "", (), error=f"cannot read: {exc.strerror}"), None))
+            out.append((FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)), None))
             continue
         stmts = tuple(extract_imports(text, version=version))
         findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
@@ -146,7 +147,11 @@ def _parallel(ws, files, keep) -> list[FileResult]:
             todo.append(f)
     results: dict[Path, FileResult] = {}
     for f, stmts in cached.items():
-        text = f.read_text(encoding="utf-8", errors="replace")
+        try:
+            text = safeio.read_source(f)
+        except OSError as exc:
+            results[f] = FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable))
+            continue
         findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
         results[f] = FileResult(f, text if findings else "", findings)
     if todo:

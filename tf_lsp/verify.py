@@ -62,11 +62,16 @@ def verify(ws: "Workspace", names: Iterable[str] = (), *, everything: bool = Fal
         if key in seen:
             continue
         seen.add(key)
+        damaged = (f"not verifiable: RECORD ({d.record_error})",) if d.record_error else ()
+        if not d.record and damaged:
+            out.append(Verification(d.display_name, d.version, d.location, 0, damaged,
+                                    fix=reinstall_fix(ws, d.name, d.version)))
+            continue
         if not d.record:
             out.append(Verification(d.display_name, d.version, d.location, 0, (),
                                     note="no RECORD (installed by a tool that does not write one): nothing to compare"))
             continue
-        problems = tuple(verify_distribution(d))
+        problems = damaged + tuple(verify_distribution(d))
         note = "" if recorded_faithfully(d) else (f"installed by {d.installer or 'an OS package manager'}, which may "
                                                    f"change files after the wheel's RECORD was written")
         fix = reinstall_fix(ws, d.name, d.version) if problems else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 
 ARCH_ALIASES: dict[str, str] = {
@@ -59,8 +60,7 @@ def arch_fits(platform_tag: str, machine: str) -> bool:
 
 
 def _read_tags(path: str) -> tuple[str, ...]:
-    with open(path, "rb") as fh:
-        text = fh.read(1 << 20).decode("utf-8", "replace")
+    text = safeio.read_text(path)          # a regular file only, size-capped (a WHEEL that is a FIFO cannot hang us)
     return tuple(line.partition(":")[2].strip() for line in text.splitlines() if line.lower().startswith("tag:"))
 
 

@@ -5,16 +5,19 @@ re-validated with a few ``stat`` calls (``refresh``), so a re-check after an edi
 """
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
+from tf_lsp import safeio
 from tf_lsp import interpreters
 from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDDEN_FAMILIES, PATH_EXTENDERS,
                            ImportContext, is_pack)
 from tf_lsp.packs import covered_import_names
+from tf_lsp.filecache import one_pass
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.firstparty import choose_way, closure_failures, ways_details
 from tf_lsp.fixes import use_interpreter_fix
@@ -28,6 +31,8 @@ from tf_lsp.settings import Settings
 if TYPE_CHECKING:
     from tf_lsp.project import PathSource
 
+
+log = logging.getLogger("tf_lsp")
 _GENERIC = frozenset({"TFL100", "TFL111"})   # "not found": dropped when a check names the real cause
 _GUARD_NOTE = " (the import is guarded by `except ImportError`, so the program goes on without it)"
 
@@ -36,7 +41,7 @@ def read_dotenv(path: Path) -> dict[str, str]:
     """KEY=VALUE lines of a workspace ``.env`` file (``export`` prefixes and quotes allowed)."""
     out: dict[str, str] = {}
     try:
-        text = path.read_text(errors="replace")
+        text = safeio.read_text(path)
     except OSError:
         return out
     for line in text.splitlines():
@@ -235,8 +240,12 @@ class Workspace:
     # --- checking -----------------------------------------------------------------------------------------------
 
     def check_source(self, path: Path, text: str, *, stmts=None) -> list[Finding]:
-        """Findings for one file's text. ``stmts`` may carry imports already extracted (the CLI's cache)."""
-        path = Path(path)
+        """Findings for one file's text. ``stmts`` may carry imports already extracted (the CLI's cache). The
+        disk is read as one state for the whole file (``filecache.one_pass``)."""
+        with one_pass():
+            return self._check_source(Path(path), text, stmts=stmts)
+
+    def _check_source(self, path: Path, text: str, *, stmts=None) -> list[Finding]:
         env = self.env
         ways = self.run_ways(path, text)
         script_dir = ways[0].run_dir if os.path.isdir(ways[0].run_dir) else str(self.root)
@@ -284,7 +293,7 @@ class Workspace:
                     findings.append(f)
         if stmts:
             for file_check in FILE_CHECKS:
-                for f in file_check(self, path, text):
+                for f in isolated(file_check, path, lambda: list(file_check(self, path, text))):
                     f = self._apply_overrides(f, guarded=False)
                     if f is not None:
                         findings.append(f)
@@ -297,7 +306,7 @@ class Workspace:
             return []
         out: list[Finding] = []
         for implied in IMPLIED_IMPORTS:
-            for module, why in implied(ctx):
+            for module, why in isolated(implied, ctx.file_path, lambda: list(implied(ctx))):
                 if module == ctx.stmt.module.split(".")[0]:
                     continue
                 if module not in memo:
@@ -310,7 +319,7 @@ class Workspace:
         return out
 
     def check_file(self, path: Path) -> list[Finding]:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
+        text = safeio.read_source(path)
         return self.check_source(Path(path), text)
 
     def _apply_overrides(self, f: Finding, *, guarded: bool) -> Finding | None:
@@ -347,8 +356,21 @@ def _run_checks(ctx: ImportContext) -> list[Finding]:
     generic: list[Finding] = []
     pack: list[Finding] = []
     for check in IMPORT_CHECKS:
-        (pack if is_pack(check) else generic).extend(check(ctx))
+        found = isolated(check, ctx.file_path, lambda: list(check(ctx)), what=f"`import {ctx.stmt.module}`")
+        (pack if is_pack(check) else generic).extend(found)
     return _merge(generic, pack)
+
+
+def isolated(check, path, run, *, what: str = "") -> list:
+    """``run()``, or ``[]`` when it raises: one failing check (a damaged distribution it read, a bug) is logged with
+    the file and the check's name, and every other check's findings stand."""
+    try:
+        return run()
+    except Exception:
+        name = f"{getattr(check, '__module__', '?')}.{getattr(check, '__qualname__', repr(check))}"
+        log.exception("check %s failed on %s%s; its findings are missing, the others stand", name, path,
+                      f" ({what})" if what else "")
+        return []
 
 
 def _is_tf_family(module: str) -> bool:

@@ -5,11 +5,13 @@ rewires its submodules at import time, read statically), ``file_findings(ws, pat
 ``implied_imports(ctx) -> [(module, why)]`` (imports a statement runs before it can succeed: the workspace checks
 them on the same line and carries their errors over).
 
-A check module that cannot be imported is an error at start-up, never skipped: it is part of tf-lsp.
+A generic check module that cannot be imported is logged as an error (with FAILED_MODULES for doctor) and the
+others go on; a rule pack that cannot be imported stops tf-lsp at start-up (``tf_lsp.packs``): never silently.
 """
 from __future__ import annotations
 
 import importlib
+import logging
 
 from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
 from tf_lsp.packs import overridden_families, registry
@@ -29,8 +31,18 @@ PATH_EXTENDERS: list[ExtenderFactory] = []
 FILE_CHECKS: list = []          # (workspace, path, text) -> findings that need the whole file
 IMPLIED_IMPORTS: list = []      # (ctx) -> [(module, why)]
 
+FAILED_MODULES: dict[str, str] = {}     # check module -> why it could not be imported (shown in logs and doctor)
+
 for _name in CHECK_MODULES:
-    IMPORT_CHECKS.append(importlib.import_module(f"tf_lsp.checks.{_name}").check)
+    try:
+        _mod = importlib.import_module(f"tf_lsp.checks.{_name}")
+    except Exception as _exc:      # one broken check module must not take the others down, nor vanish silently
+        FAILED_MODULES[_name] = f"{type(_exc).__name__}: {_exc}"
+        logging.getLogger("tf_lsp").error("check module tf_lsp.checks.%s could not be imported, so its findings are "
+                                          "missing: %s", _name, FAILED_MODULES[_name], exc_info=True)
+        continue
+    if hasattr(_mod, "check"):
+        IMPORT_CHECKS.append(_mod.check)
 
 PACK_CHECKS: frozenset = frozenset(p.check for p in registry() if p.check is not None)
 for _pack in registry():
@@ -52,5 +64,5 @@ def is_pack(check) -> bool:
     return check in PACK_CHECKS
 
 
-__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext", "CHECK_MODULES",
-           "is_pack", "OVERRIDDEN_FAMILIES", "PACK_CHECKS"]
+__all__ = ["FAILED_MODULES", "IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext",
+           "CHECK_MODULES", "is_pack", "OVERRIDDEN_FAMILIES", "PACK_CHECKS"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from tf_lsp import safeio
 from tf_lsp.filecache import cache_root, write_atomic
 
 _GRAPH_VERSION = 3
@@ -157,8 +158,7 @@ def parse_for_imports(path: str) -> ast.Module | None:
     full parse on TensorFlow, NumPy and the standard library (15,687 files, no difference). If the cut source does
     not parse (an odd string layout), the whole file is parsed."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
     except OSError:
         return None
     if len(data) > REDUCE_ABOVE:

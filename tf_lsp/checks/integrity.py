@@ -32,6 +32,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
+from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.filecache import by_mtime, cache_root, write_atomic
 from tf_lsp.fixes import reinstall_fix
@@ -211,21 +212,31 @@ def verify_distribution(dist: "Distribution") -> list[str]:
         if not _relevant(e.path):
             continue
         full = os.path.join(dist.location, e.path)
+        algo, _, want = e.hash.partition("=")
         try:
-            with open(full, "rb") as fh:
-                data = fh.read()
-        except OSError:
+            size = 0
+            h = hashlib.new(algo) if algo and want else None
+            for data in safeio.iter_chunks(full):
+                size += len(data)
+                if h is not None:
+                    h.update(data)
+        except safeio.Unreadable as exc:
+            problems.append(f"not verifiable: {e.path} ({exc.reason})")
+            continue
+        except ValueError:                                   # a hash algorithm hashlib does not know
+            problems.append(f"not verifiable: {e.path} (unknown hash algorithm {algo!r})")
+            continue
+        except FileNotFoundError:
             problems.append(f"missing: {e.path}")
             continue
-        if e.size is not None and len(data) != e.size:
-            problems.append(f"size differs: {e.path} (RECORD {e.size}, on disk {len(data)})")
+        except OSError as exc:
+            problems.append(f"not verifiable: {e.path} ({safeio.describe(exc)})")
             continue
-        algo, _, want = e.hash.partition("=")
-        if algo and want:
-            try:
-                got = base64.urlsafe_b64encode(hashlib.new(algo, data).digest()).rstrip(b"=").decode()
-            except ValueError:
-                continue
+        if e.size is not None and size != e.size:
+            problems.append(f"size differs: {e.path} (RECORD {e.size}, on disk {size})")
+            continue
+        if h is not None:
+            got = base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode()
             if got != want:
                 problems.append(f"content differs: {e.path} ({algo} does not match RECORD)")
     return problems
@@ -242,8 +253,7 @@ def _file_hash(path: str, algo: str) -> str | None:
     key = (path, algo, st.st_mtime_ns, st.st_size)
     if key not in _HASHES:
         try:
-            with open(path, "rb") as fh:
-                _HASHES[key] = base64.urlsafe_b64encode(hashlib.new(algo, fh.read()).digest()).rstrip(b"=").decode()
+            _HASHES[key] = base64.urlsafe_b64encode(safeio.hash_file(path, algo)).rstrip(b"=").decode()
         except (OSError, ValueError):
             _HASHES[key] = None
     return _HASHES[key]
@@ -441,8 +451,7 @@ def _parses(path: str) -> bool:
     import ast
 
     try:
-        with open(path, "rb") as fh:
-            ast.parse(fh.read())
+        ast.parse(safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT))
         return True
     except (OSError, SyntaxError, ValueError):
         return False
@@ -507,6 +516,9 @@ def _orphan(ctx: ImportContext, res) -> Finding | None:
         return None
     if any(os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.providers(top.name)):
         return None
+    if any(d.record_error and os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.dists):
+        return None     # a distribution here has a RECORD we could not read: it may well claim the folder
+
     target = os.path.join(root, top.name)
     if top.kind == "namespace":
         contents = [n for n in os.listdir(target) if n != "__pycache__"] if os.path.isdir(target) else []

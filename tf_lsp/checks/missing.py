@@ -16,7 +16,7 @@ from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.installgate import provider, unknown_reason
 from tf_lsp.knowledge.import_names import dist_for_import
 from tf_lsp.model import Candidate, Finding
-from tf_lsp.resolver import Resolver, listing
+from tf_lsp.resolver import Resolver, listing, listing_heads
 
 _PROJECT_KINDS = {"poetry", "pipenv", "hatch", "pdm"}
 
@@ -57,11 +57,23 @@ def _submodule_missing(ctx: ImportContext, missing: str) -> list[Finding]:
                         details=(f"searched: {where}",), module=missing)]
 
 
+def _common_details(ctx: ImportContext) -> tuple[str, str]:
+    """The interpreter and search-path lines every "not found" finding of one resolver carries: built once and
+    shared (a file with 100,000 missing imports holds one copy, not 100,000)."""
+    key = ("missing-details", id(ctx.resolver))
+    hit = ctx.workspace.memo.get(key)
+    if hit is None or hit[0] is not ctx.resolver:
+        snap = ctx.env.snapshot
+        searched = [e for e in ctx.resolver.sys_path if e]
+        hit = ctx.workspace.memo[key] = (ctx.resolver, (
+            f"interpreter: {ctx.workspace.choice.python} (Python {snap.version_str}) — {ctx.workspace.choice.why}",
+            "searched: " + os.pathsep.join(searched)))
+    return hit[1]
+
+
 def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
     snap = ctx.env.snapshot
-    searched = [e for e in ctx.resolver.sys_path if e]
-    details = [f"interpreter: {ctx.workspace.choice.python} (Python {snap.version_str}) — {ctx.workspace.choice.why}",
-               "searched: " + os.pathsep.join(searched)]
+    details = list(_common_details(ctx))
     dist_name = dist_for_import(name)
     if name in _all_stdlib_names() and name not in snap.stdlib_names:
         return [ctx.finding("TFL100", f"`{name}` is not in the standard library of Python {snap.version_str} "
@@ -113,11 +125,23 @@ def _short(path: Path, root: Path) -> str:
         return str(path)
 
 
-def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
-    """Places outside the selected interpreter's sys.path that provide ``name``, most relevant first."""
+@dataclass(frozen=True)
+class _Places:
+    """Where to look for a module outside the selected interpreter, prepared once per environment load (the
+    candidates' static views and a resolver over each one's site-packages), not once per missing import."""
+    others: tuple[tuple[Candidate, object, Resolver, tuple[str, ...]], ...]     # (..., its site folders)
+    user_site: Resolver | None
+    targets: tuple[tuple[str, Resolver], ...]
+
+
+def _places(ctx: ImportContext) -> _Places:
+    memo = ctx.workspace.memo
+    hit = memo.get("elsewhere-places")
+    if hit is not None:
+        return hit
     ws = ctx.workspace
     current = Path(ws.choice.python)
-    seen: set[str] = set()
+    others = []
     for cand in ws.candidates:
         if _same_python(cand.python, current):
             continue
@@ -125,7 +149,25 @@ def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
         if other is None:
             continue
         site = [p for p in other.snapshot.site_packages if os.path.isdir(p)]
-        r = Resolver(site, ext_suffixes=other.snapshot.ext_suffixes).resolve(name)
+        others.append((cand, other, Resolver(site, ext_suffixes=other.snapshot.ext_suffixes), tuple(site)))
+    snap = ctx.env.snapshot
+    user = (Resolver([snap.user_site], ext_suffixes=snap.ext_suffixes)
+            if snap.user_site and not snap.user_site_enabled else None)
+    targets = tuple((folder, Resolver([folder], ext_suffixes=snap.ext_suffixes)) for folder in _target_folders(ws.root)
+                    if folder not in ctx.resolver.sys_path)
+    hit = memo["elsewhere-places"] = _Places(tuple(others), user, targets)
+    return hit
+
+
+def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
+    """Places outside the selected interpreter's sys.path that provide ``name``, most relevant first."""
+    ws = ctx.workspace
+    places = _places(ctx)
+    seen: set[str] = set()
+    for cand, other, resolver, site in places.others:
+        if not any(name in listing_heads(f) for f in site):          # cheap: nothing there can be `name`
+            continue
+        r = resolver.resolve(name)
         if not r.found or r.kind == "namespace" or r.root in seen:
             continue
         seen.add(r.root)
@@ -134,14 +176,14 @@ def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
         label = f"{cand.kind} environment {cand.name}" + (" of this workspace" if cand.in_workspace else "")
         yield Elsewhere(label, r.root, cand, dist.version if dist else None, healthy)
     snap = ctx.env.snapshot
-    if snap.user_site and not snap.user_site_enabled and snap.user_site not in seen:
-        r = Resolver([snap.user_site], ext_suffixes=snap.ext_suffixes).resolve(name)
+    if places.user_site is not None and snap.user_site not in seen:
+        r = places.user_site.resolve(name)
         if r.found and r.kind != "namespace":
             yield Elsewhere("the user site (pip install --user), which this interpreter ignores", snap.user_site, None, None, False)
-    for folder in _target_folders(ws.root):
-        if folder in seen or folder in ctx.resolver.sys_path:
+    for folder, resolver in places.targets:
+        if folder in seen:
             continue
-        r = Resolver([folder], ext_suffixes=snap.ext_suffixes).resolve(name)
+        r = resolver.resolve(name)
         if r.found and r.kind != "namespace":
             yield Elsewhere(f"the folder {os.path.relpath(folder, ws.root)} (a pip --target install, not on sys.path)", folder, None, None, False)
 

@@ -28,12 +28,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.checks.integrity import owning_distribution, record_paths
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity
-from tf_lsp.resolver import listing
+from tf_lsp.resolver import listing, listing_heads
 from tf_lsp.wheeltags import arch_fits, arch_of, canonical_arch, os_of, wheel_tags
 
 if TYPE_CHECKING:
@@ -107,8 +108,7 @@ def extension_paths(dist: "Distribution") -> tuple[str, ...]:
     """RECORD paths ending in .so / .pyd, normalized and sorted, from RECORD's text (a regex over one read instead
     of parsing every row; TensorFlow lists ~130 of them among 28,000 rows)."""
     def compute(path: str) -> tuple[str, ...]:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        text = safeio.read_text(path)
         return tuple(sorted({os.path.normpath(m.group(1)) for m in _EXT_ROW.finditer(text)}))
 
     return by_mtime(_EXT_PATHS, str(dist.metadata_dir / "RECORD"), compute, missing=())
@@ -328,6 +328,8 @@ def _invisible_extension(ctx: ImportContext, res) -> list[Finding]:
         folders = ctx.resolver.sys_path
     snap = ctx.env.snapshot
     for folder in folders:
+        if tail not in listing_heads(folder, extensions_only=True):
+            continue
         for n in sorted(listing(folder or ".") or ()):
             if not n.startswith(tail + ".") or not n.endswith((".so", ".pyd")):
                 continue

@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
+from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.fixes import rename_fix
 from tf_lsp.model import Finding, Position, Range, Severity
@@ -167,15 +168,14 @@ def _project_names(root: str, stamp: float) -> frozenset[str]:
     names: set[str] = set()
     try:
         import tomllib
-        with open(os.path.join(root, "pyproject.toml"), "rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(safeio.read_bytes(os.path.join(root, "pyproject.toml")).decode("utf-8", "replace"))
         for n in ((data.get("project") or {}).get("name"), ((data.get("tool") or {}).get("poetry") or {}).get("name")):
             if isinstance(n, str):
                 names.add(canonicalize_name(n))
     except (OSError, ValueError, ImportError):
         pass
     try:
-        for line in Path(root, "setup.cfg").read_text(errors="replace").splitlines():
+        for line in safeio.read_text(Path(root, "setup.cfg")).splitlines():
             k, _, v = line.partition("=")
             if k.strip() == "name" and v.strip():
                 names.add(canonicalize_name(v.strip()))
@@ -236,8 +236,7 @@ def _mtime(path: str) -> float:
 def _shadow_facts(path: str, mtime: float) -> tuple[frozenset[str], bool, str | None] | None:
     """(names defined at module level, has __getattr__ / star import, first attribute of itself used at load)."""
     try:
-        with open(path, "rb") as fh:
-            tree = ast.parse(fh.read())
+        tree = ast.parse(safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT))
     except (OSError, SyntaxError, ValueError):
         return None
     own = Path(path).parent.name if Path(path).name == "__init__.py" else Path(path).stem

@@ -17,6 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp.model import Candidate
 
 _VERSION_RE = re.compile(r"\d+\.\d+(?:\.\d+)?(?:(?:a|b|rc)\d+)?")
@@ -39,7 +40,7 @@ class EnvLayout:
 def read_pyvenv_cfg(prefix: Path) -> dict[str, str] | None:
     """``key = value`` lines of ``prefix/pyvenv.cfg`` (keys lower-cased), or None when there is no such file."""
     try:
-        text = (prefix / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+        text = safeio.read_text(prefix / "pyvenv.cfg")
     except OSError:
         return None
     out: dict[str, str] = {}
@@ -100,7 +101,7 @@ def patchlevel_version(prefix: Path) -> str | None:
         return None
     for d in sorted(dirs, reverse=True):
         try:
-            text = (prefix / "include" / d / "patchlevel.h").read_text(errors="replace")
+            text = safeio.read_text(prefix / "include" / d / "patchlevel.h")
         except OSError:
             continue
         m = re.search(r'#define\s+PY_VERSION\s+"([^"]+)"', text)

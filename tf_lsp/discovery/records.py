@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from tf_lsp import safeio
+
 
 def _toml_module():
     """tomllib (3.11+), else tomlkit; imported on first use (most workspaces are checked without reading TOML)."""
@@ -76,7 +78,7 @@ def strip_jsonc(text: str) -> str:
 def load_jsonc(path: Path) -> dict[str, Any] | None:
     """A JSONC object file, or None when missing or unreadable (a broken settings file is not ours to judge)."""
     try:
-        text = path.read_text(encoding="utf-8-sig", errors="replace")
+        text = safeio.read_text(path, encoding="utf-8-sig")
     except OSError:
         return None
     try:
@@ -88,7 +90,7 @@ def load_jsonc(path: Path) -> dict[str, Any] | None:
 
 def load_toml(path: Path) -> dict[str, Any] | None:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        text = safeio.read_text(path)
     except OSError:
         return None
     try:
@@ -154,7 +156,7 @@ def pyright_record(root: Path, environ: Mapping[str, str], pyproject: dict[str, 
 def pdm_record(root: Path, environ: Mapping[str, str]) -> Record | None:
     """``.pdm-python``: the interpreter path ``pdm use`` saved for this project."""
     try:
-        value = (root / ".pdm-python").read_text(encoding="utf-8", errors="replace").strip()
+        value = safeio.read_text(root / ".pdm-python").strip()
     except OSError:
         return None
     if not value:

@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
+from tf_lsp import safeio
 from tf_lsp.discovery.records import canonical_name, load_toml, project_name
 
 PYTHON_NAMES = ("python3", "python") + tuple(f"python3.{m}" for m in range(14, 7, -1))
@@ -147,7 +148,7 @@ def pipenv_envs(root: Path, environ: Mapping[str, str]) -> list[tuple[Path, str]
     dot_venv = root / ".venv"
     if os.path.isfile(dot_venv):                     # pipenv: a .venv *file* names the environment
         try:
-            named = dot_venv.read_text(errors="replace").strip()
+            named = safeio.read_text(dot_venv).strip()
         except OSError:
             named = ""
         if named:
@@ -170,7 +171,7 @@ def pipenv_envs(root: Path, environ: Mapping[str, str]) -> list[tuple[Path, str]
         if p == direct:
             continue
         try:
-            target = (p / ".project").read_text(errors="replace").strip()
+            target = safeio.read_text(p / ".project").strip()
         except OSError:
             continue
         if target and os.path.normcase(os.path.realpath(target)) == real_root:
@@ -211,7 +212,7 @@ def conda_envs(root: Path, environ: Mapping[str, str]) -> list[tuple[Path, str]]
     """The named conda environment of the workspace's environment.yml, in the usual envs folders."""
     for fname in ("environment.yml", "environment.yaml"):
         try:
-            text = (root / fname).read_text(errors="replace")
+            text = safeio.read_text(root / fname)
         except OSError:
             continue
         prefix = re.search(r"^prefix:\s*['\"]?([^'\"\n]+?)['\"]?\s*$", text, re.M)
@@ -232,7 +233,7 @@ def conda_envs(root: Path, environ: Mapping[str, str]) -> list[tuple[Path, str]]
         dirs += [home / ".conda" / "envs"]
         dirs += [home / d / "envs" for d in ("miniconda3", "anaconda3", "miniforge3", "mambaforge")]
         try:
-            listed = (home / ".conda" / "environments.txt").read_text(errors="replace").split()
+            listed = safeio.read_text(home / ".conda" / "environments.txt").split()
         except OSError:
             listed = []
         hits = [d / name for d in dirs if os.path.isdir(d / name / "conda-meta")]
@@ -261,7 +262,7 @@ def find_version_file(start: Path) -> Path | None:
 def read_version_file(path: Path) -> list[str]:
     """The first word of each non-blank, non-comment line (pyenv-version-file-read), unsafe names dropped."""
     try:
-        text = path.read_text(errors="replace")[:65536]
+        text = safeio.read_text(path)[:65536]
     except OSError:
         return []
     words = [line.split()[0] for line in text.splitlines() if line.split() and not line.lstrip().startswith("#")]

@@ -18,6 +18,10 @@ def create_server():
     logger.handlers[:] = [handler]
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    from tf_lsp.checks import FAILED_MODULES
+
+    for name, why in FAILED_MODULES.items():         # said on stderr at import; said again where the editor shows logs
+        logger.error("check module tf_lsp.checks.%s could not be imported, so its findings are missing: %s", name, why)
     return server
 
 

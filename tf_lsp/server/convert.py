@@ -7,6 +7,7 @@ from lsprotocol import types as t
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
+from tf_lsp import safeio
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.manifests.text import lsp_lines
 from tf_lsp.model import Finding, Fix, Range, Severity
@@ -94,8 +95,7 @@ def lsp_rename(old: str, new: str) -> t.WorkspaceEdit:
 
 def _read_lines(path: str) -> list[str]:
     try:
-        with open(path, encoding="utf-8", newline="") as fh:
-            return lsp_lines(fh.read())
+        return lsp_lines(safeio.read_source(path))
     except (OSError, UnicodeDecodeError):
         return []
 

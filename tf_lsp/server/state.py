@@ -64,8 +64,10 @@ class Folder:
 
 class TfLspServer(LanguageServer):
     def __init__(self) -> None:
+        from tf_lsp.server.protocol import TfLspProtocol
+
         super().__init__("tf-lsp", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
-                         notebook_document_sync=NOTEBOOK_SYNC)
+                         notebook_document_sync=NOTEBOOK_SYNC, protocol_cls=TfLspProtocol)
         self.folders: dict[str, Folder] = {}
         self.notebook_python: dict[str, str] = {}    # notebook URI -> the interpreter the editor chose for it
         self.notebook_ws: dict[str, Workspace] = {}  # notebook URI -> the engine that checked it last (its kernel's)
@@ -79,13 +81,36 @@ class TfLspServer(LanguageServer):
         self.default_interpreter = ""       # `serve --python`: used while the client's settings name no interpreter
         self.configured = asyncio.Event()     # set once the client's settings are in: nothing runs before that
 
+    def start_io(self, stdin=None, stdout=None) -> None:
+        """stdio with tf-lsp's frame reader, which survives damaged frames (tf_lsp/server/protocol.py)."""
+        from tf_lsp.server.protocol import serve_stdio
+
+        serve_stdio(self, stdin, stdout)
+
     # --- folders ------------------------------------------------------------------------------------------------
 
+    def path_of(self, uri: str) -> Path | None:
+        """The file a document is checked as: its own path for a ``file:`` URI (a jupyterlab-lsp shadow copy,
+        ``<root>/.virtual_documents/nb.ipynb``, counts as the notebook in its real folder, where its kernel resolves
+        imports); for a notebook cell, its notebook; for any other (``untitled:``, a diff view's ``git:``) an unsaved
+        file in the first workspace folder, so that its imports resolve from that folder's root; None when there is
+        no folder to put it in (then nothing is published for it)."""
+        if uri.startswith(("file:", "vscode-notebook-cell:")):
+            return real_document_path(uri_path(uri))
+        if not self.folders:
+            return None
+        root = next(iter(self.folders.values())).root
+        scheme, _, rest = uri.partition(":")
+        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in rest.rsplit("/", 1)[-1])[:80] or "untitled"
+        return root / f"<{scheme or 'unsaved'}:{name}>"
+
     def document_path(self, uri: str) -> Path:
-        """The file a document stands for: a jupyterlab-lsp shadow copy (``<root>/.virtual_documents/nb.ipynb``)
-        counts as the notebook in its real folder, where its kernel resolves imports; a notebook cell's URI names
-        its notebook."""
-        return real_document_path(uri_path(uri))
+        """``path_of``, or the URI's own path when there is no folder to put an unsaved document in."""
+        return self.path_of(uri) or uri_path(uri)
+
+    def is_open(self, uri: str) -> bool:
+        """Whether the editor opened ``uri`` (pygls would otherwise read the document from disk, whatever it is)."""
+        return unquote(uri) in self.workspace.text_documents
 
     def folder_for(self, uri: str) -> Folder:
         path = self.document_path(uri).resolve()
@@ -229,6 +254,9 @@ class TfLspServer(LanguageServer):
             await notebooks.check_notebook(self, nb_uri)
             return self.findings.get(uri, []), None
         doc = self.workspace.get_text_document(uri)
+        path = self.path_of(uri)
+        if path is None or not self.is_open(uri):                             # never read a document from disk
+            return [], None
         folder = self.folder_for(uri)
         text, version = doc.source, doc.version
         try:
@@ -236,9 +264,9 @@ class TfLspServer(LanguageServer):
             findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, text)
         except Exception as exc:  # the engine must never take the server down
             log.exception("checking %s failed", uri)
-            self.announce(folder, f"tf-lsp could not check {uri_path(uri).name}: {exc}")
+            self.announce(folder, f"tf-lsp could not check {path.name}: {exc}")
             return [], version
-        log.info("checked %s (v%s) in %.1f ms: %d findings", uri_path(uri).name, version, took * 1000,
+        log.info("checked %s (v%s) in %.1f ms: %d findings", path.name, version, took * 1000,
                  len(findings))
         self.findings[uri] = findings
         return findings, version
@@ -253,7 +281,7 @@ class TfLspServer(LanguageServer):
             await notebooks.publish_notebook(self, nb_uri)
             return
         findings, version = await self.check_versioned(uri)
-        if self.pull_mode:
+        if self.pull_mode or not self.is_open(uri):
             return
         doc = self.workspace.get_text_document(uri)
         if doc.version != version:      # edited meanwhile: that edit's own check publishes; never mix versions

@@ -11,6 +11,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterable, Mapping
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix
 from tf_lsp.knowledge.jax import GPU_PLUGIN_PREFIXES, GPU_PLUGIN_SOURCE, JAX_VERSION_VARIABLE, JAXLIB_GATE
@@ -33,8 +34,7 @@ def leading_numbers(version: str) -> tuple[int, ...] | None:
 
 
 def _string_assignments(path: str) -> dict[str, str]:
-    with open(path, "rb") as fh:
-        tree = ast.parse(fh.read(1 << 20))
+    tree = ast.parse(safeio.read_bytes(path))
     out: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from packaging.utils import canonicalize_name
 
+from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import in_spec, parse_version
 from tf_lsp.filecache import by_mtime
 from tf_lsp.knowledge.tensorflow import BACKEND_IMPORTS, KERAS_BACKEND_MODULES, BackendImport
@@ -22,11 +23,10 @@ _CONFIG: dict[str, tuple[int, str | None]] = {}
 
 
 def _read_backend(path: str) -> str | None:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        try:
-            data = json.load(fh)
-        except ValueError:
-            return None
+    try:
+        data = json.loads(safeio.read_text(path))
+    except ValueError:
+        return None
     value = data.get("backend") if isinstance(data, dict) else None
     return value if isinstance(value, str) else None
 

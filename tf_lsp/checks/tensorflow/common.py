@@ -10,6 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.resolver import listing
 from tf_lsp.specifiers import simplify
@@ -69,8 +70,7 @@ def _record_lists(dist: "Distribution", paths: tuple[str, ...]) -> bool:
     """Does RECORD list one of ``paths``? (True when there is no RECORD to ask.) A search in RECORD's text: one
     read, no CSV parse of TensorFlow's 28,000 rows."""
     try:
-        with open(dist.metadata_dir / "RECORD", "rb") as fh:
-            text = fh.read()
+        text = safeio.read_bytes(dist.metadata_dir / "RECORD")
     except OSError:
         return True
     if not text.strip():

@@ -3,12 +3,12 @@ and (E) several distributions installing the ``tensorflow`` package over each ot
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, in_spec, owns_tf_files,
                                              parse_version, release_of)
 from tf_lsp.checks.tensorflow.wiring import LAZY_NOTE, keras_attr_only, lazy_attr, routing_for, touches_keras
@@ -82,8 +82,7 @@ def gencode_minimum(tf: TFInstall) -> tuple[str, str] | None:
 
 def _gencode_need(path: str) -> str | None:
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            head = fh.read(2048)
+        head = safeio.read_head(path, 2048)
     except OSError:
         head = ""
     m = _GENCODE.search(head)
@@ -129,8 +128,7 @@ def _disk_match(dist, others, location: str, sample: int = 12) -> float:
     for e in entries:
         algo, _, want = e.hash.partition("=")
         try:
-            with open(os.path.join(location, e.path), "rb") as fh:
-                digest = hashlib.new(algo, fh.read()).digest()
+            digest = safeio.hash_file(os.path.join(location, e.path), algo)
         except (OSError, ValueError):
             continue
         good += base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == want

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.model import Edit, Finding, Fix
 from tf_lsp.resolver import Resolution, listing
@@ -39,8 +40,7 @@ _GLOBAL_STMT = re.compile(rb"^[ \t]*global[ \t]", re.M)
 
 def _parse(path: str) -> _Parsed | None:
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
         tree = ast.parse(data, filename=path)
     except (OSError, SyntaxError, ValueError):
         return None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Mapping
 
 from packaging.version import Version
 
+from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import TFInstall, find_tensorflow, parse_version
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
@@ -166,7 +167,7 @@ def build_info(tf: TFInstall) -> dict | None:
 def _read_build_info(path: str) -> dict | None:
     info = None
     try:
-        tree = ast.parse(Path(path).read_bytes())
+        tree = ast.parse(safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT))
         for node in tree.body:
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "build_info" for t in node.targets):
                 value = node.value

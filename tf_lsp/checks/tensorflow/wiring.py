@@ -10,6 +10,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
+from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, find_tensorflow, in_spec,
                                              legacy_keras, parse_version, release_of, search_path)
 from tf_lsp.filecache import by_mtime
@@ -28,8 +29,7 @@ _TEXT: dict[str, tuple[int, str]] = {}
 
 
 def _read_text(path: str) -> str:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        return fh.read()
+    return safeio.read_source(path)
 
 
 def _read(path: str) -> str:

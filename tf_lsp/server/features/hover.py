@@ -100,6 +100,8 @@ def register(server: TfLspServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     async def hover(ls: TfLspServer, params: t.HoverParams):
         uri, pos = params.text_document.uri, params.position
+        if not ls.is_open(uri) or ls.path_of(uri) is None:      # only documents the editor opened
+            return None
         await ls.ensure_loaded(ls.folder_for(uri))
         text = await asyncio.to_thread(hover_markdown, ls, uri, pos.line, pos.character)
         if text is None:
