@@ -75,7 +75,7 @@ def cmd_check(args) -> int:
 
     paths = [Path(p) for p in (args.paths or ["."])]
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):
             print(f"tf-lsp: {printable(p)}: no such file or folder", file=sys.stderr)
             return 2
     paths = [_absolute(p) for p in paths]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.imports import ImportedName, ImportStmt
 from tf_lsp.model import Finding, Range, Severity
@@ -110,8 +111,7 @@ def _stmts(node: ast.Import | ast.ImportFrom) -> list[ImportStmt]:
 
 def _module_level_imports(path: str) -> tuple[ImportStmt, ...]:
     def compute(p: str):
-        with open(p, "rb") as fh:
-            data = fh.read()
+        data = safeio.read_bytes(p, limit=safeio.SOURCE_LIMIT)
         try:
             tree = ast.parse(data)
         except (SyntaxError, ValueError):

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Mapping
 
+from tf_lsp import safeio
 from tf_lsp.filecache import cache_root
 
 DEFAULT_INDEX = "the default index"
@@ -115,7 +116,7 @@ def _uv_file_settings(path: Path | None) -> dict:
         return {}
     import tomllib
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(safeio.read_text(path, errors="strict"))
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     out = {k: data[k] for k in ("index-url", "no-index", "find-links") if k in data}

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.knowledge.import_names import known_dist
 from tf_lsp.resolver import listing
@@ -114,8 +115,7 @@ def _req_names(lines) -> set[str]:
 
 def _read_declared(path: str) -> frozenset[str]:
     name = os.path.basename(path)
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        text = fh.read()
+    text = safeio.read_text(path)
     if name.endswith(".txt"):
         return frozenset(_req_names(text.splitlines()))
     if name == "pyproject.toml":

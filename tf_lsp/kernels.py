@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp.model import InterpreterChoice
 
 
@@ -59,7 +60,7 @@ def find_kernelspec(name: str, dirs: Iterable[Path]) -> KernelSpec | None:
 
 def _read(file: Path, name: str) -> KernelSpec | None:
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
+        data = json.loads(safeio.read_text(file))
     except (OSError, ValueError):
         return None
     argv = data.get("argv") if isinstance(data, dict) else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from tf_lsp import safeio
 from tf_lsp.model import Finding
 from tf_lsp.notebook import (
     NotebookError,
@@ -48,7 +49,7 @@ def check_notebook_text(kernels, path: Path, text: str) -> list[Finding]:
     to ``get_ipython()`` calls), checked with its kernel's interpreter; findings in the document's own lines."""
     real = real_document_path(path)      # jupyterlab-lsp's shadow copy -> the notebook in its real folder
     try:
-        kernel = parse_notebook(real.read_text(encoding="utf-8")).kernel_name
+        kernel = parse_notebook(safeio.read_text(real, limit=64 * 1024 * 1024)).kernel_name
     except (OSError, NotebookError):
         kernel = None
     ws, _ = kernels.workspace_for(real, kernel)

@@ -13,6 +13,7 @@ import ast
 import os
 from dataclasses import dataclass
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 
 
@@ -203,8 +204,7 @@ _FILE_EDITS: dict[str, tuple[int, dict]] = {}
 def file_sys_path_edits(file: str, *, run_dir: str) -> tuple[PathEdit, ...]:
     """``sys_path_edits`` of a file on disk, cached until it changes."""
     def compute(path: str) -> dict:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            return {"text": fh.read(), "by_dir": {}}
+        return {"text": safeio.read_source(path), "by_dir": {}}
     entry = by_mtime(_FILE_EDITS, file, compute)
     if entry is None:
         return ()

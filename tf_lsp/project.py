@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.pathedits import PathEdit, file_sys_path_edits, sys_path_edits
 from tf_lsp.resolver import listing
@@ -105,8 +106,7 @@ _SCAN: dict[str, tuple[int, tuple[frozenset[str], bool]]] = {}
 
 
 def _scan_file(path: str) -> tuple[frozenset[str], bool]:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        text = fh.read(200_000)
+    text = safeio.read_head(path, 200_000)      # a regular file only: a FIFO next to the script cannot hang us
     tops: set[str] = set()
     for m in _IMPORT.finditer(text):
         if m.group(1):
@@ -142,8 +142,7 @@ def _read_pytest_pythonpath(path: str) -> tuple[str, ...]:
     if path.endswith(".toml"):
         import tomllib
         try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
+            data = tomllib.loads(safeio.read_text(path))
         except ValueError:
             return ()
         value = ((data.get("tool") or {}).get("pytest") or {}).get("ini_options", {}).get("pythonpath")
@@ -180,8 +179,7 @@ def pytest_config(root: Path, start: str | None = None) -> tuple[str, tuple[str,
 
 def _has_pytest_section(path: str) -> bool:
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            text = fh.read()
+        text = safeio.read_text(path)
     except OSError:
         return False
     return any(s in text for s in ("[tool.pytest.ini_options]", "[pytest]", "[tool:pytest]"))
@@ -223,7 +221,7 @@ def run_ways(root: Path, file: Path, text: str | None = None, *, sources: Sequen
     folder = os.path.dirname(file_s)
     if text is None:
         try:
-            text = Path(file_s).read_text(encoding="utf-8", errors="replace")
+            text = safeio.read_source(file_s)
         except OSError:
             text = ""
     has_main = bool(_MAIN.search(text))

@@ -7,6 +7,7 @@ import ast
 import os
 from typing import TYPE_CHECKING, Callable, Mapping
 
+from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.knowledge.runtime_modules import RECORDS, RuntimeModules
 from tf_lsp.resolver import Resolution
@@ -24,11 +25,11 @@ def _str_args(call: ast.Call) -> list[str]:
 
 
 def _parse(path: str) -> ast.Module:
-    with open(path, encoding="utf-8", errors="replace") as fh:
-        try:
-            return ast.parse(fh.read())
-        except (SyntaxError, ValueError):
-            return ast.Module(body=[], type_ignores=[])
+    text = safeio.read_source(path)
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ast.Module(body=[], type_ignores=[])
 
 
 def read_six(path: str) -> dict[str, str]:

@@ -73,6 +73,9 @@ def check_files(ws, files: list[Path], *, keep) -> list[FileResult]:
     return [by_path[f] for f in files]
 
 
+NOTEBOOK_LIMIT = 64 * 1024 * 1024     # notebooks carry their outputs (images): larger than any source file
+
+
 def _notebooks(ws, files, keep) -> list[FileResult]:
     from tf_lsp.kernels import KernelWorkspaces
     from tf_lsp.notebookcheck import check_notebook_file
@@ -81,9 +84,9 @@ def _notebooks(ws, files, keep) -> list[FileResult]:
     out = []
     for f in files:
         try:
-            text = f.read_text(encoding="utf-8", errors="replace")
+            text = safeio.read_text(f, limit=NOTEBOOK_LIMIT)     # a regular file only: never a FIFO or a device
         except OSError as exc:
-            out.append(FileResult(f, "", (), error=f"cannot read: {exc.strerror}"))
+            out.append(FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)))
             continue
         out.append(check_notebook_file(ws, f, text, keep=keep, kernels=kernels))
     return out
