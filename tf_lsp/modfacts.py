@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tf_lsp.filecache import cached_by_stamp
 
-FACTS_VERSION = 1
+FACTS_VERSION = 7
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
-_DYNAMIC_CALLS = {"globals", "vars", "exec"}
+_DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,13 @@ class ImportEdge:
     names: tuple[str, ...]       # ``from module import names``; () for ``import module``
     conditional: bool            # under an if on platform / Python version
     line: int                    # 1-based
+    branch: bool = False         # under any if / loop: may not run
 
 
 @dataclass(frozen=True)
 class AttrUse:
-    module: str                  # the module the alias is bound to (``numpy`` for ``import numpy as np``)
+    module: str                  # the module the alias is bound to (``numpy`` for ``import numpy as np``; with
+                                 # leading dots when relative; for ``from p import m``, ``p.m``, used only if a module)
     chain: tuple[str, ...]       # attributes read in order (``("exceptions", "AxisError")``)
     line: int
 
@@ -50,23 +52,26 @@ class ModuleFacts:
     stars: tuple[tuple[str, int], ...]       # ``from module import *`` as (module, level)
     dynamic: bool                            # names may come from code we cannot read statically
     uses: tuple[AttrUse, ...]                # unconditional module-level attribute reads of imported modules
+    hooks: bool = False                      # touches sys.meta_path / sys.modules[...] = / __path__: may make
+                                             # modules that are not files
+    syspath: bool = False                    # changes sys.path: modules may come from folders we do not search
 
     def to_json(self) -> dict:
-        return {"parsed": self.parsed, "imports": [[e.module, e.level, list(e.names), e.conditional, e.line]
-                                                   for e in self.imports],
+        return {"parsed": self.parsed, "imports": [[e.module, e.level, list(e.names), e.conditional, e.line,
+                                                    e.branch] for e in self.imports],
                 "defines": sorted(self.defines), "all": None if self.all_names is None else list(self.all_names),
                 "stars": [list(s) for s in self.stars], "dynamic": self.dynamic,
-                "uses": [[u.module, list(u.chain), u.line] for u in self.uses]}
+                "uses": [[u.module, list(u.chain), u.line] for u in self.uses], "hooks": self.hooks, "syspath": self.syspath}
 
     @staticmethod
     def from_json(d: dict) -> "ModuleFacts":
-        return ModuleFacts(d["parsed"], tuple(ImportEdge(m, lv, tuple(n), c, ln) for m, lv, n, c, ln in d["imports"]),
+        return ModuleFacts(d["parsed"], tuple(ImportEdge(m, lv, tuple(n), c, ln, b) for m, lv, n, c, ln, b in d["imports"]),
                            frozenset(d["defines"]), None if d["all"] is None else tuple(d["all"]),
                            tuple((m, lv) for m, lv in d["stars"]), d["dynamic"],
-                           tuple(AttrUse(m, tuple(c), ln) for m, c, ln in d["uses"]))
+                           tuple(AttrUse(m, tuple(c), ln) for m, c, ln in d["uses"]), d["hooks"], d["syspath"])
 
 
-UNPARSED = ModuleFacts(False, (), frozenset(), None, (), True, ())
+UNPARSED = ModuleFacts(False, (), frozenset(), None, (), True, (), True, True)
 
 
 def module_facts(path: str) -> ModuleFacts | None:
@@ -94,15 +99,28 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
         data = b""
     # ``global X`` in a function: X is bound at module level once that function runs
     extra = {n.strip().decode() for m in _GLOBAL.findall(data) for n in m.split(b",") if n.strip()}
-    return facts_of_tree(tree, extra_defines=extra)
+    facts = facts_of_tree(tree, extra_defines=extra)
+    # anywhere in the file, function bodies included (they are not parsed)
+    return replace(facts, dynamic=facts.dynamic or bool(_DYN_TEXT.search(data)), hooks=bool(_HOOK_TEXT.search(data)),
+                   syspath=bool(_SYSPATH_TEXT.search(data)))
+
+
+_DYN_TEXT = re.compile(rb"\bglobals\(\)|\bvars\(\)|\bexec\(|modules\[__name__\]|"
+                       rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(")
+_SYSPATH_TEXT = re.compile(rb"\bpath\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir")
+_HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|__path__")
 
 
 def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()) -> ModuleFacts:
-    imports = tuple(ImportEdge(m, lv, names, cond, line) for m, lv, names, cond, line in _imports(tree.body, False))
+    imports = tuple(ImportEdge(m, lv, names, cond, line, branch)
+                    for m, lv, names, cond, line, branch in _imports(tree.body, False))
     defines: set[str] = set(extra_defines)
     stars: list[tuple[str, int]] = []
     state = {"dynamic": False, "all": None}
     _bindings(tree.body, defines, stars, state)
+    if state["all"] is not None and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                                        and n.value.id == "__all__" for n in ast.walk(tree)):
+        state["all"] = None          # __all__.extend(...): not a literal any more
     aliases = _aliases(tree.body)
     uses: list[AttrUse] = []
     for node in tree.body:
@@ -144,13 +162,16 @@ def parse_for_imports(path: str, *, reduce: bool = True) -> ast.Module | None:
 
 
 _TOP = re.compile(r"^(?!def |async def |class )[A-Za-z_][^\n]*", re.M)
+_TOP_DEF = re.compile(r"^(?:async\s+)?def\s+([A-Za-z_][A-Za-z_0-9]*)", re.M)
 
 
 def _keeps_top_level(text: str, reduced: str) -> bool:
     """Every column-0 statement line of the file is still in the cut source (a string quote miscounted inside a
     dropped block would swallow what follows; then the whole file is parsed instead)."""
     kept = set(_TOP.findall(reduced))
-    return all(line in kept for line in _TOP.findall(text))
+    if not all(line in kept for line in _TOP.findall(text)):
+        return False
+    return all(f"{name} = None" in kept for name in _TOP_DEF.findall(text))
 
 
 def _drop_top_level_functions(text: str) -> str:
@@ -224,38 +245,40 @@ def _is_env_test(test: ast.expr) -> bool:
 
 def module_level_imports(body: list[ast.stmt], cond: bool):
     """(module, level, imported names, conditional) for imports that run when the module body runs."""
-    for name, level, names, c, _line in _imports(body, cond):
+    for name, level, names, c, _line, _branch in _imports(body, cond):
         yield name, level, names, c
 
 
-def _imports(body: list[ast.stmt], cond: bool):
+def _imports(body: list[ast.stmt], cond: bool, branch: bool = False):
     for node in body:
         if isinstance(node, ast.Import):
             for a in node.names:
-                yield a.name, 0, (), cond, node.lineno
+                yield a.name, 0, (), cond, node.lineno, branch
         elif isinstance(node, ast.ImportFrom):
-            yield node.module or "", node.level or 0, tuple(a.name for a in node.names), cond, node.lineno
+            yield node.module or "", node.level or 0, tuple(a.name for a in node.names), cond, node.lineno, branch
         elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
             if not _guarding(node.handlers):
-                yield from _imports(node.body, cond)
-            yield from _imports(node.orelse, cond)
-            yield from _imports(node.finalbody, cond)
+                yield from _imports(node.body, cond, branch)
+            yield from _imports(node.orelse, cond, branch)
+            yield from _imports(node.finalbody, cond, branch)
         elif isinstance(node, ast.If):
             if _is_type_checking(node.test):
-                yield from _imports(node.orelse, cond)
+                yield from _imports(node.orelse, cond, True)
                 continue
             c = cond or _is_env_test(node.test)
-            yield from _imports(node.body, c)
-            yield from _imports(node.orelse, c)
-        elif isinstance(node, (ast.With, ast.ClassDef)):
-            yield from _imports(node.body, cond)
+            yield from _imports(node.body, c, True)
+            yield from _imports(node.orelse, c, True)
+        elif isinstance(node, ast.With):
+            yield from _imports(node.body, cond, branch)
+        elif isinstance(node, ast.ClassDef):
+            yield from _imports(node.body, cond, branch)
         elif isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Call):
             call = node.value
             fn = call.func
             fname = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
             if fname in ("import_module", "__import__") and call.args and isinstance(call.args[0], ast.Constant) \
                     and isinstance(call.args[0].value, str) and not call.args[0].value.startswith("."):
-                yield call.args[0].value, 0, (), cond, node.lineno
+                yield call.args[0].value, 0, (), cond, node.lineno, branch
 
 
 # --- bindings --------------------------------------------------------------------------------------------------
@@ -371,9 +394,16 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
                 local = a.asname or a.name.split(".")[0]
                 bound[local] = a.name if a.asname else a.name.split(".")[0]
                 counts[local] = counts.get(local, 0) + 1
+        elif isinstance(node, ast.ImportFrom):      # ``from pkg import mod``: an alias if pkg.mod is a module
+            for a in node.names:
+                if a.name != "*":
+                    local = a.asname or a.name
+                    bound[local] = "." * (node.level or 0) + (f"{node.module}." if node.module else "") + a.name
+                    counts[local] = counts.get(local, 0) + 1
     # a name bound anywhere else too (``np = None`` in an except branch) is not trusted
     others: set[str] = set()
-    for node in ast.walk(ast.Module(body=[n for n in body if not isinstance(n, ast.Import)], type_ignores=[])):
+    plain = (ast.Import, ast.ImportFrom)
+    for node in ast.walk(ast.Module(body=[n for n in body if not isinstance(n, plain)], type_ignores=[])):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             others.add(node.id)
         elif isinstance(node, ast.alias):
