@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from tf_lsp.filecache import cached_by_stamp
 
-FACTS_VERSION = 7
+FACTS_VERSION = 8
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
@@ -101,12 +101,15 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
     extra = {n.strip().decode() for m in _GLOBAL.findall(data) for n in m.split(b",") if n.strip()}
     facts = facts_of_tree(tree, extra_defines=extra)
     # anywhere in the file, function bodies included (they are not parsed)
+    if facts.all_names is not None and _ALL_CHANGED.search(data):
+        facts = replace(facts, all_names=None)      # __all__ extended by code (a function body included)
     return replace(facts, dynamic=facts.dynamic or bool(_DYN_TEXT.search(data)), hooks=bool(_HOOK_TEXT.search(data)),
                    syspath=bool(_SYSPATH_TEXT.search(data)))
 
 
 _DYN_TEXT = re.compile(rb"\bglobals\(\)|\bvars\(\)|\bexec\(|modules\[__name__\]|"
                        rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(")
+_ALL_CHANGED = re.compile(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)")
 _SYSPATH_TEXT = re.compile(rb"\bpath\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir")
 _HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|__path__")
 

@@ -19,6 +19,7 @@ CHECK_MODULES = (
     "conflicts",      # TFL105: several distributions or copies claim one package
     "integrity",      # TFL106: RECORD files missing/truncated, orphan folders, lost __init__.py
     "simulation",     # TFL116/TFL112: what fails inside the code the import runs, across packages
+    "numpy_abi",      # TFL117: an extension module the import loads was built for another NumPy ABI
     "pyversion",      # TFL108/110: built for another Python / platform
     "tensorflow",     # TFL1xx: the TensorFlow rule pack (keras wiring, removed/private modules, names, CUDA, ...)
 )
