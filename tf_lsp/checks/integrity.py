@@ -285,9 +285,11 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         return out
     state = cached_record_state(ctx, dist)
     missing = [p for p in state.missing if not (lost is not None and os.path.normpath(p) == lost[1])]
-    if not missing and not state.changed:
+    from tf_lsp.ownership import written_by_other     # a file another distribution wrote later is not damage
+    changed = [p for p in state.changed if written_by_other(ctx.env, dist, p) is None]
+    if not missing and not changed:
         return out
-    out.append(_record_finding(ctx, res, dist, missing, list(state.changed)))
+    out.append(_record_finding(ctx, res, dist, missing, changed))
     return out
 
 
