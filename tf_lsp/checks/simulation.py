@@ -43,7 +43,11 @@ def check(ctx: "ImportContext") -> list[Finding]:
     names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
     sim = simulation(ctx, stmt.module, names)
     out: list[Finding] = []
-    inside = [f for f in sim.failures if f.importer and not _shadowed(ctx, f)]
+    from tf_lsp.checks.lost_names import damaged_file
+
+    # a workspace file shadowing the module (TFL107) or a damaged file of it (TFL106) is the finding that names the cause
+    inside = [f for f in sim.failures if f.importer and not _shadowed(ctx, f)
+              and not (f.kind != "module" and damaged_file(ctx, f.module))]
     if inside:
         out.append(_inside_finding(ctx, inside))
     if stmt.top not in _PACK_TOPS:
