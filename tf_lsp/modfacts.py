@@ -8,8 +8,9 @@ Only module-level code counts (class bodies too, since they run at import); func
 blocks. Imports under an ``if`` that tests the platform or the Python version are kept but marked *conditional*.
 Literal ``importlib.import_module("x")`` / ``__import__("x")`` calls at module level count as imports.
 
-Files are parsed by ``fastparse``; facts are computed once per file content: cached in memory and on disk (``filecache.cached_by_stamp``), keyed by the
-file's path, size and mtime, so a changed file is read again and the answer never depends on what was cached.
+Files are parsed by ``fastparse``; facts are computed once per file content: cached in memory and on disk
+(``filecache.cached_by_stamp``), keyed by the file's path, size and mtime, so a changed file is read again and the
+answer never depends on what was cached.
 """
 from __future__ import annotations
 
