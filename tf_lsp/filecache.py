@@ -2,6 +2,8 @@
 per use; no subprocess, no walk); on disk, one root folder and one way to write a file whole or not at all."""
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import threading
 from contextlib import contextmanager
@@ -101,3 +103,48 @@ def write_atomic(path: Path, data: str | bytes) -> bool:
         return True
     except OSError:
         return False
+
+
+def stamp(path: str) -> tuple[int, int] | None:
+    """(size, mtime in ns) of a file: what a cached fact derived from it is checked against."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+_STAMPED: dict[tuple[str, str], tuple[tuple[int, int], object]] = {}
+
+
+def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, version: int,
+                    encode: Callable[[T], object], decode: Callable[[object], T]) -> T | None:
+    """``compute(path)`` cached in memory and on disk (``<cache root>/<kind>/``), each entry stamped with the
+    file's path, size and mtime: a hit is used only when all three still match, so the value is the same as a fresh
+    computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
+    st = stamp(path)
+    if st is None:
+        return None
+    hit = _STAMPED.get((kind, path))
+    if hit is not None and hit[0] == st:
+        return hit[1]
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    file = cache_root() / kind / digest[:2] / f"{digest}.json"
+    value = None
+    try:
+        data = json.loads(file.read_text())
+        if data.get("v") == version and data.get("path") == path and tuple(data.get("stamp", ())) == st:
+            value = decode(data["value"])
+    except (OSError, ValueError, KeyError, TypeError):
+        value = None
+    if value is None:
+        value = compute(path)
+        if stamp(path) == st:        # not rewritten while we read it: safe to keep
+            write_atomic(file, json.dumps({"v": version, "path": path, "stamp": list(st), "value": encode(value)}))
+    _STAMPED[(kind, path)] = (st, value)
+    return value
+
+
+def clear_memory() -> None:
+    """Forget the in-memory stamped values (the disk entries stay, and are still checked against their files)."""
+    _STAMPED.clear()

@@ -23,6 +23,8 @@ CHECK_MODULES = (
     "dependencies",   # TFL103/104/115: Requires-Dist missing or out of range
     "conflicts",      # TFL105: several distributions or copies claim one package
     "integrity",      # TFL106: RECORD files missing/truncated, orphan folders, lost __init__.py
+    "simulation",     # TFL116/TFL112: what fails inside the code the import runs, across packages
+    "numpy_abi",      # TFL117: an extension module the import loads was built for another NumPy ABI
     "pyversion",      # TFL108/110: built for another Python / platform
 )
 

@@ -294,9 +294,11 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         return out
     state = cached_record_state(ctx, dist)
     missing = [p for p in state.missing if not (lost is not None and os.path.normpath(p) == lost[1])]
-    if not missing and not state.changed:
+    from tf_lsp.ownership import written_by_other     # a file another distribution wrote later is not damage
+    changed = [p for p in state.changed if written_by_other(ctx.env, dist, p) is None]
+    if not missing and not changed:
         return out
-    out.append(_record_finding(ctx, res, dist, missing, list(state.changed)))
+    out.append(_record_finding(ctx, res, dist, missing, changed))
     return out
 
 
@@ -351,6 +353,7 @@ def _record_finding(ctx: ImportContext, res, dist, missing: list[str], changed: 
     modules, complete = _closure_modules(ctx, dist, res)
     chain = {p.name for p in res.parents} | {res.name}
     fatal: list[str] = []
+    parsed_changed: list[tuple[str, str]] = []
     for rel in missing:
         mod = _module_of(rel)
         if mod is not None and (mod in modules or mod in chain):
@@ -366,6 +369,13 @@ def _record_finding(ctx: ImportContext, res, dist, missing: list[str], changed: 
                          f"loading it fails with ImportError")
         elif not _parses(full):
             fatal.append(f"{rel} (module {mod}, run by this import) no longer parses: the import fails with SyntaxError")
+        else:
+            parsed_changed.append((rel, mod))
+    if parsed_changed:             # still parses: fatal when modules of the import use names it lost
+        from tf_lsp.checks.lost_names import lost_names
+        lost = lost_names(ctx, {m for _, m in parsed_changed})
+        fatal += [f"{rel} (module {mod}, run by this import) has another size than recorded and no longer defines "
+                  f"what {lost[mod].importer} uses: {lost[mod].message}" for rel, mod in parsed_changed if mod in lost]
     fatal += _native_fatal(dist, modules | chain, missing, changed)
     n_missing, n_changed = len(missing), len(changed)
     what = ", ".join(x for x in (f"{n_missing} file{'s' if n_missing != 1 else ''} missing" if n_missing else "",
@@ -376,6 +386,12 @@ def _record_finding(ctx: ImportContext, res, dist, missing: list[str], changed: 
                f"{fatal[0]}. "
                f"Force-reinstall {dist.display_name}=={dist.version}.")
         sev = Severity.ERROR
+    elif parsed_changed:
+        msg = (f"The installation of {label} is damaged ({what}) per its RECORD; `import {res.name}` runs "
+               f"{parsed_changed[0][0]}, which has another size than recorded but still parses and defines every name "
+               f"the other modules of the import use from it, so the import itself works as far as can be seen, but "
+               f"that file is not the released one. Force-reinstall {dist.display_name}=={dist.version}.")
+        sev = Severity.WARNING
     else:
         msg = (f"The installation of {label} is damaged ({what}) per its RECORD; `import {res.name}` does not run the "
                f"damaged files{'' if complete else ' as far as we could follow'}, so the import itself works, but "

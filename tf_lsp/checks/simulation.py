@@ -1,0 +1,146 @@
+"""The import, simulated across packages (``tf_lsp.simulate``): what fails inside the code an import runs.
+
+TFL116 (error): a module the import runs — in this package or any other — imports a submodule that does not exist,
+  a name its source module does not define, or reads a module attribute that is not there; the import fails with
+  that exception (``ImportError: cannot import name 'builder' from 'google.protobuf.internal' (...)``). When the
+  importing distribution declares a requirement on the providing one that the installed version does not meet,
+  the fix installs that requirement.
+TFL112 (error): the statement's own ``from X import name`` where X (any package; TensorFlow and Keras are the
+  TensorFlow pack's) does not define ``name``.
+
+Unknown stays silent: nothing is reported where the simulation could not decide.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
+
+from tf_lsp.fixes import install_fix
+from tf_lsp.model import Edit, Finding, Fix
+from tf_lsp.simulate import Failure, Simulation, describe, simulate_import
+
+if TYPE_CHECKING:
+    from tf_lsp.checks.base import ImportContext
+
+_PACK_TOPS = frozenset({"tensorflow", "keras"})      # names checked by the TensorFlow pack (checks/tensorflow/names.py)
+
+
+def simulation(ctx: "ImportContext", module: str, names: tuple[str, ...] = ()) -> Simulation:
+    key = ("simulate", ctx.script_dir, module, names)
+    hit = ctx.workspace.memo.get(key)
+    if hit is None:
+        hit = ctx.workspace.memo[key] = simulate_import(ctx.resolver, module, names=names,
+                                                        stdlib=ctx.env.snapshot.stdlib_names)
+    return hit
+
+
+def check(ctx: "ImportContext") -> list[Finding]:
+    stmt, res = ctx.stmt, ctx.resolution
+    if stmt.level or res is None or not res.found or not stmt.module:
+        return []
+    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
+    sim = simulation(ctx, stmt.module, names)
+    out: list[Finding] = []
+    from tf_lsp.checks.lost_names import damaged_file
+
+    # a workspace file shadowing the module (TFL107) or a damaged file of it (TFL106) is the finding that names the cause
+    inside = [f for f in sim.failures if f.importer and not _shadowed(ctx, f)
+              and not (f.kind != "module" and damaged_file(ctx, f.module))]
+    if inside:
+        out.append(_inside_finding(ctx, inside))
+    if stmt.top not in _PACK_TOPS:
+        own = {f.name: f for f in sim.failures if not f.importer and f.kind == "name"}
+        for n in stmt.names:
+            f = own.get(n.name)
+            if f is not None:
+                out.append(_name_finding(ctx, n, f))
+    return out
+
+
+def _shadowed(ctx: "ImportContext", f: Failure) -> bool:
+    """An installed package's code gets a workspace file in place of the module it imports: that is the shadowing
+    check's finding (TFL107), with its rename fix."""
+    import os
+
+    res = ctx.resolver.resolve(f.module if f.kind != "module" else f.module.rpartition(".")[0])
+    root = str(ctx.workspace.root) + os.sep
+    return bool(res.path and res.path.startswith(root) and not (f.file or "").startswith(root))
+
+
+def _inside_finding(ctx: "ImportContext", failures: list[Failure]) -> Finding:
+    first = failures[0]
+    roots = tuple(ctx.env.snapshot.sys_path)
+    place = describe(first, site_roots=roots)
+    chain = " -> ".join(first.via[-4:])
+    fix, why = _version_fix(ctx, first)
+    msg = (f"`import {ctx.stmt.module}` fails: {first.importer} ({place}), which this import runs, does "
+           f"{_what(first)}: {first.message}.")
+    if why:
+        msg += f" {why}"
+    details = [f"import chain: {chain}"] + [f"also: {describe(f, site_roots=roots)}: {f.message}" for f in failures[1:6]]
+    return ctx.finding("TFL116", msg, fixes=[fix] if fix else [], details=details, module=first.module)
+
+
+def _what(f: Failure) -> str:
+    if f.kind == "module":
+        return f"`import {f.module}`"
+    if f.kind == "name":
+        return f"`from {f.module} import {f.name}`"
+    return f"`{f.module}.{f.name}` at module level"
+
+
+def _version_fix(ctx: "ImportContext", f: Failure) -> tuple[Fix | None, str]:
+    """The fix a version change gives, when the importing distribution declares a requirement on the providing one
+    that the installed version does not meet."""
+    provider_module = f.module if f.kind != "module" else f.module.rpartition(".")[0]
+    imp = _owner(ctx, f.importer)
+    prov = _owner(ctx, provider_module)
+    if imp is None or prov is None or imp is prov:
+        return None, ""
+    for req in imp.dependencies(ctx.env.marker_env):
+        if canonicalize_name(req.name) != canonicalize_name(prov.name):
+            continue
+        if req.specifier and not req.specifier.contains(prov.version, prereleases=True):
+            spec = f"{prov.name}{req.specifier}"
+            return (install_fix(ctx.workspace, [spec], title=f"Install {spec} (what {imp.name} {imp.version} requires)"),
+                    f"{imp.name} {imp.version} requires {req}, and {prov.name} {prov.version} is installed: "
+                    f"install {spec}.")
+        return None, f"{prov.name} {prov.version} is installed ({imp.name} {imp.version} requires {req})."
+    return None, f"{prov.name} {prov.version} is installed."
+
+
+def _owner(ctx: "ImportContext", module: str):
+    """The distribution whose RECORD lists the module's file (namespace packages included)."""
+    import os
+
+    from tf_lsp.checks.integrity import owning_distribution, record_paths
+
+    res = ctx.resolver.resolve(module)
+    if res.found and res.path:
+        for d in ctx.env.index.providers(module):
+            rel = os.path.normpath(os.path.relpath(res.path, d.location))
+            if not rel.startswith("..") and rel in record_paths(d):
+                return d
+    return owning_distribution(ctx.env, res)
+
+
+def _name_finding(ctx: "ImportContext", n, f: Failure) -> Finding:
+    known = _public_names(ctx, f.module)
+    close = difflib.get_close_matches(n.name, known, n=3, cutoff=0.7)
+    fixes = [Fix(title=f"Change to `{c}`", action="edit", edits=(Edit(str(ctx.file_path), n.range, c),),
+                 args={"from": n.name, "to": c}, preferred=i == 0) for i, c in enumerate(close)]
+    msg = f.message + (f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else "")
+    return ctx.finding("TFL112", msg, range=n.range, fixes=fixes, module=f"{f.module}.{n.name}",
+                       details=("read statically from the module's source",))
+
+
+def _public_names(ctx: "ImportContext", module: str) -> list[str]:
+    from tf_lsp.modfacts import module_facts
+
+    res = ctx.resolver.resolve(module)
+    if not res.path or not res.path.endswith(".py"):
+        return []
+    facts = module_facts(res.path)
+    return sorted(n for n in (facts.defines if facts else ()) if not n.startswith("_"))

@@ -1,0 +1,368 @@
+"""What one Python source file does when it runs as a module, read with ``ast`` (nothing is imported): the imports
+its module-level code runs, the names it binds, the star imports it does, whether it answers attributes dynamically
+(a module ``__getattr__``, writes through ``globals()``, a replaced ``sys.modules`` entry), and which attributes of
+the modules it imported its module-level code reads (``np.exceptions.AxisError``).
+
+Only module-level code counts (class bodies too, since they run at import); function bodies do not. Imports in a
+``try`` whose handler catches ImportError (or broader) and does not re-raise are skipped, as are ``if TYPE_CHECKING:``
+blocks. Imports under an ``if`` that tests the platform or the Python version are kept but marked *conditional*.
+Literal ``importlib.import_module("x")`` / ``__import__("x")`` calls at module level count as imports.
+
+Files are parsed by ``fastparse``; facts are computed once per file content: cached in memory and on disk
+(``filecache.cached_by_stamp``), keyed by the file's path, size and mtime, so a changed file is read again and the
+answer never depends on what was cached.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, replace
+
+from tf_lsp import safeio
+from tf_lsp.fastparse import parse_for_imports
+from tf_lsp.filecache import cached_by_stamp
+
+FACTS_VERSION = 8
+_GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+_COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
+_DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
+
+
+@dataclass(frozen=True)
+class ImportEdge:
+    module: str                  # as written (relative part without dots)
+    level: int                   # leading dots
+    names: tuple[str, ...]       # ``from module import names``; () for ``import module``
+    conditional: bool            # under an if on platform / Python version
+    line: int                    # 1-based
+    branch: bool = False         # under any if / loop: may not run
+
+
+@dataclass(frozen=True)
+class AttrUse:
+    module: str                  # the module the alias is bound to (``numpy`` for ``import numpy as np``; with
+                                 # leading dots when relative; for ``from p import m``, ``p.m``, used only if a module)
+    chain: tuple[str, ...]       # attributes read in order (``("exceptions", "AxisError")``)
+    line: int
+
+
+@dataclass(frozen=True)
+class ModuleFacts:
+    parsed: bool                             # False: the file does not parse (SyntaxError at import)
+    imports: tuple[ImportEdge, ...]
+    defines: frozenset[str]                  # names bound at module level (any branch)
+    all_names: tuple[str, ...] | None        # a literal ``__all__``
+    stars: tuple[tuple[str, int], ...]       # ``from module import *`` as (module, level)
+    dynamic: bool                            # names may come from code we cannot read statically
+    uses: tuple[AttrUse, ...]                # unconditional module-level attribute reads of imported modules
+    hooks: bool = False                      # touches sys.meta_path / sys.modules[...] = / __path__: may make
+                                             # modules that are not files
+    syspath: bool = False                    # changes sys.path: modules may come from folders we do not search
+
+    def to_json(self) -> dict:
+        return {"parsed": self.parsed, "imports": [[e.module, e.level, list(e.names), e.conditional, e.line,
+                                                    e.branch] for e in self.imports],
+                "defines": sorted(self.defines), "all": None if self.all_names is None else list(self.all_names),
+                "stars": [list(s) for s in self.stars], "dynamic": self.dynamic,
+                "uses": [[u.module, list(u.chain), u.line] for u in self.uses], "hooks": self.hooks, "syspath": self.syspath}
+
+    @staticmethod
+    def from_json(d: dict) -> "ModuleFacts":
+        return ModuleFacts(d["parsed"], tuple(ImportEdge(m, lv, tuple(n), c, ln, b) for m, lv, n, c, ln, b in d["imports"]),
+                           frozenset(d["defines"]), None if d["all"] is None else tuple(d["all"]),
+                           tuple((m, lv) for m, lv in d["stars"]), d["dynamic"],
+                           tuple(AttrUse(m, tuple(c), ln) for m, c, ln in d["uses"]), d["hooks"], d["syspath"])
+
+
+UNPARSED = ModuleFacts(False, (), frozenset(), None, (), True, (), True, True)
+
+
+def module_facts(path: str) -> ModuleFacts | None:
+    """The facts of one source file; None when it cannot be read."""
+    return cached_by_stamp("facts", path, _compute, version=FACTS_VERSION,
+                           encode=ModuleFacts.to_json, decode=ModuleFacts.from_json)
+
+
+def _compute(path: str) -> ModuleFacts:
+    return facts_of_file(path)
+
+
+_GLOBAL = re.compile(rb"^[ \t]+global[ \t]+([A-Za-z_][A-Za-z_0-9, \t]*)", re.M)
+
+
+def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
+    """The facts of ``path`` read now (no cache); ``reduce=False`` parses function bodies too (for tests)."""
+    tree = parse_for_imports(path, reduce=reduce)
+    if tree is None:
+        return UNPARSED
+    try:
+        data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
+    except OSError:
+        data = b""
+    # ``global X`` in a function: X is bound at module level once that function runs
+    extra = {n.strip().decode() for m in _GLOBAL.findall(data) for n in m.split(b",") if n.strip()}
+    facts = facts_of_tree(tree, extra_defines=extra)
+    # anywhere in the file, function bodies included (they are not parsed)
+    if facts.all_names is not None and _ALL_CHANGED.search(data):
+        facts = replace(facts, all_names=None)      # __all__ extended by code (a function body included)
+    return replace(facts, dynamic=facts.dynamic or bool(_DYN_TEXT.search(data)), hooks=bool(_HOOK_TEXT.search(data)),
+                   syspath=bool(_SYSPATH_TEXT.search(data)))
+
+
+_DYN_TEXT = re.compile(rb"\bglobals\(\)|\bvars\(\)|\bexec\(|modules\[__name__\]|"
+                       rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(")
+_ALL_CHANGED = re.compile(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)")
+_SYSPATH_TEXT = re.compile(rb"\bpath\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir")
+_HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|__path__")
+
+
+def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()) -> ModuleFacts:
+    imports = tuple(ImportEdge(m, lv, names, cond, line, branch)
+                    for m, lv, names, cond, line, branch in _imports(tree.body, False))
+    defines: set[str] = set(extra_defines)
+    stars: list[tuple[str, int]] = []
+    state = {"dynamic": False, "all": None}
+    _bindings(tree.body, defines, stars, state)
+    if state["all"] is not None and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                                        and n.value.id == "__all__" for n in ast.walk(tree)):
+        state["all"] = None          # __all__.extend(...): not a literal any more
+    aliases = _aliases(tree.body)
+    uses: list[AttrUse] = []
+    for node in tree.body:
+        if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.ClassDef)):
+            _attr_uses(node, aliases, uses)
+    return ModuleFacts(True, imports, frozenset(defines), state["all"], tuple(stars),
+                       state["dynamic"] or "__getattr__" in defines, tuple(uses))
+
+
+# --- imports ---------------------------------------------------------------------------------------------------
+
+def _guarding(handlers: list[ast.ExceptHandler]) -> bool:
+    """Does a handler swallow a failed import? One whose body ends in ``raise`` re-raises, so the imports it
+    covers still count."""
+    for h in handlers:
+        if h.body and isinstance(h.body[-1], ast.Raise):
+            continue
+        if h.type is None:
+            return True
+        types = h.type.elts if isinstance(h.type, ast.Tuple) else [h.type]
+        for t in types:
+            name = t.id if isinstance(t, ast.Name) else t.attr if isinstance(t, ast.Attribute) else ""
+            if name in _GUARDS:
+                return True
+    return False
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or \
+           (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
+def _is_env_test(test: ast.expr) -> bool:
+    for n in ast.walk(test):
+        if isinstance(n, ast.Name) and n.id in _COND_NAMES:
+            return True
+        if isinstance(n, ast.Attribute) and n.attr in ("platform", "version_info", "name", "machine", "system"):
+            return True
+    return False
+
+
+def module_level_imports(body: list[ast.stmt], cond: bool):
+    """(module, level, imported names, conditional) for imports that run when the module body runs."""
+    for name, level, names, c, _line, _branch in _imports(body, cond):
+        yield name, level, names, c
+
+
+def _imports(body: list[ast.stmt], cond: bool, branch: bool = False):
+    for node in body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                yield a.name, 0, (), cond, node.lineno, branch
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module or "", node.level or 0, tuple(a.name for a in node.names), cond, node.lineno, branch
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            if not _guarding(node.handlers):
+                yield from _imports(node.body, cond, branch)
+            yield from _imports(node.orelse, cond, branch)
+            yield from _imports(node.finalbody, cond, branch)
+        elif isinstance(node, ast.If):
+            if _is_type_checking(node.test):
+                yield from _imports(node.orelse, cond, True)
+                continue
+            c = cond or _is_env_test(node.test)
+            yield from _imports(node.body, c, True)
+            yield from _imports(node.orelse, c, True)
+        elif isinstance(node, ast.With):
+            yield from _imports(node.body, cond, branch)
+        elif isinstance(node, ast.ClassDef):
+            yield from _imports(node.body, cond, branch)
+        elif isinstance(node, (ast.Expr, ast.Assign)) and isinstance(node.value, ast.Call):
+            call = node.value
+            fn = call.func
+            fname = fn.attr if isinstance(fn, ast.Attribute) else fn.id if isinstance(fn, ast.Name) else ""
+            if fname in ("import_module", "__import__") and call.args and isinstance(call.args[0], ast.Constant) \
+                    and isinstance(call.args[0].value, str) and not call.args[0].value.startswith("."):
+                yield call.args[0].value, 0, (), cond, node.lineno, branch
+
+
+# --- bindings --------------------------------------------------------------------------------------------------
+
+def _targets(t: ast.expr, out: set[str]) -> None:
+    if isinstance(t, ast.Name):
+        out.add(t.id)
+    elif isinstance(t, (ast.Tuple, ast.List)):
+        for e in t.elts:
+            _targets(e, out)
+    elif isinstance(t, ast.Starred):
+        _targets(t.value, out)
+
+
+def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> None:
+    """Every name module-level code may bind, in any branch (a superset: a name is "not defined" only when no
+    statement could bind it)."""
+    for node in body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                out.add(a.asname or a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            for a in node.names:
+                if a.name == "*":
+                    stars.append((node.module or "", node.level or 0))
+                else:
+                    out.add(a.asname or a.name)
+        elif isinstance(node, ast.Assign):
+            for t in node.targets:
+                _targets(t, out)
+                if isinstance(t, ast.Name) and t.id == "__all__":
+                    state["all"] = _literal_names(node.value)
+                if isinstance(t, ast.Subscript) and _is_sys_modules(t.value):
+                    state["dynamic"] = True
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            _targets(node.target, out)
+            if isinstance(node.target, ast.Name) and node.target.id == "__all__":
+                state["all"] = None          # extended at run time: not a literal any more
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            _targets(node.target, out)
+            _bindings(node.body, out, stars, state)
+            _bindings(node.orelse, out, stars, state)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    _targets(item.optional_vars, out)
+            _bindings(node.body, out, stars, state)
+        elif isinstance(node, ast.If):
+            if not _is_type_checking(node.test):
+                _bindings(node.body, out, stars, state)
+            _bindings(node.orelse, out, stars, state)
+        elif isinstance(node, ast.While):
+            _bindings(node.body, out, stars, state)
+            _bindings(node.orelse, out, stars, state)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            _bindings(node.body, out, stars, state)
+            for h in node.handlers:
+                if h.name:
+                    out.add(h.name)
+                _bindings(h.body, out, stars, state)
+            _bindings(node.orelse, out, stars, state)
+            _bindings(node.finalbody, out, stars, state)
+        elif type(node).__name__ == "Match":
+            state["dynamic"] = True          # capture patterns bind names: rare at module level, not modelled
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for sub in _walk_running(node):
+                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and (
+                        sub.func.id in _DYNAMIC_CALLS or (sub.func.id == "setattr" and sub.args and isinstance(
+                            sub.args[0], ast.Subscript) and _is_sys_modules(sub.args[0].value))):
+                    state["dynamic"] = True
+                elif isinstance(sub, ast.NamedExpr):
+                    _targets(sub.target, out)
+
+
+
+def _walk_running(node: ast.AST):
+    """``ast.walk`` without the bodies of functions and lambdas (and of classes: their names are not the module's)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        for child in ast.iter_child_nodes(n):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                todo.append(child)
+
+
+def _is_sys_modules(node: ast.expr) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "modules" and isinstance(node.value, ast.Name) \
+        and node.value.id == "sys"
+
+
+def _literal_names(value: ast.expr) -> tuple[str, ...] | None:
+    if isinstance(value, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                                                        for e in value.elts):
+        return tuple(e.value for e in value.elts)
+    return None
+
+
+# --- attribute uses --------------------------------------------------------------------------------------------
+
+def _aliases(body: list[ast.stmt]) -> dict[str, str]:
+    """Names bound exactly once at module level, by an unconditional ``import`` statement, to the module they
+    name (``import numpy as np`` -> np: numpy; ``import a.b`` -> a: a)."""
+    counts: dict[str, int] = {}
+    bound: dict[str, str] = {}
+    every: set[str] = set()
+    _bindings(body, every, [], {"dynamic": False, "all": None})
+    for node in body:
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                local = a.asname or a.name.split(".")[0]
+                bound[local] = a.name if a.asname else a.name.split(".")[0]
+                counts[local] = counts.get(local, 0) + 1
+        elif isinstance(node, ast.ImportFrom):      # ``from pkg import mod``: an alias if pkg.mod is a module
+            for a in node.names:
+                if a.name != "*":
+                    local = a.asname or a.name
+                    bound[local] = "." * (node.level or 0) + (f"{node.module}." if node.module else "") + a.name
+                    counts[local] = counts.get(local, 0) + 1
+    # a name bound anywhere else too (``np = None`` in an except branch) is not trusted
+    others: set[str] = set()
+    plain = (ast.Import, ast.ImportFrom)
+    for node in ast.walk(ast.Module(body=[n for n in body if not isinstance(n, plain)], type_ignores=[])):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            others.add(node.id)
+        elif isinstance(node, ast.alias):
+            others.add(node.asname or node.name.split(".")[0])
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            others.add(node.name)
+    return {k: v for k, v in bound.items() if counts[k] == 1 and k not in others}
+
+
+_SKIP = (ast.Lambda, ast.IfExp, ast.BoolOp, ast.FunctionDef, ast.AsyncFunctionDef, ast.Try, ast.If, ast.While,
+         ast.For, ast.With, ast.comprehension)
+
+
+def _attr_uses(node: ast.AST, aliases: dict[str, str], out: list[AttrUse]) -> None:
+    """Outermost ``alias.a.b`` chains read by code that certainly runs (not under a conditional expression, a
+    lambda, a loop or a nested block)."""
+    if isinstance(node, _SKIP):
+        return
+    if isinstance(node, ast.ClassDef):
+        for b in node.bases:
+            _attr_uses(b, aliases, out)
+        for stmt in node.body:
+            if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                _attr_uses(stmt, aliases, out)
+        return
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr"):
+        return
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+        chain: list[str] = []
+        cur: ast.expr = node
+        while isinstance(cur, ast.Attribute):
+            chain.append(cur.attr)
+            cur = cur.value
+        if isinstance(cur, ast.Name) and cur.id in aliases:
+            out.append(AttrUse(aliases[cur.id], tuple(reversed(chain)), node.lineno))
+            return
+    for child in ast.iter_child_nodes(node):
+        _attr_uses(child, aliases, out)

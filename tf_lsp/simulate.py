@@ -1,0 +1,285 @@
+"""What ``import X`` really runs, across every package, simulated from the files (nothing is imported).
+
+The walk follows Python's own order: a module's parents run first, then its module-level statements top to bottom,
+each import entering the module it names (into whichever distribution provides it, found by the same ``Resolver``
+the rest of the engine uses). Along the way it checks what the import system would check:
+
+- every submodule an import names exists (``ModuleNotFoundError: No module named 'keras.src.engine'``);
+- every ``from M import name`` binds a name M defines: an assignment, def, class, import, ``global`` in a function,
+  a name of a star import we can follow, or a submodule (``ImportError: cannot import name 'builder' from
+  'google.protobuf.internal' (...)``);
+- every attribute that module-level code reads from a module it imported (``np.exceptions.AxisError``) is defined
+  there (``AttributeError: module 'numpy' has no attribute 'exceptions'``).
+
+Certain failures only. Where the answer depends on code we cannot read — a module ``__getattr__``, writes through
+``globals()``, a star import of an extension, an extension module, a package that installs import hooks or edits its
+``__path__`` — the verdict is *unknown* and never an error. Imports under an ``if`` on the platform or the Python
+version, in a ``try`` that catches ImportError, or inside functions are not followed. Standard library modules are
+checked for names but not walked into. A missing top-level package is left to the dependency checks (they know
+which distribution to install).
+
+The result depends only on the files: each file's facts come from ``modfacts`` (cached by path, size and mtime),
+and the walk stops at ``MAX_MODULES`` modules (then ``complete=False``, the same cut on every run).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from tf_lsp.modfacts import ModuleFacts, module_facts
+from tf_lsp.resolver import Resolution, Resolver
+
+MAX_MODULES = 20_000
+MAX_DEPTH = 300              # nested imports (Python's own recursion limit is about 1,000 frames)
+_IMPLICIT = frozenset({"__name__", "__file__", "__path__", "__doc__", "__spec__", "__loader__", "__package__",
+                       "__builtins__", "__cached__", "__dict__", "__annotations__"})
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str                       # "module" | "name" | "attribute"
+    module: str                     # the module that lacks it (``google.protobuf.internal``)
+    name: str | None                # the name it lacks (``builder``); None for a missing module
+    importer: str                   # the module whose code fails ("" for the statement being checked)
+    file: str | None                # that module's file
+    line: int                       # 1-based line in that file (0 for the statement being checked)
+    message: str                    # the exception line Python prints
+    via: tuple[str, ...] = ()       # the modules entered from the start down to ``importer``
+
+
+@dataclass(frozen=True)
+class Simulation:
+    start: str
+    found: bool                                     # the start module itself exists
+    failures: tuple[Failure, ...]                   # in the order Python meets them (the first is the one raised)
+    unknown: tuple[str, ...]                        # why parts could not be decided
+    modules: tuple[str, ...]                        # modules run, in the order they are entered
+    extensions: tuple[tuple[str, str], ...]         # (module, file) of extension modules loaded
+    complete: bool                                  # False: the walk stopped at MAX_MODULES / MAX_DEPTH
+    names: dict = field(default_factory=dict, compare=False)   # name -> True/False/None for the names asked
+
+
+def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] = (),
+                    stdlib: frozenset[str] = frozenset(), max_modules: int = MAX_MODULES) -> Simulation:
+    """Run ``import module`` (and ``from module import names``) in the simulation."""
+    walk = _Walk(resolver, stdlib=stdlib, max_modules=max_modules)
+    ok = walk.run(module, (), 0)
+    verdicts: dict[str, bool | None] = {}
+    if ok:
+        for n in names:
+            if n != "*":
+                verdicts[n] = walk.need_name(module, n, importer="", file=None, line=0, via=(module,))
+    return Simulation(module, ok, tuple(walk.failures), tuple(dict.fromkeys(walk.unknown)), tuple(walk.order),
+                      tuple(walk.extensions), walk.complete, verdicts)
+
+
+class _Walk:
+    def __init__(self, resolver: Resolver, *, stdlib: frozenset[str], max_modules: int):
+        self.resolver = resolver
+        self.stdlib = stdlib
+        self.max_modules = max_modules
+        self.state: dict[str, str] = {}         # module -> running | done | missing | cut
+        self.order: list[str] = []
+        self.failures: list[Failure] = []
+        self.unknown: list[str] = []
+        self.extensions: list[tuple[str, str]] = []
+        self.complete = True
+        self.hooked: set[str] = set()           # top-level packages whose code may make modules that are not files
+        self.path_changed = False               # some module that ran changes sys.path
+        self._res: dict[str, Resolution] = {}
+
+    def resolve(self, name: str) -> Resolution:
+        hit = self._res.get(name)
+        if hit is None:
+            hit = self._res[name] = self.resolver.resolve(name)
+        return hit
+
+    def facts(self, name: str) -> ModuleFacts | None:
+        res = self.resolve(name)
+        if not res.found or not res.path or not res.path.endswith(".py"):
+            return None
+        f = module_facts(res.path)
+        return f if f is not None and f.parsed else None
+
+    # --- running modules ---------------------------------------------------------------------------------------
+
+    def run(self, name: str, via: tuple[str, ...], depth: int) -> bool:
+        """Import ``name`` (parents first). False when it (or a parent) does not exist."""
+        st = self.state.get(name)
+        if st is not None:
+            return st != "missing"
+        parent = name.rpartition(".")[0]
+        if parent and not self.run(parent, via, depth):
+            return False
+        if name in self.state:                  # the parent's code imported it
+            return self.state[name] != "missing"
+        if len(self.order) >= self.max_modules or depth > MAX_DEPTH:
+            self.complete = False
+            self.state[name] = "cut"
+            self.unknown.append(f"the walk stopped at {len(self.order)} modules / depth {depth}: {name} not followed")
+            return True
+        res = self.resolve(name)
+        if not res.found:
+            self.state[name] = "missing"
+            return False
+        self.state[name] = "running"
+        self.order.append(name)
+        top = name.split(".")[0]
+        if res.kind == "extension" and res.path:
+            self.extensions.append((name, res.path))
+        if top not in self.stdlib:
+            facts = self.facts(name)
+            if facts is not None:
+                self._body(name, res, facts, via + (name,), depth)
+        self.state[name] = "done"
+        return True
+
+    def _body(self, name: str, res: Resolution, facts: ModuleFacts, via: tuple[str, ...], depth: int) -> None:
+        if facts.hooks:
+            self.hooked.add(name.split(".")[0])
+        if facts.syspath:
+            self.path_changed = True
+        package = name if res.kind == "package" else name.rpartition(".")[0]
+        where = dict(importer=name, file=res.path, via=via)
+        for e in facts.imports:
+            if e.conditional or e.branch:
+                continue
+            full = absolute(e.module, e.level, package)
+            if full is None:
+                continue
+            if not self.need_module(full, line=e.line, depth=depth, **where):
+                continue
+            for n in e.names:
+                if n != "*":
+                    self.need_name(full, n, line=e.line, depth=depth, **where)
+        for use in facts.uses:
+            level = len(use.module) - len(use.module.lstrip("."))
+            target = absolute(use.module[level:], level, package)
+            if target is not None and self.state.get(target) == "done":
+                self.check_attribute(target, use.chain, line=use.line, **where)
+
+    def need_module(self, full: str, *, importer: str, file: str | None, line: int, via: tuple[str, ...],
+                    depth: int = 0) -> bool:
+        if self.run(full, via, depth + 1):
+            return True
+        parts = full.split(".")
+        missing = next(".".join(parts[:i]) for i in range(1, len(parts) + 1)
+                       if self.state.get(".".join(parts[:i])) == "missing")
+        parent = missing.rpartition(".")[0]
+        if not parent:
+            return False                        # a missing top-level package: the dependency checks' finding
+        pres = self.resolve(parent)
+        if parent.split(".")[0] in self.hooked or self.path_changed or pres.kind not in ("package", "namespace", "module"):
+            # import hooks, a changed sys.path or an extension module (which may register submodules itself)
+            self.unknown.append(f"{missing}: not a file, but it may be made at run time")
+            return False
+        msg = f"ModuleNotFoundError: No module named '{missing}'"
+        if pres.kind == "module":
+            msg += f"; '{parent}' is not a package"
+        self._fail("module", missing, None, importer, file, line, msg, via)
+        return False
+
+    def need_name(self, module: str, name: str, *, importer: str, file: str | None, line: int,
+                  via: tuple[str, ...], depth: int = 0) -> bool | None:
+        """``from module import name``: True / False (recorded as a failure) / None (unknown)."""
+        sub = f"{module}.{name}"
+        if self.resolve(sub).found:             # the import system imports the submodule (a name bound by the
+            return self.run(sub, via, depth + 1) or None      # very statement, ``from pkg import sub``, is that)
+        verdict = self.defines(module, name)
+        if verdict is True:
+            return True
+        if verdict is None:
+            self.unknown.append(f"from {module} import {name}: {module} may define it at run time")
+            return None
+        res = self.resolve(module)
+        where = res.path or "unknown location"
+        self._fail("name", module, name, importer, file, line,
+                   f"ImportError: cannot import name '{name}' from '{module}' ({where})", via)
+        return False
+
+    def check_attribute(self, module: str, chain: tuple[str, ...], *, importer: str, file: str | None, line: int,
+                        via: tuple[str, ...]) -> None:
+        cur = module
+        for attr in chain:
+            sub = f"{cur}.{attr}"
+            verdict = self.defines(cur, attr)
+            if self.state.get(sub) == "done":
+                cur = sub                       # an imported submodule is an attribute of its parent
+                continue
+            if verdict is True or verdict is None:
+                return                          # a value we do not follow, or unknown
+            if self.resolve(sub).found:
+                return                          # a submodule someone may import later: unknown
+            self._fail("attribute", cur, attr, importer, file, line,
+                       f"AttributeError: module '{cur}' has no attribute '{attr}'", via)
+            return
+
+    # --- names -------------------------------------------------------------------------------------------------
+
+    def defines(self, module: str, name: str, _seen: frozenset[str] = frozenset()) -> bool | None:
+        """Does the module's code bind ``name``? None when it cannot be known statically."""
+        res = self.resolve(module)
+        if not res.found:
+            return None
+        if name in _IMPLICIT:
+            return True
+        if res.kind == "namespace":
+            # no code: only submodules (checked by the caller), unless sys.path changed (more portions)
+            return None if self.path_changed else False
+        facts = self.facts(module)
+        if facts is None:
+            return None                         # extension, builtin, bytecode, zip, unparsable
+        if name in facts.defines:
+            return True
+        if facts.dynamic:
+            return None
+        unsure = False
+        package = module if res.kind == "package" else module.rpartition(".")[0]
+        for star_mod, level in facts.stars:
+            target = absolute(star_mod, level, package)
+            if target is None or target in _seen:
+                unsure = True
+                continue
+            tfacts = self.facts(target)
+            if tfacts is not None and tfacts.all_names is not None:
+                if name in tfacts.all_names:
+                    return True
+                continue
+            if name.startswith("_"):
+                continue
+            v = self.defines(target, name, _seen | {module})
+            if v is True:
+                return True
+            if v is None:
+                unsure = True
+        return None if unsure else False
+
+    def _fail(self, kind: str, module: str, name: str | None, importer: str, file: str | None, line: int,
+              message: str, via: tuple[str, ...]) -> None:
+        self.failures.append(Failure(kind, module, name, importer, file, line, message, via))
+
+
+def absolute(module: str, level: int, package: str) -> str | None:
+    """The absolute name of ``from {'.' * level}{module} import ...`` inside ``package``."""
+    if not level:
+        return module or None
+    parts = package.split(".") if package else []
+    if level - 1 > len(parts) or (level - 1 == len(parts) and not module):
+        return None
+    base = ".".join(parts[:len(parts) - (level - 1)])
+    return f"{base}.{module}" if module and base else (module or base) or None
+
+
+def describe(f: Failure, *, site_roots: tuple[str, ...] = ()) -> str:
+    """``google/protobuf/internal/x_pb2.py:5`` for a failure's place (relative to its site folder when known)."""
+    if not f.file:
+        return f.importer
+    path = f.file
+    for root in site_roots:
+        if root and path.startswith(root.rstrip(os.sep) + os.sep):
+            path = os.path.relpath(path, root)
+            break
+    return f"{path}:{f.line}"
+
+
+__all__ = ["Failure", "Simulation", "simulate_import", "absolute", "describe", "MAX_MODULES"]
