@@ -114,16 +114,21 @@ PROJECTS: tuple[Project, ...] = (
 BY_NAME = {p.name: p for p in PROJECTS}
 
 # The environment every project runs in: TensorFlow 2.21 and the projects' declared runtime dependencies (their
-# `requires.txt` without extras). Test-only imports (gym, tensorflow_probability...) are deliberately absent: they
+# `requires.txt` without extras: keras-tuner: packaging, requests, kt-legacy, grpcio, protobuf; tflearn: numpy, six,
+# Pillow; neural-structured-learning: absl-py, attrs, scipy, six; mesh-tensorflow: absl-py, future, gin-config, six)
+# and pytest, the documented test runner; every version pinned (as resolved on 2026-11-28) so that the ground truth is
+# the same on every machine. Test-only imports (gym, tensorflow_probability, mock...) are deliberately absent: they
 # fail for real, and tf-lsp should say so.
 ENV_PYTHON = "3.11"
 ENV_INSTALL: tuple[str, ...] = (
-    "tensorflow==2.21.*",
-    "packaging", "requests", "kt-legacy", "grpcio", "protobuf",         # keras-tuner
-    "numpy", "six", "Pillow",                                           # tflearn
-    "absl-py", "attrs", "scipy",                                        # neural-structured-learning
-    "future", "gin-config",                                             # mesh-tensorflow
-    "pytest",                                                           # the documented test runner
+    "tensorflow==2.21.0", "keras==3.15.1", "numpy==2.4.6", "protobuf==7.36.2", "grpcio==1.85.3", "h5py==3.14.0",
+    "ml-dtypes==0.6.0", "absl-py==2.5.1", "astunparse==1.6.3", "flatbuffers==25.12.19", "gast==0.7.0",
+    "google-pasta==0.2.0", "libclang==18.1.1", "opt-einsum==3.4.0", "optree==0.20.0", "termcolor==3.3.0",
+    "typing-extensions==4.16.0", "wrapt==2.5.2", "namex==0.1.0", "rich==15.0.0", "markdown-it-py==4.3.0",
+    "mdurl==0.1.2", "pygments==2.21.0", "packaging==26.4", "requests==2.34.2", "certifi==2026.10.19.post1",
+    "charset-normalizer==3.5.3", "idna==3.20", "urllib3==2.8.0", "kt-legacy==1.0.5", "six==1.17.0",
+    "pillow==13.0.0", "attrs==26.1.0", "scipy==1.17.1", "future==1.0.0", "gin-config==0.5.0", "pytest==9.2.0",
+    "iniconfig==2.3.1", "pluggy==1.7.0",
 )
 
 

@@ -128,7 +128,8 @@ def run_group(group: Group, python: Path) -> list[dict]:
 
 def _digest(project: Project, files: list[SourceFile], python: Path) -> str:
     h = hashlib.sha256()
-    h.update(json.dumps([manifest_digest(), ENV.digest(), str(python)]).encode())
+    installed = sorted(p.name for p in python.parent.parent.glob("lib/python3*/site-packages/*.dist-info"))
+    h.update(json.dumps([manifest_digest(), ENV.digest(), str(python), installed]).encode())
     for path in (RUNNER, HERE / "truth.py", HERE / "sources.py"):
         h.update(path.read_bytes())
     for f in files:
