@@ -4,7 +4,10 @@
 
 Per statement (all its documented ways of running together):
   real        "ok" when it works in at least one documented way, "fail" when it fails in every one, "unknown" when a
-              run crashed or timed out (left out of every count).
+              run crashed or timed out (left out of every count), "parent" when it works on its own but only with a
+              broken parent package stood in for: the file cannot be imported through its package, for a reason
+              elsewhere. An error there counts as caught (its reason is checked against the package's failure);
+              silence is not a miss (the cause is reported where it is; the issue asks for no repetition).
   verdict     ok / caught / missed / false alarm (an error-severity diagnostic on a statement that works) /
               guarded (fails inside ``try: ... except ImportError`` and tf-lsp says something, not an error).
   wrong reason  a caught statement whose errors name none of the modules the real exception names (ImportError's
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -48,7 +52,8 @@ def predict(truth: Truth) -> Prediction:
     """``tf-lsp check --format json --python <env> --root <project> <files>``, as a user would run it."""
     argv = [sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--python", str(truth.python),
             "--root", str(truth.root), *[str(truth.root / f.rel) for f in truth.files]]
-    env = clean_environ((("PYTHONPATH", str(REPO)),))
+    engine = os.environ.get("TF_LSP_ENGINE_PATH") or str(REPO)     # another checkout's tf_lsp, to compare engines
+    env = clean_environ((("PYTHONPATH", engine),))
     proc = subprocess.run(argv, cwd=truth.root, env=env, capture_output=True, text=True, timeout=CHECK_TIMEOUT)
     try:
         report = json.loads(proc.stdout) if proc.stdout.strip() else None
@@ -74,6 +79,8 @@ class Row:
     def verdict(self) -> str:
         if self.real == "unknown":
             return "unknown"
+        if self.real == "parent":
+            return "caught" if self.errors else "parent"
         if self.real == "ok":
             return "false alarm" if self.errors else "ok"
         if self.errors:
@@ -83,8 +90,16 @@ class Row:
     def real_label(self) -> str:
         parts = []
         for mode, r in sorted(self.outcomes.items()):
-            text = "ok" if r["ok"] else f"{r.get('type')}: {r.get('message', '')}" if r["ok"] is False \
-                else f"unknown: {r.get('message', '')}"
+            if r["ok"] and r.get("parent_broken"):
+                why = r.get("parent_error") or {}
+                text = (f"ok alone; its package {r['parent_broken'][0]} fails: {why.get('type')}: "
+                        f"{why.get('message', '')}")
+            elif r["ok"]:
+                text = "ok"
+            elif r["ok"] is False:
+                text = f"{r.get('type')}: {r.get('message', '')}"
+            else:
+                text = f"unknown: {r.get('message', '')}"
             parts.append(f"{mode}: {_strip_paths(text)[:140]}")
         return "; ".join(parts)
 
@@ -111,7 +126,10 @@ def _module_of(path: str, truth: Truth) -> str | None:
 def real_modules(row: Row, truth: Truth) -> set[str]:
     """Names a correct explanation of the failure would mention (any failing way of running)."""
     names: set[str] = set()
-    for r in row.outcomes.values():
+    records = list(row.outcomes.values())
+    if row.real == "parent":      # the package's own failure is the reason
+        records = [{**r["parent_error"], "ok": False} for r in records if r.get("parent_error")]
+    for r in records:
         if r["ok"] is not False:
             continue
         if r.get("name") and _NAME.match(r["name"]):
@@ -152,7 +170,9 @@ def compare(truth: Truth, prediction: Prediction) -> list[Row]:
                 continue
             outcomes = truth.outcomes.get((f.rel, st.line), {})
             states = [r["ok"] for r in outcomes.values()]
-            real = "ok" if True in states else "fail" if states and all(s is False for s in states) else "unknown"
+            real = ("ok" if any(r["ok"] and not r.get("parent_broken") for r in outcomes.values()) else
+                    "parent" if True in states else
+                    "fail" if states and all(s is False for s in states) else "unknown")
             on = [d for d in diags.get(f.rel, []) if st.line - 1 <= d["range"]["start"]["line"] <= st.end_line - 1]
             row = Row(truth.project.name, f.rel, st.line, st.source, st.guarded, real, outcomes,
                       [d for d in on if d["severity"] == "error"], [d for d in on if d["severity"] != "error"])
@@ -221,6 +241,7 @@ def first_party_installs(truth: Truth, prediction: Prediction) -> list[dict]:
 class Summary:
     statements: int = 0
     unknown: int = 0
+    parent: int = 0                 # works alone, a parent package fails to import, no error (neither count)
     failing: int = 0
     errors: int = 0                 # statements with an error diagnostic
     caught: int = 0
@@ -236,6 +257,7 @@ class Summary:
             self.statements += 1
             v = r.verdict
             self.unknown += v == "unknown"
+            self.parent += v == "parent"
             self.failing += r.real == "fail"
             self.errors += bool(r.errors) and v != "unknown"
             self.caught += v == "caught"
@@ -261,6 +283,7 @@ class Summary:
                 f"{self.guarded} · false alarms: {self.false_alarms} ({self.false_alarm_rate:.1%} of errors) · "
                 f"wrong reasons: {self.wrong_reasons} ({self.wrong_reason_rate:.1%} of caught) · "
                 f"first-party installs: {self.first_party_installs} · unknown: {self.unknown} · "
+                f"in a broken package, no error: {self.parent} · "
                 f"working statements with a warning: {self.warned}")
 
 

@@ -1,20 +1,71 @@
-"""Runs inside the project's environment (``python -I runner.py SPEC OUT``); standard library only.
+"""Runs inside the project's environment (``python -I -B runner.py SPEC``); standard library only.
 
 SPEC (JSON): {"cwd": folder, "path": [entries to put first on sys.path], "out": file, "files": [{"rel", "file",
-"name", "package", "statements": [{"line", "source"}]}]}. Each statement runs in its file's own namespace (``__name__`` and
-``__package__`` as the documented way of running gives them), in order, inside try/except; one JSON line per
-statement goes to OUT as soon as it is known, so a crash or a timeout loses only the statement it happened in.
+"name", "package", "statements": [{"line", "source"}]}]}. Each statement runs in its file's own namespace
+(``__name__`` and ``__package__`` as the documented way of running gives them), in order, inside try/except;
+one JSON line per statement goes to OUT as soon as it is known, so a crash or a timeout loses only the statement
+it happened in.
+Each statement is judged on its own: a package whose ``__init__`` fails is replaced, while its files run, by a bare
+package module, as it is partly initialised while its own modules load; records say ``parent_broken`` when a
+parent package of the file (not the ``__init__`` being run) fails to import, and ``parent_error`` how.
 """
+import importlib
+import importlib.machinery
 import json
 import os
 import sys
 import traceback
+import types
 
 
 def _origin(exc: BaseException) -> str:
     tb = traceback.extract_tb(exc.__traceback__)
     frames = [f for f in tb if not f.filename.startswith("<")]
     return frames[-1].filename if frames else ""
+
+
+def _describe(exc: BaseException) -> dict:
+    return {"type": type(exc).__name__, "message": str(exc).splitlines()[0][:300] if str(exc) else "",
+            "name": getattr(exc, "name", None) if isinstance(exc, ImportError) else None, "origin": _origin(exc)}
+
+
+def _enter_package(package, root):
+    """Make the file's package and its parents importable the way they are while the file runs: imported when
+    that works, else a bare package module in sys.modules (as a package is, partly initialised, while its
+    modules load), so that the file's own statements are judged on their own. Returns the stubs made and how
+    each of those packages failed."""
+    stubs, errors = [], {}
+    if not package:
+        return stubs, errors
+    parts = package.split(".")
+    for i in range(1, len(parts) + 1):
+        name = ".".join(parts[:i])
+        if name in sys.modules:
+            continue
+        try:
+            importlib.import_module(name)
+            continue
+        except BaseException as exc:  # a broken package still has modules that load
+            errors[name] = _describe(exc)
+        path = os.path.join(root, *parts[:i])
+        stub = types.ModuleType(name)
+        stub.__path__ = [path]
+        stub.__file__ = os.path.join(path, "__init__.py")
+        stub.__package__ = name
+        stub.__spec__ = importlib.machinery.ModuleSpec(name, None, origin=stub.__file__, is_package=True)
+        stub.__spec__.submodule_search_locations = [path]
+        sys.modules[name] = stub
+        stubs.append(name)
+    return stubs, errors
+
+
+def _leave_package(stubs, before):
+    """Forget the stubs and everything imported under them, so that later files see the packages as they are."""
+    for name in [n for n in sys.modules if n not in before]:
+        if any(name == s or name.startswith(s + ".") for s in stubs):
+            del sys.modules[name]
+    for s in stubs:
+        sys.modules.pop(s, None)
 
 
 def main() -> int:
@@ -27,18 +78,25 @@ def main() -> int:
         for f in spec["files"]:
             ns = {"__name__": f["name"], "__package__": f["package"], "__file__": f["file"],
                   "__builtins__": __builtins__}
+            before = set(sys.modules)
+            stubs, errors = _enter_package(f["package"], spec["path"][0])
             for st in f["statements"]:
                 record = {"file": f["rel"], "line": st["line"], "ok": True}
+                # a package's own __init__ runs while that package is partly initialised: only a broken PARENT
+                # means the file cannot be reached through its package
+                broken = [n for n in stubs if not (f["file"].endswith("__init__.py") and n == f["package"])]
+                if broken:
+                    record["parent_broken"] = broken
+                    record["parent_error"] = errors.get(broken[0])
                 try:
                     exec(compile(st["source"], f["file"], "exec", dont_inherit=True), ns)
-                except BaseException as exc:  # noqa: BLE001 - every outcome is recorded
+                except BaseException as exc:  # every outcome is recorded
                     if isinstance(exc, KeyboardInterrupt):
                         raise
-                    record.update(ok=False, type=type(exc).__name__, message=str(exc).splitlines()[0][:300]
-                                  if str(exc) else "", name=getattr(exc, "name", None) if isinstance(
-                                      exc, ImportError) else None, origin=_origin(exc))
+                    record.update(ok=False, **_describe(exc))
                 out.write(json.dumps(record) + "\n")
                 out.flush()
+            _leave_package(stubs, before)
     return 0
 
 

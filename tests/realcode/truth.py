@@ -102,13 +102,13 @@ def run_group(group: Group, python: Path) -> list[dict]:
                                              "files": list(files.values())}))
             status = "ok"
             try:
-                proc = subprocess.run([str(python), "-I", str(RUNNER), str(spec_path)], cwd=group.cwd,
+                proc = subprocess.run([str(python), "-I", "-B", str(RUNNER), str(spec_path)], cwd=group.cwd,
                                       env=clean_environ(), capture_output=True, text=True, timeout=PROCESS_TIMEOUT)
                 if proc.returncode != 0:
                     status = f"process exit {proc.returncode}: " + (proc.stderr.strip().splitlines() or [""])[-1]
             except subprocess.TimeoutExpired:
                 status = f"process timed out after {PROCESS_TIMEOUT}s"
-            done = [json.loads(l) for l in out_path.read_text().splitlines()] if out_path.exists() else []
+            done = [json.loads(x) for x in out_path.read_text().splitlines()] if out_path.exists() else []
         for record in done:
             record["mode"] = group.mode
         results += done
