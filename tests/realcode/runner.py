@@ -24,6 +24,49 @@ def _origin(exc: BaseException) -> str:
     return frames[-1].filename if frames else ""
 
 
+# A module that failed half-way may fail differently when imported again in the same process (registries filled
+# twice, e.g. gin's "A different configurable ... already exists"): a fresh process would raise what its first
+# import raised, so that is what is recorded for it.
+FIRST_FAILURE = {}
+
+
+def _attempt(own, run, *args):
+    """Run ``run(*args)``; None when it worked, else how it failed: how any module of the failing chain failed the
+    first time, if it already did in this process."""
+    loaded = set(sys.modules)
+    try:
+        run(*args)
+        return None
+    except BaseException as exc:  # every outcome is recorded
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        chain = _failed_chain(exc, loaded, own)
+        seen = next((n for n in chain if n in FIRST_FAILURE), None)
+        if seen is not None:
+            return {**FIRST_FAILURE[seen], "repeat_of": seen}
+        described = _describe(exc)
+        for name in chain:
+            FIRST_FAILURE[name] = described
+        return described
+
+
+def _failed_chain(exc, loaded, own):
+    """The modules whose import this exception broke: those executing when it was raised (its traceback's frames)
+    that are not loaded afterwards, and the module ModuleNotFoundError names. ``own`` is the namespace the
+    statement ran in (not a module of sys.modules)."""
+    names = []
+    tb = exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_globals.get("__name__")
+        if name and name != own and name not in sys.modules and name not in loaded and name not in names:
+            names.append(name)
+        tb = tb.tb_next
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and missing not in names and missing not in sys.modules:
+        names.append(missing)
+    return names
+
+
 def _describe(exc: BaseException) -> dict:
     return {"type": type(exc).__name__, "message": str(exc).splitlines()[0][:300] if str(exc) else "",
             "name": getattr(exc, "name", None) if isinstance(exc, ImportError) else None, "origin": _origin(exc)}
@@ -42,11 +85,10 @@ def _enter_package(package, root):
         name = ".".join(parts[:i])
         if name in sys.modules:
             continue
-        try:
-            importlib.import_module(name)
+        failure = _attempt(None, importlib.import_module, name)
+        if failure is None:
             continue
-        except BaseException as exc:  # a broken package still has modules that load
-            errors[name] = _describe(exc)
+        errors[name] = failure          # a broken package still has modules that load: stand in for it
         path = os.path.join(root, *parts[:i])
         stub = types.ModuleType(name)
         stub.__path__ = [path]
@@ -88,12 +130,10 @@ def main() -> int:
                 if broken:
                     record["parent_broken"] = broken
                     record["parent_error"] = errors.get(broken[0])
-                try:
-                    exec(compile(st["source"], f["file"], "exec", dont_inherit=True), ns)
-                except BaseException as exc:  # every outcome is recorded
-                    if isinstance(exc, KeyboardInterrupt):
-                        raise
-                    record.update(ok=False, **_describe(exc))
+                code = compile(st["source"], f["file"], "exec", dont_inherit=True)
+                failure = _attempt(f["name"], exec, code, ns)
+                if failure is not None:
+                    record.update(ok=False, **failure)
                 out.write(json.dumps(record) + "\n")
                 out.flush()
             _leave_package(stubs, before)
