@@ -333,6 +333,9 @@ def write_table(text: str) -> Path:
 
 
 def head_commit() -> str:
+    """What engine was measured: this checkout's commit, or the TF_LSP_ENGINE_PATH folder."""
+    if os.environ.get("TF_LSP_ENGINE_PATH"):
+        return f"the tf_lsp of {os.environ['TF_LSP_ENGINE_PATH']}"
     proc = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
     return proc.stdout.strip()
 
