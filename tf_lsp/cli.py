@@ -12,19 +12,11 @@ import sys
 from pathlib import Path
 
 from tf_lsp import __version__
+from tf_lsp.roots import find_root
+from tf_lsp.shown import printable
 
 _SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", "build", "dist", ".tox", ".nox", ".mypy_cache",
               ".pytest_cache", ".ruff_cache", "site-packages", ".eggs"}
-_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt", ".git", ".vscode", "pyrightconfig.json",
-                 ".venv", "Pipfile")
-
-
-def find_root(path: Path) -> Path:
-    start = path if path.is_dir() else path.parent
-    for d in [start, *start.parents]:
-        if any((d / m).exists() for m in _ROOT_MARKERS):
-            return d
-    return start
 
 
 def _gitignore(root: Path) -> list[str]:
@@ -70,7 +62,7 @@ def cmd_check(args) -> int:
     paths = [Path(p) for p in (args.paths or ["."])]
     for p in paths:
         if not p.exists():
-            print(f"tf-lsp: {p}: no such file or folder", file=sys.stderr)
+            print(f"tf-lsp: {printable(p)}: no such file or folder", file=sys.stderr)
             return 2
     root = Path(args.root) if args.root else find_root(paths[0].resolve())
     ws = Workspace(root, python=args.python)
@@ -89,7 +81,7 @@ def cmd_check(args) -> int:
             print(text)
         n_err = sum(1 for r in results for x in r.findings if x.severity.value == "error")
         n_all = sum(len(r.findings) for r in results)
-        print(f"{len(results)} file(s) checked with {ws.choice.python} (Python {ws.env.snapshot.version_str}): "
+        print(f"{len(results)} file(s) checked with {printable(ws.choice.python)} (Python {ws.env.snapshot.version_str}): "
               f"{n_err} error(s), {n_all - n_err} other finding(s).", file=sys.stderr)
     return 1 if any(x.severity.value == "error" for r in results for x in r.findings) else 0
 
@@ -111,11 +103,11 @@ def cmd_envs(args) -> int:
     if args.format == "json":
         print(json.dumps({"selected": ws.choice.to_json(), "environments": [c.to_json() for c in ws.candidates]}, indent=2))
         return 0
-    print(f"selected: {ws.choice.python}  [{ws.choice.source}] {ws.choice.why}")
+    print(printable(f"selected: {ws.choice.python}  [{ws.choice.source}] {ws.choice.why}"))
     for c in ws.candidates:
         chosen = ws.choice.candidate
         mark = "*" if (chosen is not None and c.prefix == chosen.prefix) or c.python == ws.choice.python else " "
-        print(f"{mark} {c.name:<28} {c.kind:<10} Python {c.version or '?':<8} {c.prefix}")
+        print(printable(f"{mark} {c.name:<28} {c.kind:<10} Python {c.version or '?':<8} {c.prefix}"))
     return 0
 
 
@@ -136,7 +128,7 @@ def cmd_verify(args) -> int:
 def cmd_serve(args) -> int:
     from tf_lsp.server import main as serve_main
 
-    return serve_main(tcp=args.tcp, host=args.host, port=args.port)
+    return serve_main(tcp=args.tcp, host=args.host, port=args.port, python=args.python)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=2087)
     s.add_argument("--stdio", action="store_true", help="(default) accepted for editors that pass it")
+    s.add_argument("--python", help="interpreter or environment folder to check against when the client's "
+                                     "tfLsp.interpreter setting names none (JupyterLab: the kernel's)")
     s.set_defaults(func=cmd_serve)
     return p
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tf_lsp.model import Finding
+from tf_lsp.packs import key_distributions
+from tf_lsp.shown import command_line, printable
 from tf_lsp.workspace import Workspace
 
-KEY_DISTS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos", "tf-nightly",
-             "keras", "tf-keras", "numpy", "protobuf", "ml-dtypes", "tensorboard", "h5py", "jax", "jaxlib", "torch")
+KEY_EXTRA = ("torch",)          # shown too, though no rule pack covers it yet
 _IMPORTS = ("tensorflow", "keras", "tf_keras", "numpy", "google.protobuf", "ml_dtypes", "jax", "torch")
 
 
@@ -19,7 +20,7 @@ def doctor_data(ws: Workspace) -> dict:
     env = ws.env
     snap = env.snapshot
     packages = {}
-    for name in KEY_DISTS:
+    for name in (*key_distributions(), *KEY_EXTRA):
         dists = env.index.all(name)
         if dists:
             packages[name] = [{"version": d.version, "location": d.location, "installer": d.installer} for d in dists]
@@ -66,8 +67,8 @@ def doctor_text(data: dict) -> str:
     for p in data["problems"]:
         out.append(f"  {p['code']} [{p['severity']}] {p['statement']}: {p['message']}")
         for fx in p["fixes"][:3]:
-            out.append(f"      fix: {fx['title']}" + (f"  ->  {' '.join(fx['command'])}" if fx["command"] else ""))
-    return "\n".join(out)
+            out.append(f"      fix: {fx['title']}" + (f"  ->  {command_line(fx['command'])}" if fx["command"] else ""))
+    return "\n".join(printable(line) for line in out)
 
 
 def doctor(root: Path, **kwargs) -> dict:

@@ -10,12 +10,13 @@ T = TypeVar("T")
 
 
 def by_mtime(cache: dict, path: str, compute: Callable[[str], T], *, missing: T = None) -> T:
-    """``compute(path)``, cached in ``cache`` until ``path``'s mtime changes. ``missing`` when ``path`` cannot
+    """``compute(path)``, cached in ``cache`` until ``path``'s mtime, size or inode changes. ``missing`` when ``path`` cannot
     be stat-ed, or when ``compute`` raises OSError (that result is not cached: the next call tries again)."""
     try:
-        mtime = os.stat(path).st_mtime_ns
+        st = os.stat(path)
     except OSError:
         return missing
+    mtime = (st.st_mtime_ns, st.st_size, st.st_ino)      # a file replaced by another of the same mtime still differs
     hit = cache.get(path)
     if hit is not None and hit[0] == mtime:
         return hit[1]

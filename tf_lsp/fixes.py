@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.model import Candidate, Fix
+from tf_lsp.reqsafe import safe_name, split_safe
 
 if TYPE_CHECKING:
     from tf_lsp.envstate import EnvState
@@ -68,22 +69,47 @@ def _install_argv(manager: str, python: str, args: list[str]) -> tuple[str, ...]
     return (*front, "install", *args)
 
 
+def no_install_fix(refused: list[str], *, what: str = "install") -> Fix:
+    """What a finding carries instead of an install/uninstall whose specs came from metadata and fail the rule of
+    ``tf_lsp.reqsafe``: nothing to run, only the reason (front ends show it; nothing reaches an installer)."""
+    why = "; ".join(refused)
+    return Fix(title=f"No {what} can be offered: {why}", action="explain", args={"refused": list(refused), "message": (
+        f"tf-lsp offers no {what} here: {why}. Check the package's metadata and install what you need yourself.")})
+
+
 def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = None, preferred: bool = True,
                 force_reinstall: bool = False, no_deps: bool = False) -> Fix:
-    specs = list(specs)
+    """Install ``specs``; a spec that is not a plain requirement (``reqsafe``) is dropped, and when none is left
+    the fix only says why (``no_install_fix``)."""
+    raw = list(specs)
+    specs, refused = split_safe(raw)
+    if not specs:
+        return no_install_fix(refused)
+    if refused:
+        title = None
     python = str(ws.choice.python)
     manager = environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer)
     flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
     if manager in ("poetry", "pipenv", "conda") and flags:
         manager = "pip"
     argv = _install_argv(manager, python, flags + specs)
+    args = {"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root),
+            "forceReinstall": force_reinstall, "noDeps": no_deps}
+    if refused:
+        args["refused"] = refused
     return Fix(title=title or f"Install {' '.join(specs)} into {_env_label(ws)}", action="install", command=argv,
-               args={"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root),
-                     "forceReinstall": force_reinstall, "noDeps": no_deps}, preferred=preferred)
+               args=args, preferred=preferred)
 
 
 def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = None) -> Fix:
-    names = list(names)
+    given, names, refused = list(names), [], []
+    for n in given:
+        try:
+            names.append(safe_name(n))
+        except ValueError as exc:
+            refused.append(str(exc))
+    if refused:
+        return no_install_fix(refused, what="uninstall")
     python = str(ws.choice.python)
     manager = environment_manager(ws.choice.python, preferred=ws.settings.installer)
     front = ("uv", "pip") if manager == "uv" else _pip_front(python)

@@ -57,7 +57,8 @@ class Fix:
     """One way to make a finding go away, as data.
 
     ``action`` names what the fix does so a front end can run it (see ``tf_lsp.fixes``):
-    ``install``, ``uninstall``, ``reinstall``, ``use-interpreter``, ``rename``, ``pin``, ``edit``, ``set-env``.
+    ``install``, ``uninstall``, ``reinstall``, ``use-interpreter``, ``rename``, ``pin``, ``edit``, ``set-env``,
+    ``explain`` (nothing runs; ``args["message"]`` says why, e.g. why no install can be offered).
     ``command`` is the exact argv to run (never passed through a shell), empty when the fix is an edit only.
     ``args`` holds what the front end needs to carry it out (package specs, interpreter path, ...).
     """

@@ -9,6 +9,7 @@ from typing import Iterable
 from tf_lsp import __version__
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
+from tf_lsp.shown import command_line, printable
 
 JSON_VERSION = 1
 
@@ -80,9 +81,9 @@ def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
         for f in r.findings:
             out.append(f"{shown}:{f.range.start.line + 1}:{f.range.start.character + 1}: {f.code} [{f.severity.value}] {f.message}")
             for fix in f.fixes[:2]:
-                how = " ".join(fix.command) if fix.command else ""
+                how = command_line(fix.command) if fix.command else ""
                 out.append(f"    fix: {fix.title}" + (f"  ->  {how}" if how else ""))
-    return "\n".join(out)
+    return "\n".join(printable(line) for line in out)       # one line each, whatever names and messages hold
 
 
 def _rel(path: Path, cwd: Path | None) -> str:

@@ -12,14 +12,15 @@ from packaging.utils import canonicalize_name
 
 from tf_lsp.checks.integrity import recorded_faithfully, verify_distribution
 from tf_lsp.fixes import reinstall_fix
+from tf_lsp.shown import command_line, printable
 from tf_lsp.model import Fix
+from tf_lsp.packs import key_distributions
 
 if TYPE_CHECKING:
     from tf_lsp.workspace import Workspace
 
 # What `tf-lsp verify` looks at without names: TensorFlow and what it imports at runtime.
-DEFAULT_FAMILY = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tf-nightly", "keras",
-                  "tf-keras", "numpy", "ml-dtypes", "protobuf", "h5py", "tensorboard")
+# (every rule pack's distributions and companions: tf_lsp.packs.key_distributions)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def verify(ws: "Workspace", names: Iterable[str] = (), *, everything: bool = Fal
         dists = [d for group in index.by_name.values() for d in group]
     else:
         dists = []
-        for n in wanted or DEFAULT_FAMILY:
+        for n in wanted or key_distributions():
             dists += list(index.all(canonicalize_name(n)))
     unknown = [n for n in wanted if not index.all(n)]
     out: list[Verification] = []
@@ -88,11 +89,11 @@ def verify_text(results: list[Verification], unknown: list[str]) -> str:
         if r.note:
             lines.append(f"    note: {r.note}")
         if r.fix is not None:
-            lines.append(f"    fix: {' '.join(r.fix.command)}")
+            lines.append(f"    fix: {command_line(r.fix.command)}")
     lines += [f"{n}: not installed in this environment" for n in unknown]
     if not results and not unknown:
-        lines.append("nothing to verify: none of " + ", ".join(DEFAULT_FAMILY) + " is installed")
-    return "\n".join(lines)
+        lines.append("nothing to verify: none of " + ", ".join(key_distributions()) + " is installed")
+    return "\n".join(printable(line) for line in lines)
 
 
-__all__ = ["Verification", "verify", "verify_text", "DEFAULT_FAMILY"]
+__all__ = ["Verification", "verify", "verify_text"]

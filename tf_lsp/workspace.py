@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Mapping
 
 from tf_lsp import interpreters
-from tf_lsp.checks import FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, PATH_EXTENDERS, ImportContext, is_pack
+from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDDEN_FAMILIES, PATH_EXTENDERS,
+                           ImportContext, is_pack)
+from tf_lsp.packs import covered_import_names
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.fixes import use_interpreter_fix
 from tf_lsp.imports import extract_imports
@@ -269,11 +271,6 @@ class Workspace:
         return f
 
 
-TF_FAMILY = frozenset({"tensorflow", "keras", "tf_keras", "numpy", "ml_dtypes", "google", "tensorboard",
-                       "tensorflow_datasets", "tensorflow_hub", "tensorflow_probability", "tensorflow_text",
-                       "tensorflow_addons", "tensorflow_io", "h5py", "absl", "tf_slim", "tflite_runtime"})
-
-
 def _same_cause(carried: Finding, own: Finding) -> bool:
     """An own error that says the same (same code, and the same module or the same first fix) as a carried one."""
     if own.severity is not Severity.ERROR or own.code != carried.code:
@@ -292,7 +289,8 @@ def _run_checks(ctx: ImportContext) -> list[Finding]:
 
 
 def _is_tf_family(module: str) -> bool:
-    return module.split(".")[0] in TF_FAMILY
+    """Whether a rule pack speaks for the module (``checkAllImports: false`` checks only those)."""
+    return module.split(".")[0] in covered_import_names()
 
 
 def _relative_resolution(target: str, module: str) -> Resolution:
@@ -308,14 +306,11 @@ def _relative_resolution(target: str, module: str) -> Resolution:
     return Resolution(module, False, "missing", failed_at=module, trace=(f"{target}: nothing there",))
 
 
-_FAMILIES = ({"TFL103", "TFL104", "TFL115"}, {"TFL105"}, {"TFL106"}, {"TFL108", "TFL110"})
-
-
 def _merge(generic: list[Finding], pack: list[Finding]) -> list[Finding]:
     """One statement's findings: a rule pack's finding replaces the generic ones of the same family of codes, and
     any specific error replaces a bare "not found" (TFL100/TFL111)."""
     pack_codes = {f.code for f in pack}
-    kept = [f for f in generic if not any(pack_codes & fam and f.code in fam for fam in _FAMILIES)]
+    kept = [f for f in generic if not any(pack_codes & fam and f.code in fam for fam in OVERRIDDEN_FAMILIES)]
     found = kept + pack
     if any(f.severity is Severity.ERROR and f.code not in _GENERIC for f in found):
         found = [f for f in found if f.code not in _GENERIC]

@@ -1,7 +1,7 @@
 -- tf-lsp through nvim-lspconfig, for Neovim 0.9/0.10 configurations (on 0.11+ prefer lsp/tf_lsp.lua with
 -- vim.lsp.enable('tf_lsp')).  Paste this into your init.lua after nvim-lspconfig is loaded, or keep it as a file
 -- and `dofile()` it.  Add tf-lsp's editors/nvim folder to 'runtimepath' for :TfLspSelectInterpreter and
--- :TfLspDoctor (plugin/tf_lsp.lua works with this setup too: the client is named "tf_lsp" either way).
+-- :TfLspDoctor, :TfLspVerify (plugin/tf_lsp.lua works with this setup too: the client is named "tf_lsp" either way).
 local lspconfig = require('lspconfig')
 local configs = require('lspconfig.configs')
 

@@ -47,16 +47,23 @@ def find_editor(name: str) -> str:
         if os.environ.get("CI"):
             pytest.fail(why)
         pytest.skip(why)
-    if not (BIN / "tf-lsp").exists():
-        pytest.fail(f"no tf-lsp in {BIN}: install the package into the test environment (pip install -e .)")
     return exe
 
 
 def editor_env(tmp: Path, **extra: str) -> dict[str, str]:
     """The caller's environment with the test venv's bin first on PATH (so the shipped `tf-lsp serve` is this
-    checkout's server), editor state kept in ``tmp``, and no activated environment to compete with .venv."""
+    checkout's server; without an installed `tf-lsp`, a shim running ``sys.executable -m tf_lsp``), editor state
+    kept in ``tmp``, and no activated environment to compete with .venv."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    if not (BIN / "tf-lsp").exists():
+        # tf-lsp is not installed in this interpreter (the tests run from a checkout with PYTHONPATH): a `tf-lsp`
+        # that runs `<this python> -m tf_lsp`, first on PATH, so the shipped configurations start this checkout.
+        shim = tmp / "shim-bin"
+        shim.mkdir(exist_ok=True)
+        (shim / "tf-lsp").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tf_lsp "$@"\n')
+        (shim / "tf-lsp").chmod(0o755)
+        env["PATH"] = f"{shim}{os.pathsep}{env['PATH']}"
     for var in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         (tmp / var.lower()).mkdir(exist_ok=True)
         env[var] = str(tmp / var.lower())

@@ -1,6 +1,6 @@
 -- Drives real Neovim 0.11 with the shipped editors/nvim configuration (added to 'runtimepath', nothing else
 -- changed): diagnostic -> code actions through vim.lsp.buf.code_action() -> "Use good-env" clears it ->
--- :TfLspSelectInterpreter back to .venv brings it back. Writes what happened to $TF_LSP_RESULT as JSON.
+-- :TfLspVerify six reports good-env's six -> :TfLspSelectInterpreter back to .venv brings it back. Writes what happened to $TF_LSP_RESULT as JSON.
 local result = { steps = {}, notifications = {}, listed = {}, menu = {} }
 local out_path = assert(vim.env.TF_LSP_RESULT, 'TF_LSP_RESULT is not set')
 
@@ -120,6 +120,20 @@ local function run()
     end
     return false
   end)
+
+  -- :TfLspVerify six (good-env has it, installed by pip): the server hashes its files against RECORD and the
+  -- report opens in a split; :close goes back to main.py.
+  vim.cmd('TfLspVerify six')
+  wait(30000, 'verify report shown', function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_get_name(b):match('tf%-lsp verify$') then
+        result.verify = table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n')
+        return true
+      end
+    end
+    return false
+  end)
+  vim.cmd('close')
 
   -- :TfLspSelectInterpreter, picking .venv in the menu, brings the diagnostic back.
   vim.ui.select = function(items, opts, on_choice)

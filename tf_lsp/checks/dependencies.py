@@ -268,8 +268,12 @@ def dependencies_of(finding: Finding) -> list[str]:
 
 
 def _with_spec(fix: Fix, specs: list[str]) -> Fix:
-    """``args["spec"]``: the requirement(s) to install, for a manifest edit by the front end."""
-    return replace(fix, args={**fix.args, "spec": specs[0] if len(specs) == 1 else list(specs)})
+    """``args["spec"]``: the requirement(s) to install, for a manifest edit by the front end: only the specs the
+    install fix kept (``install_fix`` drops what is not a plain requirement; then there is nothing to pin)."""
+    kept = list(fix.args.get("specs") or [])
+    if not kept:
+        return fix
+    return replace(fix, args={**fix.args, "spec": kept[0] if len(kept) == 1 else kept})
 
 
 def _install_spec(ctx: ImportContext, p: DepProblem) -> str:
@@ -282,6 +286,9 @@ def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepPr
     mod = ctx.stmt.module
     specs = list(dict.fromkeys(_install_spec(ctx, p) for p in probs))
     fix = _with_spec(install_fix(ctx.workspace, specs), specs)
+    offered = fix.args.get("specs") or []
+    todo = (f"Install {' '.join(offered)}." if offered else "") + (
+        " No install is offered for what is not a plain package requirement." if len(offered) < len(specs) else "")
     details = [f"dependency: {p.name}" for p in probs]
     for p in probs:
         details.append(f"{p.dist} declares: Requires-Dist: {p.requirement}"
@@ -297,7 +304,7 @@ def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepPr
                  else "which is not installed")
         msg = (f"{label} requires {req.name}{req.specifier}, {state}, and `import {mod}` imports it"
                f"{chain}: the import fails with ModuleNotFoundError: No module named '{imp}'{more}. "
-               + (f"Force-reinstall {req.name}." if first.files_missing else f"Install {' '.join(specs)}."))
+               + (f"Force-reinstall {req.name}." if first.files_missing else todo))
         if any(p.files_missing for p in probs):
             fix = _with_spec(install_fix(ctx.workspace, specs, force_reinstall=True), specs)
         return ctx.finding("TFL103", msg, severity=Severity.ERROR, fixes=[fix], details=details, module=mod)
@@ -307,7 +314,7 @@ def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepPr
     names = ", ".join(f"{p.requirement.name}{p.requirement.specifier}" for p in probs)
     msg = (f"{label} requires {names}, not installed. `import {mod}` {how}, so the import itself works, but the parts "
            f"of {dist.display_name} that use {'it' if len(probs) == 1 else 'them'} fail with ModuleNotFoundError. "
-           f"Install {' '.join(specs)}.")
+           f"{todo}")
     return ctx.finding("TFL103", msg, severity=Severity.WARNING, fixes=[fix], details=details, module=mod)
 
 

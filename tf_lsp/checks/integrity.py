@@ -56,15 +56,14 @@ class RecordState:
 
 # --- ownership ---------------------------------------------------------------------------------------------------
 
-_RECORD_PATHS: dict[str, frozenset[str]] = {}
+_RECORD_PATHS: dict = {}
 
 
 def record_paths(dist: "Distribution") -> frozenset[str]:
-    key = str(dist.metadata_dir)
-    hit = _RECORD_PATHS.get(key)
-    if hit is None:
-        hit = _RECORD_PATHS[key] = frozenset(os.path.normpath(e.path) for e in dist.record)
-    return hit
+    """The normalised paths ``dist``'s RECORD lists; re-read when RECORD changes (a same-version reinstall)."""
+    record = os.path.join(str(dist.metadata_dir), "RECORD")
+    return by_mtime(_RECORD_PATHS, record, lambda _p: frozenset(os.path.normpath(e.path) for e in dist.record),
+                    missing=frozenset())
 
 
 def owning_distribution(env: "EnvState", res: "Resolution") -> "Distribution | None":

@@ -34,6 +34,7 @@ from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity
 from tf_lsp.resolver import listing
+from tf_lsp.wheeltags import arch_fits, arch_of, canonical_arch, os_of, wheel_tags
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
@@ -42,9 +43,6 @@ if TYPE_CHECKING:
 _CPY = re.compile(r"^cpython-(\d)(\d+)[a-z]*-(.+)$")          # cpython-310-x86_64-linux-gnu / cpython-312-darwin
 _CPW = re.compile(r"^cp(\d)(\d+)-(win[_a-z0-9]*)$")           # cp310-win_amd64
 _PYPY = re.compile(r"^(pypy\d+)-pp\d+-(.+)$")
-_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "x64": "x86_64", "aarch64": "arm64", "arm64": "arm64",
-         "i686": "x86", "i386": "x86", "x86": "x86", "win32": "x86", "ppc64le": "ppc64le", "s390x": "s390x",
-         "armv7l": "armv7l", "universal2": "universal2"}
 
 
 @dataclass(frozen=True)
@@ -96,8 +94,7 @@ def mismatch(tag: ExtTag, snap: "Snapshot") -> str | None:
         return "python"
     if tag.os and tag.os != target_os(snap):
         return "platform"
-    arch = _ARCH.get(snap.machine.lower(), snap.machine.lower())
-    if tag.arch and _ARCH.get(tag.arch.lower(), tag.arch.lower()) not in (arch, "universal2"):
+    if tag.arch and canonical_arch(tag.arch) not in (canonical_arch(snap.machine), "universal2"):
         return "platform"
     return None
 
@@ -135,12 +132,6 @@ def foreign_extensions(dist: "Distribution", snap: "Snapshot") -> list[tuple[str
     return out
 
 
-def wheel_tags(dist: "Distribution") -> list[str]:
-    try:
-        text = (dist.metadata_dir / "WHEEL").read_text(errors="replace")
-    except OSError:
-        return []
-    return [line.partition(":")[2].strip() for line in text.splitlines() if line.lower().startswith("tag:")]
 
 
 def wheel_tag_problem(tags: list[str], snap: "Snapshot") -> tuple[str, str] | None:
@@ -177,25 +168,15 @@ def _py_tag_ok(py: str, abi: str, snap: "Snapshot") -> bool:
     return False
 
 
-def _arch_of(platform_tag: str) -> str | None:
-    for suffix in ("x86_64", "aarch64", "arm64", "universal2", "i686", "ppc64le", "s390x", "armv7l", "amd64", "win32"):
-        if platform_tag.endswith(suffix):
-            return _ARCH[suffix] if suffix in _ARCH else suffix
-    return None
 
 
 def _plat_tag_ok(plat: str, snap: "Snapshot") -> bool:
     if plat == "any":
         return True
-    arch = _ARCH.get(snap.machine.lower(), snap.machine.lower())
     osn = target_os(snap)
     for p in plat.split("."):
-        a = _arch_of(p)
-        if p.startswith(("manylinux", "musllinux", "linux")) and osn == "linux" and a == arch:
-            return True
-        if p.startswith("macosx") and osn == "darwin" and a in (arch, "universal2"):
-            return True
-        if p.startswith("win") and osn == "win32" and a == arch:
+        if os_of(p) == osn and arch_of(p) is not None and arch_fits(p, snap.machine) \
+                and (osn == "darwin" or arch_of(p) != "universal2"):
             return True
     return False
 

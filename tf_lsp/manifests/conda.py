@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from tf_lsp.manifests.text import eol_of, same_name
+from tf_lsp.manifests.text import ManifestRefused, eol_of, lsp_lines, same_name
 
 _ITEM = re.compile(r"^(?P<indent>\s*)-\s+(?P<q>['\"]?)(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?P<extras>\[[^\]]*\])?"
                    r"(?P<spec>[^'\"#]*?)(?P=q)(?P<rest>\s*(?:#.*)?)$")
@@ -17,7 +17,6 @@ _KEY = re.compile(r"^(?P<indent>\s*)(?:-\s+)?(?P<key>[A-Za-z_][\w-]*)\s*:")
 def _sections(lines: list[str]):
     """Yield (index, section) for each list item: section is "conda" or "pip"."""
     in_deps = False
-    deps_indent = -1
     pip_indent = None
     for i, raw in enumerate(lines):
         line = raw.rstrip("\r\n")
@@ -27,7 +26,7 @@ def _sections(lines: list[str]):
         key = _KEY.match(line)
         if indent == 0 and not line.startswith("-"):
             in_deps = bool(key and key.group("key") == "dependencies")
-            deps_indent, pip_indent = -1, None
+            pip_indent = None
             continue
         if not in_deps:
             continue
@@ -40,14 +39,24 @@ def _sections(lines: list[str]):
             yield i, ("pip" if pip_indent is not None else "conda"), indent
 
 
-def declares(text: str, package: str) -> bool:
-    lines = text.splitlines(keepends=True)
+_AMBIGUOUS = ("\x85", "\u2028", "\u2029")      # line breaks in YAML 1.1 (PyYAML), not in YAML 1.2 nor in editors
+
+
+def _lines(text: str, where: str) -> list[str]:
+    if any(ch in text for ch in _AMBIGUOUS):
+        raise ManifestRefused(f"{where} holds a character that YAML 1.1 reads as a line break (U+0085, U+2028 or "
+                              f"U+2029) and an editor does not; tf-lsp does not edit it.")
+    return lsp_lines(text)
+
+
+def declares(text: str, package: str, *, where: str = "environment.yml") -> bool:
+    lines = _lines(text, where)
     return any((m := _ITEM.match(lines[i].rstrip("\r\n"))) and same_name(m.group("name"), package)
                for i, _, _ in _sections(lines))
 
 
-def pin(text: str, package: str, specifier: str) -> str | None:
-    lines = text.splitlines(keepends=True)
+def pin(text: str, package: str, specifier: str, *, where: str = "environment.yml") -> str | None:
+    lines = _lines(text, where)
     hit = False
     for i, section, _ in list(_sections(lines)):
         body = lines[i].rstrip("\r\n")
@@ -62,9 +71,9 @@ def pin(text: str, package: str, specifier: str) -> str | None:
     return "".join(lines) if hit else None
 
 
-def append(text: str, package: str, specifier: str) -> str | None:
+def append(text: str, package: str, specifier: str, *, where: str = "environment.yml") -> str | None:
     """Append to the ``pip:`` sublist when there is one, else to ``dependencies:``; None without either."""
-    lines = text.splitlines(keepends=True)
+    lines = _lines(text, where)
     items = list(_sections(lines))
     if not items:
         return None

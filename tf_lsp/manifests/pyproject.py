@@ -1,18 +1,35 @@
 """pyproject.toml: [project] dependencies, [tool.poetry.dependencies] and [dependency-groups], edited with tomlkit
-(format preserving); only the one requirement string or value changes."""
+(format preserving); only the one requirement string or value changes.
+
+Every edit is checked: the file must round-trip through tomlkit unchanged before it is touched, and the edited
+text, read again (with tomllib where there is one), must differ from the old one only at the target entries.
+Otherwise ManifestRefused says why and nothing is written.
+"""
 from __future__ import annotations
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
 
-from tf_lsp.manifests.text import same_name
+from tf_lsp.discovery.records import _toml_module
+from tf_lsp.manifests.text import ManifestRefused, same_name
 
 
-def _load(text: str):
+def _load(text: str, where: str):
     try:
-        return tomlkit.parse(text)
-    except Exception:          # a broken pyproject is left alone
-        return None
+        doc = tomlkit.parse(text)
+    except Exception as exc:          # tomlkit raises its own error types, and sometimes others on odd input
+        raise ManifestRefused(f"{where} is not valid TOML ({exc}); tf-lsp does not edit it.") from exc
+    if tomlkit.dumps(doc) != text:
+        raise ManifestRefused(f"{where} would not be written back byte for byte; tf-lsp does not edit it.")
+    return doc
+
+
+def _plain(text: str, where: str):
+    try:
+        return _toml_module().loads(text)
+    except Exception as exc:
+        raise ManifestRefused(f"{where} is not valid TOML ({exc}); tf-lsp does not edit it.") from exc
 
 
 def _req_name(value) -> str | None:
@@ -67,10 +84,48 @@ def _poetry_deps(doc):
     return deps if isinstance(deps, dict) else None
 
 
-def declares(text: str, package: str) -> bool:
-    doc = _load(text)
-    if doc is None:
-        return False
+def _changes(a, b, path=()):
+    """Paths where two plain TOML values differ (a list longer on one side: each extra index)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in dict.fromkeys([*a, *b]):
+            yield from _changes(a.get(k, _MISSING), b.get(k, _MISSING), (*path, k))
+    elif isinstance(a, list) and isinstance(b, list):
+        for i in range(max(len(a), len(b))):
+            yield from _changes(a[i] if i < len(a) else _MISSING, b[i] if i < len(b) else _MISSING, (*path, i))
+    elif a != b or type(a) is not type(b):
+        yield path, a, b
+
+
+_MISSING = object()
+
+
+def _allowed(path: tuple, old, new, package: str, specifier: str) -> bool:
+    in_array = path[:2] == ("project", "dependencies") or (path[:1] == ("dependency-groups",) and len(path) == 3)
+    if in_array and len(path) == 3:
+        try:
+            req = Requirement(new)
+        except (InvalidRequirement, TypeError):
+            return False
+        ok = same_name(req.name, package) and req.specifier == SpecifierSet(specifier)
+        if old is _MISSING:
+            return ok
+        return ok and isinstance(old, str) and same_name(Requirement(old).name, package)
+    if path[:3] == ("tool", "poetry", "dependencies") and len(path) >= 4 and same_name(str(path[3]), package):
+        return (len(path) == 4 or path[4] == "version") and new == specifier
+    return False
+
+
+def _checked(old_text: str, new_text: str, package: str, specifier: str, where: str) -> str:
+    before, after = _plain(old_text, where), _plain(new_text, where)
+    for path, old, new in _changes(before, after):
+        if not _allowed(path, old, new, package, specifier):
+            raise ManifestRefused(f"{where}: pinning {package} would change {'.'.join(map(str, path))} too; "
+                                  f"tf-lsp does not edit it.")
+    return new_text
+
+
+def declares(text: str, package: str, *, where: str = "pyproject.toml") -> bool:
+    doc = _load(text, where)
     arrays = [a for a in [_project_deps(doc)] if a is not None]
     groups = doc.get("dependency-groups")
     if isinstance(groups, dict):
@@ -81,15 +136,13 @@ def declares(text: str, package: str) -> bool:
     return bool(poetry) and any(same_name(k, package) for k in poetry if k != "python")
 
 
-def can_append(text: str) -> bool:
-    doc = _load(text)
-    return doc is not None and (_project_deps(doc) is not None or _poetry_deps(doc) is not None)
+def can_append(text: str, *, where: str = "pyproject.toml") -> bool:
+    doc = _load(text, where)
+    return _project_deps(doc) is not None or _poetry_deps(doc) is not None
 
 
-def pin(text: str, package: str, specifier: str) -> str | None:
-    doc = _load(text)
-    if doc is None:
-        return None
+def pin(text: str, package: str, specifier: str, *, where: str = "pyproject.toml") -> str | None:
+    doc = _load(text, where)
     hit = False
     deps = _project_deps(doc)
     if deps is not None:
@@ -109,19 +162,17 @@ def pin(text: str, package: str, specifier: str) -> str | None:
                     value["version"] = specifier
                 else:
                     poetry[key] = specifier
-    return tomlkit.dumps(doc) if hit else None
+    return _checked(text, tomlkit.dumps(doc), package, specifier, where) if hit else None
 
 
-def append(text: str, package: str, specifier: str) -> str | None:
-    doc = _load(text)
-    if doc is None:
-        return None
+def append(text: str, package: str, specifier: str, *, where: str = "pyproject.toml") -> str | None:
+    doc = _load(text, where)
     deps = _project_deps(doc)
     if deps is not None:
         deps.append(f"{package}{specifier}")
-        return tomlkit.dumps(doc)
+        return _checked(text, tomlkit.dumps(doc), package, specifier, where)
     poetry = _poetry_deps(doc)
     if poetry is not None:
         poetry[package] = specifier or "*"
-        return tomlkit.dumps(doc)
+        return _checked(text, tomlkit.dumps(doc), package, specifier or "*", where)
     return None

@@ -21,8 +21,9 @@ def create_server():
     return server
 
 
-def main(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> int:
+def main(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087, python: str | None = None) -> int:
     server = create_server()
+    server.default_interpreter = python or ""
     if tcp:
         server.start_tcp(host, port)
     else:

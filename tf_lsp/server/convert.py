@@ -8,6 +8,7 @@ from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
 from tf_lsp.knowledge.codes import CODES
+from tf_lsp.manifests.text import lsp_lines
 from tf_lsp.model import Finding, Fix, Range, Severity
 
 SOURCE = "tf-lsp"
@@ -63,11 +64,11 @@ def lsp_workspace_edit(edits: list[dict], *, open_docs: dict, codec, document_ch
                 creates.append(uri)
                 rng = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
             else:
-                n = len(doc.lines) if doc else len(_read_lines(e["path"]))
+                n = len(lsp_lines(doc.source)) if doc else len(_read_lines(e["path"]))
                 rng = {"start": {"line": 0, "character": 0}, "end": {"line": n, "character": 0}}
         server = t.Range(t.Position(**rng["start"]), t.Position(**rng["end"]))
         if doc is not None:
-            server = doc.position_codec.range_to_client_units(doc.lines, server)
+            server = doc.position_codec.range_to_client_units(lsp_lines(doc.source), server)
         else:
             lines = _read_lines(e["path"])
             server = codec.range_to_client_units(lines, server) if lines else server
@@ -94,7 +95,7 @@ def lsp_rename(old: str, new: str) -> t.WorkspaceEdit:
 def _read_lines(path: str) -> list[str]:
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            return fh.read().splitlines(keepends=True)
+            return lsp_lines(fh.read())
     except (OSError, UnicodeDecodeError):
         return []
 

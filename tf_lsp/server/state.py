@@ -18,9 +18,10 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tf_lsp import __version__
-from tf_lsp.cli import find_root
+from tf_lsp.roots import find_root
 from tf_lsp.model import Finding
 from tf_lsp.settings import Settings
+from tf_lsp.virtual_documents import real_document_path
 from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
@@ -36,6 +37,12 @@ class Folder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     announced_problems: set = field(default_factory=set)
     loading: asyncio.Task | None = None
+    record_stamp: tuple | None = None
+    """The mtimes of the folder's configuration files (watch.RECORDS) when its engine was built: the poll rebuilds
+    the engine when they differ, whenever the change happened."""
+    override: str | None = None
+    """The interpreter a person picked through a code action or command: folder state, so it survives every
+    rebuild of the engine (a .env or manifest edit, a settings change) until the interpreter setting changes."""
 
     @property
     def loaded(self) -> bool:
@@ -52,11 +59,17 @@ class TfLspServer(LanguageServer):
         self.findings: dict[str, list[Finding]] = {}
         self.poll_task: asyncio.Task | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None     # set on initialize (pygls runs asyncio.run)
+        self.default_interpreter = ""       # `serve --python`: used while the client's settings name no interpreter
 
     # --- folders ------------------------------------------------------------------------------------------------
 
+    def document_path(self, uri: str) -> Path:
+        """The file a document stands for: a jupyterlab-lsp shadow copy (``<root>/.virtual_documents/nb.ipynb``)
+        counts as the notebook in its real folder, where its kernel resolves imports."""
+        return real_document_path(Path(to_fs_path(uri) or uri))
+
     def folder_for(self, uri: str) -> Folder:
-        path = Path(to_fs_path(uri) or uri).resolve()
+        path = self.document_path(uri).resolve()
         best = None
         for folder in self.folders.values():
             if path == folder.root or folder.root in path.parents:
@@ -68,17 +81,28 @@ class TfLspServer(LanguageServer):
         return best
 
     def add_folder(self, root: Path, settings: Settings) -> Folder:
-        root = Path(root).resolve()
-        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings,
-                        ws=Workspace(root, settings=settings))
+        root = real_document_path(Path(root)).resolve()     # jupyterlab-lsp's rootUri is its shadow folder
+        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings, ws=self._workspace(root, settings))
         self.folders[str(root)] = folder
+        folder.record_stamp = _config_stamp(folder)
         return folder
 
     def reset_folder(self, folder: Folder, settings: Settings | None = None) -> None:
         """New settings or a changed editor record: rebuild the folder's engine (discovery runs again)."""
         with folder.lock:
-            folder.settings = settings or folder.settings
-            folder.ws = Workspace(folder.root, settings=folder.settings)
+            new = settings or folder.settings
+            if new.interpreter != folder.settings.interpreter:
+                folder.override = None          # the setting changed after the pick: the newer choice wins
+            folder.settings = new
+            folder.ws = self._workspace(folder.root, new)
+            folder.record_stamp = _config_stamp(folder)
+            if folder.override:
+                folder.ws.use_interpreter(folder.override)
+
+    def _workspace(self, root: Path, settings: Settings) -> Workspace:
+        """The engine for one folder; `serve --python` names the interpreter unless the client's settings do."""
+        python = None if settings.interpreter else (self.default_interpreter or None)
+        return Workspace(root, settings=settings, python=python)
 
     # --- checking -----------------------------------------------------------------------------------------------
 
@@ -137,33 +161,41 @@ class TfLspServer(LanguageServer):
     def _check_blocking(self, folder: Folder, uri: str, text: str) -> tuple[list[Finding], float]:
         with folder.lock:
             t0 = time.perf_counter()
-            findings = folder.ws.check_source(Path(to_fs_path(uri)), text)
+            findings = folder.ws.check_source(self.document_path(uri), text)
             return findings, time.perf_counter() - t0
 
     async def check(self, uri: str) -> list[Finding]:
+        return (await self.check_versioned(uri))[0]
+
+    async def check_versioned(self, uri: str) -> tuple[list[Finding], int | None]:
+        """The findings for the document's text as it is now, and the version of that text (an edit that arrives
+        while the check runs gets its own check; these findings belong to the version they were computed for)."""
         doc = self.workspace.get_text_document(uri)
         folder = self.folder_for(uri)
+        text, version = doc.source, doc.version
         try:
             await self.ensure_loaded(folder)
-            findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, doc.source)
+            findings, took = await asyncio.to_thread(self._check_blocking, folder, uri, text)
         except Exception as exc:  # the engine must never take the server down
             log.exception("checking %s failed", uri)
             self.announce(folder, f"tf-lsp could not check {Path(to_fs_path(uri)).name}: {exc}")
-            return []
-        log.info("checked %s (v%s) in %.1f ms: %d findings", Path(to_fs_path(uri)).name, doc.version, took * 1000,
+            return [], version
+        log.info("checked %s (v%s) in %.1f ms: %d findings", Path(to_fs_path(uri)).name, version, took * 1000,
                  len(findings))
         self.findings[uri] = findings
-        return findings
+        return findings, version
 
     async def publish(self, uri: str) -> None:
         from tf_lsp.server.convert import lsp_diagnostic
 
-        findings = await self.check(uri)
+        findings, version = await self.check_versioned(uri)
         if self.pull_mode:
             return
         doc = self.workspace.get_text_document(uri)
+        if doc.version != version:      # edited meanwhile: that edit's own check publishes; never mix versions
+            return
         self.text_document_publish_diagnostics(t.PublishDiagnosticsParams(
-            uri=uri, version=doc.version, diagnostics=[lsp_diagnostic(doc, f) for f in findings]))
+            uri=uri, version=version, diagnostics=[lsp_diagnostic(doc, f) for f in findings]))
 
     def schedule(self, uri: str, *, delay: float = DEBOUNCE) -> None:
         old = self.pending.pop(uri, None)
@@ -203,17 +235,26 @@ class TfLspServer(LanguageServer):
         try:
             ws = folder.ws
             env = ws.env
-            tf = next((d for n in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel",
-                                   "tensorflow-macos", "tf-nightly") for d in env.index.all(n)), None)
+            from tf_lsp.packs import summaries
+
+            found = summaries(env, ws.environ)
+            tf = next((s for s in found if s.framework == "TensorFlow"), None)
             cand = ws.choice.candidate
             broken = not Path(ws.choice.python).exists() or any(p.startswith("probe failed") for p in env.snapshot.problems)
             self.protocol.notify("tfLsp/status", {
                 "uri": folder.uri, "python": str(ws.choice.python),
                 "envName": cand.name if cand else os.path.basename(str(Path(ws.choice.python).parent.parent)),
-                "pythonVersion": env.snapshot.version_str, "tfVersion": tf.version if tf else None,
+                "pythonVersion": env.snapshot.version_str, "tfVersion": str(tf.version) if tf and tf.version else None,
+                "frameworks": [s.to_json() for s in found],
                 "broken": broken, "why": ws.choice.why})
         except Exception:
             log.exception("status failed")
+
+
+def _config_stamp(folder: Folder) -> tuple:
+    from tf_lsp.server.watch import _record_stamp
+
+    return _record_stamp(folder)
 
 
 class LspLogHandler(logging.Handler):

@@ -25,6 +25,7 @@ EVENT_DEBOUNCE = 0.2
 
 
 def _record_stamp(folder) -> tuple:
+    """mtimes of the files whose change rebuilds a folder's engine (RECORDS)."""
     out = []
     for rel in RECORDS:
         try:
@@ -127,10 +128,7 @@ async def _poll(ls) -> None:
         await asyncio.sleep(POLL_SECONDS)
         for folder in list(ls.folders.values()):
             try:
-                stamp = _record_stamp(folder)
-                old = stamps.get(folder.root)
-                stamps[folder.root] = stamp
-                if old is not None and old != stamp:
+                if _record_stamp(folder) != folder.record_stamp:      # changed since this engine was built
                     ls.reset_folder(folder)
                     await ls.recheck_all(folder)
                     continue

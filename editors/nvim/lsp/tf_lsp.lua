@@ -2,7 +2,7 @@
 --
 -- Put this file on your 'runtimepath' as lsp/tf_lsp.lua (for example ~/.config/nvim/lsp/tf_lsp.lua), or add the
 -- whole editors/nvim folder of tf-lsp to 'runtimepath' (it also brings plugin/tf_lsp.lua: :TfLspSelectInterpreter
--- and :TfLspDoctor). Then, in init.lua:
+-- :TfLspDoctor and :TfLspVerify). Then, in init.lua:
 --
 --     vim.lsp.enable('tf_lsp')
 --

@@ -3,8 +3,10 @@
 --   :TfLspSelectInterpreter   pick the interpreter to check against among the environments the server found
 --                             (vim.ui.select over tfLsp.listEnvironments, then tfLsp.selectInterpreter)
 --   :TfLspDoctor              the server's report on the interpreter, the environment and TensorFlow, in a split
+--   :TfLspVerify [names...]   hash the installed files of these distributions (default: TensorFlow and what it
+--                             imports at runtime) against their RECORD (tfLsp.verify; slow for TensorFlow), in a split
 --
--- Both talk to the client named "tf_lsp" attached to the current buffer (lsp/tf_lsp.lua or lspconfig.lua).
+-- All talk to the client named "tf_lsp" attached to the current buffer (lsp/tf_lsp.lua or lspconfig.lua).
 if vim.g.loaded_tf_lsp then
   return
 end
@@ -66,17 +68,38 @@ vim.api.nvim_create_user_command('TfLspSelectInterpreter', function()
   end)
 end, { desc = 'tf-lsp: choose the Python interpreter to check imports against' })
 
+-- A read-only scratch split named `name` holding `text`.
+local function show(name, text)
+  vim.cmd('botright new')
+  local out = vim.api.nvim_get_current_buf()
+  vim.bo[out].buftype = 'nofile'
+  vim.bo[out].bufhidden = 'wipe'
+  vim.bo[out].swapfile = false
+  vim.api.nvim_buf_set_lines(out, 0, -1, false, vim.split(text, '\n', { plain = true }))
+  vim.bo[out].modifiable = false
+  pcall(vim.api.nvim_buf_set_name, out, name)
+end
+
+local function text_of(result)
+  return type(result) == 'table' and type(result.text) == 'string' and result.text or vim.inspect(result)
+end
+
 vim.api.nvim_create_user_command('TfLspDoctor', function()
   local bufnr = vim.api.nvim_get_current_buf()
   execute(bufnr, 'tfLsp.doctor', { uri = vim.uri_from_bufnr(bufnr) }, function(report)
-    local text = type(report) == 'table' and report.text or vim.inspect(report)
-    vim.cmd('botright new')
-    local out = vim.api.nvim_get_current_buf()
-    vim.bo[out].buftype = 'nofile'
-    vim.bo[out].bufhidden = 'wipe'
-    vim.bo[out].swapfile = false
-    vim.api.nvim_buf_set_lines(out, 0, -1, false, vim.split(text, '\n', { plain = true }))
-    vim.bo[out].modifiable = false
-    pcall(vim.api.nvim_buf_set_name, out, 'tf-lsp doctor')
+    show('tf-lsp doctor', text_of(report))
   end)
 end, { desc = 'tf-lsp: report on the interpreter, its environment and TensorFlow' })
+
+vim.api.nvim_create_user_command('TfLspVerify', function(opts)
+  local bufnr = vim.api.nvim_get_current_buf()
+  local argument = { uri = vim.uri_from_bufnr(bufnr) }
+  if #opts.fargs > 0 then
+    argument.names = opts.fargs
+  end
+  vim.notify('tf-lsp: verifying ' .. (#opts.fargs > 0 and table.concat(opts.fargs, ', ') or 'the TensorFlow family')
+    .. ' against RECORD ...', vim.log.levels.INFO)
+  execute(bufnr, 'tfLsp.verify', argument, function(result)
+    show('tf-lsp verify', text_of(result))
+  end)
+end, { nargs = '*', desc = 'tf-lsp: hash installed files against RECORD (default: TensorFlow and its runtime dependencies)' })

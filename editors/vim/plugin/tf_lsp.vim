@@ -2,6 +2,8 @@
 "
 "   :TfLspSelectInterpreter   pick the interpreter to check against among the environments the server found
 "   :TfLspDoctor              the server's report on the interpreter, its environment and TensorFlow
+"   :TfLspVerify [names...]   hash the installed files of these distributions (default: TensorFlow and what it
+"                             imports at runtime) against their RECORD (tfLsp.verify; slow for TensorFlow)
 "
 " The interpreter menu is inputlist(); to use another picker, set g:tf_lsp_choose to the name of a function that
 " takes the list of menu lines and returns the 1-based number picked (0: none).
@@ -70,19 +72,31 @@ function! s:SelectInterpreter() abort
     call s:Execute(l:buffer, 'tfLsp.listEnvironments', {'uri': s:Uri(l:buffer)}, {envs -> s:Pick(l:buffer, envs)})
 endfunction
 
-function! s:ShowDoctor(report) abort
-    let l:text = type(a:report) == v:t_dict ? get(a:report, 'text', '') : string(a:report)
+" The server's {text: ...} answer in a read-only scratch split named a:name.
+function! s:Show(name, result) abort
+    let l:text = type(a:result) == v:t_dict ? get(a:result, 'text', '') : string(a:result)
     botright new
     setlocal buftype=nofile bufhidden=wipe noswapfile
     call setline(1, split(l:text, "\n"))
     setlocal nomodifiable
-    silent! file tf-lsp\ doctor
+    silent! execute 'file ' . fnameescape(a:name)
 endfunction
 
 function! s:Doctor() abort
     let l:buffer = bufnr('')
-    call s:Execute(l:buffer, 'tfLsp.doctor', {'uri': s:Uri(l:buffer)}, function('s:ShowDoctor'))
+    call s:Execute(l:buffer, 'tfLsp.doctor', {'uri': s:Uri(l:buffer)}, {report -> s:Show('tf-lsp doctor', report)})
+endfunction
+
+function! s:Verify(names) abort
+    let l:buffer = bufnr('')
+    let l:argument = {'uri': s:Uri(l:buffer)}
+    if !empty(a:names)
+        let l:argument.names = a:names
+    endif
+    echomsg 'tf-lsp: verifying ' . (empty(a:names) ? 'the TensorFlow family' : join(a:names, ', ')) . ' against RECORD ...'
+    call s:Execute(l:buffer, 'tfLsp.verify', l:argument, {result -> s:Show('tf-lsp verify', result)})
 endfunction
 
 command! TfLspSelectInterpreter call s:SelectInterpreter()
 command! TfLspDoctor call s:Doctor()
+command! -nargs=* TfLspVerify call s:Verify([<f-args>])

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from tf_lsp.checks.tensorflow import backend, compat, modules, names, platform, wiring
 from tf_lsp.checks.tensorflow.common import find_tensorflow
+from tf_lsp.knowledge.tensorflow import TF_DISTRIBUTIONS, TF_DISTRIBUTIONS_SOURCE
 from tf_lsp.model import Finding
+from tf_lsp.packs import PackSummary, RulePack
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
@@ -56,4 +58,26 @@ def file_findings(ws, path, text: str) -> list[Finding]:
     return platform.gpu_call_findings(ws, path, text)
 
 
-__all__ = ["check", "path_extender", "file_findings", "implied_imports"]
+def summary(env: "EnvState", environ: Mapping[str, str]) -> PackSummary | None:
+    """``TensorFlow 2.21.0`` from the distribution that really owns ``tensorflow/`` (any of TF_DISTRIBUTIONS)."""
+    tf = find_tensorflow(env, environ)
+    if tf is None:
+        return None
+    return PackSummary(framework="TensorFlow", version=str(tf.version) if tf.version else None,
+                       distribution=tf.dist.name if tf.dist is not None else None)
+
+
+PACK = RulePack(
+    name="TensorFlow",
+    import_names=frozenset({"tensorflow", "keras", "tf_keras", "numpy", "ml_dtypes", "google", "tensorboard",
+                            "tensorflow_datasets", "tensorflow_hub", "tensorflow_probability", "tensorflow_text",
+                            "tensorflow_addons", "tensorflow_io", "h5py", "absl", "tf_slim", "tflite_runtime"}),
+    distributions=TF_DISTRIBUTIONS,
+    companions=("keras", "tf-keras", "numpy", "ml-dtypes", "protobuf", "h5py", "tensorboard"),
+    overrides=(frozenset({"TFL103", "TFL104", "TFL115"}), frozenset({"TFL105"}), frozenset({"TFL106"}),
+               frozenset({"TFL108", "TFL110"})),
+    check=check, path_extender=path_extender, file_findings=file_findings, implied_imports=implied_imports,
+    summary=summary, sources=(TF_DISTRIBUTIONS_SOURCE, "tf_lsp/knowledge/tensorflow.py (a source per record)"),
+)
+
+__all__ = ["check", "path_extender", "file_findings", "implied_imports", "summary", "PACK"]

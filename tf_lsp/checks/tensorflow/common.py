@@ -10,6 +10,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from tf_lsp.filecache import by_mtime
 from tf_lsp.resolver import listing
 from tf_lsp.specifiers import simplify
 
@@ -54,15 +55,14 @@ def owner_of_folder(env: "EnvState", location: str) -> "Distribution | None":
     return (owning or cands or [None])[0]
 
 
-_OWNS: dict[str, bool] = {}
+_OWNS: dict = {}
 
 
 def owns_tf_files(dist: "Distribution") -> bool:
-    key = str(dist.metadata_dir)
-    hit = _OWNS.get(key)
-    if hit is None:
-        hit = _OWNS[key] = _record_lists(dist, ("tensorflow/__init__.py", "tensorflow\\__init__.py"))
-    return hit
+    """Does ``dist``'s RECORD list ``tensorflow/__init__.py``? Re-read when RECORD changes (a reinstall)."""
+    record = os.path.join(str(dist.metadata_dir), "RECORD")
+    return by_mtime(_OWNS, record, lambda _p: _record_lists(dist, ("tensorflow/__init__.py", "tensorflow\\__init__.py")),
+                    missing=True)
 
 
 def _record_lists(dist: "Distribution", paths: tuple[str, ...]) -> bool:

@@ -19,6 +19,7 @@ from tf_lsp.knowledge.codes import CODES
 from tf_lsp.knowledge.tensorflow import (AVX_SOURCE, CUDA_LIBRARIES, CUDA_SOURCE, CUDA_WARNING_TEXT, MACOS_GPU_SOURCE,
                                          PYTHON_SUPPORT, WINDOWS_GPU_LAST, WINDOWS_GPU_SOURCE)
 from tf_lsp.model import Finding, Range, Severity
+from tf_lsp.wheeltags import arch_of, canonical_arch, os_of, wheel_tags
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
@@ -68,36 +69,7 @@ def not_installed_findings(ctx: "ImportContext") -> list[Finding]:
                         details=details, module="tensorflow", severity=Severity.WARNING)]
 
 
-# --- wheel tags (F + H) ------------------------------------------------------------------------------------------
-
-_TAGS: dict[str, tuple[str, ...]] = {}
-
-
-def wheel_tags(dist) -> tuple[str, ...]:
-    key = str(dist.metadata_dir)
-    if key not in _TAGS:
-        try:
-            text = (Path(dist.metadata_dir) / "WHEEL").read_text(errors="replace")
-        except OSError:
-            text = ""
-        _TAGS[key] = tuple(line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Tag:"))
-    return _TAGS[key]
-
-
-_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64", "universal2": "*"}
-
-
-def _arch_of(platform_tag: str) -> str | None:
-    for key, arch in _ARCH.items():
-        if platform_tag.endswith(key):
-            return arch
-    return None
-
-
-def _os_of(platform_tag: str) -> str | None:
-    return ("linux" if "linux" in platform_tag else "win32" if platform_tag.startswith("win") else
-            "darwin" if platform_tag.startswith("macosx") else None)
-
+# --- wheel tags (F + H): tf_lsp.wheeltags -----------------------------------------------------------------
 
 def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
     out: list[Finding] = []
@@ -117,11 +89,11 @@ def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
                                                       title=f"Reinstall {tf.dist.name}=={tf.dist.version} for "
                                                             f"Python {snap.version[0]}.{snap.version[1]}")],
                                    details=(f"WHEEL tags: {', '.join(tags)}",), module="tensorflow"))
-        machine = _ARCH.get(snap.machine.lower(), snap.machine.lower())
-        arches = {_arch_of(p) for p in plats}
-        oses = {_os_of(p) for p in plats}
+        machine = canonical_arch(snap.machine)
+        arches = {arch_of(p) for p in plats}
+        oses = {os_of(p) for p in plats}
         wrong_os = None not in oses and snap.platform not in oses
-        if wrong_os or (None not in arches and "*" not in arches and machine not in arches):
+        if wrong_os or (None not in arches and "universal2" not in arches and machine not in arches):
             out.append(ctx.finding("TFL110", f"{tf.dist.display_name} {tf.dist.version} was built for "
                                              f"{', '.join(sorted(plats))}, but this interpreter runs on "
                                              f"{snap.platform} {snap.machine}: `import tensorflow` fails (its "
@@ -170,7 +142,7 @@ def _read_flags(path: str) -> frozenset[str] | None:
 
 def _avx(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
     snap = ctx.env.snapshot
-    if snap.platform != "linux" or _ARCH.get(snap.machine.lower()) != "x86_64":
+    if snap.platform != "linux" or canonical_arch(snap.machine) != "x86_64":
         return []
     flags = cpu_flags()
     if flags is None or "avx" in flags or not flags:

@@ -11,7 +11,7 @@ from pathlib import Path
 from lsprotocol import types as t
 from packaging.requirements import InvalidRequirement, Requirement
 
-from tf_lsp.manifests import pin_edits, set_env_edit
+from tf_lsp.manifests import ManifestRefused, pin_edits, set_env_edit
 from tf_lsp.server.convert import SOURCE, fixes_of, lsp_diagnostic, lsp_rename, lsp_workspace_edit
 from tf_lsp.server.state import Folder, TfLspServer
 
@@ -62,6 +62,10 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagno
         if action == "install" and len(specs) == 1 and (pinned := _pinned(specs[0])):
             out += _pin_actions(ls, folder, *pinned, base)
         return out
+    if action == "explain":                 # e.g. no install can be offered: the reason, nothing runs
+        message = str(args.get("message") or title)
+        return [t.CodeAction(title=title, **base, command=t.Command(
+            title=title, command="tfLsp.explain", arguments=[{"message": message}]))]
     if action == "pin" and not fix.get("edits"):
         return _pin_actions(ls, folder, args.get("package", ""), args.get("specifier", ""), base, preferred=preferred)
     if action == "rename":
@@ -81,7 +85,10 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagno
             return [t.CodeAction(title=f"{title} (how)", **base, command=t.Command(
                 title=title, command="tfLsp.explain", arguments=[{"message": why}]))]
         value = args.get("value")
-        edits = [set_env_edit(folder.root, str(args["name"]), None if value is None else str(value)).to_json()]
+        try:
+            edits = [set_env_edit(folder.root, str(args["name"]), None if value is None else str(value)).to_json()]
+        except ManifestRefused as exc:
+            return [_explain(f"{title} (how)", str(exc), base)]
     if edits:
         act = t.CodeAction(title=title, **base, is_preferred=preferred, edit=workspace_edit(ls, edits))
         if args.get("specs"):
@@ -91,8 +98,16 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagno
     return []
 
 
+def _explain(title: str, why: str, base: dict) -> t.CodeAction:
+    return t.CodeAction(title=title, **base, command=t.Command(title=title, command="tfLsp.explain",
+                                                               arguments=[{"message": why}]))
+
+
 def _pin_actions(ls, folder, package: str, specifier: str, base: dict, *, preferred: bool = False) -> list[t.CodeAction]:
-    edits = manifest_edits(ls, folder, package, specifier) if package else []
+    try:
+        edits = manifest_edits(ls, folder, package, specifier) if package else []
+    except ManifestRefused as exc:
+        return [_explain(f"Pin {package}{specifier} (why it cannot be pinned here)", str(exc), base)]
     if not edits:
         return []
     files = ", ".join(dict.fromkeys(Path(e["path"]).name for e in edits))

@@ -9,22 +9,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 from pathlib import Path
 
 from lsprotocol import types as t
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.requirements import Requirement
 from pygls.exceptions import JsonRpcInvalidParams
 
 from tf_lsp.doctor import doctor_data, doctor_text
 from tf_lsp.fixes import install_fix, uninstall_fix
+from tf_lsp.manifests import ManifestRefused
+from tf_lsp.reqsafe import safe_name, safe_spec_text, safe_specifier
 from tf_lsp.server.features.actions import actions_for, manifest_edits, preferred_fixes, workspace_edit
 from tf_lsp.server.runner import CommandFailed, run_with_progress
 from tf_lsp.server.state import Folder, TfLspServer
 
 log = logging.getLogger("tf_lsp.server")
-_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.I)     # PEP 508 names
 
 
 def _arg(args) -> dict:
@@ -67,33 +66,30 @@ def _known_python(folder: Folder, python) -> str:
 
 
 def _specs(values) -> list[str]:
+    """Plain package requirements only (``tf_lsp.reqsafe``): no URL, path, archive name, option or marker."""
     if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
         raise JsonRpcInvalidParams("specs must be a non-empty list of requirement strings")
     out = []
     for v in values:
         try:
-            req = Requirement(v)
-        except InvalidRequirement as exc:
-            raise JsonRpcInvalidParams(f"invalid requirement {v!r}: {exc}") from exc
-        if req.url or v.lstrip().startswith("-"):
-            raise JsonRpcInvalidParams(f"only package requirements are installed by tf-lsp, not {v!r}")
-        out.append(str(req))
+            out.append(safe_spec_text(v))
+        except ValueError as exc:
+            raise JsonRpcInvalidParams(f"invalid requirement: {exc}") from exc
     return out
 
 
 def _package(value) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise JsonRpcInvalidParams(f"invalid package name {value!r}")
-    return value
+    try:
+        return safe_name(value)
+    except ValueError as exc:
+        raise JsonRpcInvalidParams(f"invalid package name: {exc}") from exc
 
 
 def _specifier(value) -> str:
-    if not isinstance(value, str):
-        raise JsonRpcInvalidParams("specifier must be a string such as ==1.26.4")
     try:
-        return str(SpecifierSet(value))
-    except InvalidSpecifier as exc:
-        raise JsonRpcInvalidParams(f"invalid version specifier {value!r}") from exc
+        return str(safe_specifier(value))
+    except ValueError as exc:
+        raise JsonRpcInvalidParams(f"invalid version specifier: {exc}") from exc
 
 
 async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> dict:
@@ -102,6 +98,7 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
     def run():
         with folder.lock:
             choice = folder.ws.use_interpreter(python)
+            folder.override = str(choice.python)
             folder.ws.env         # load it off the event loop
             return choice
     choice = await asyncio.to_thread(run)
@@ -170,7 +167,10 @@ def register(server: TfLspServer) -> None:
         arg = _arg(args)
         folder = _folder(ls, arg)
         package, specifier = _package(arg.get("package")), _specifier(arg.get("specifier"))
-        edits = manifest_edits(ls, folder, package, specifier)
+        try:
+            edits = manifest_edits(ls, folder, package, specifier)
+        except ManifestRefused as exc:
+            raise JsonRpcInvalidParams(str(exc)) from exc
         if not edits:
             raise JsonRpcInvalidParams(f"{folder.root} has no requirements*.txt, pyproject.toml dependency list or "
                                        f"environment.yml to pin {package} in")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 
 from lsprotocol import types as t
 from pygls.uris import to_fs_path
@@ -64,7 +63,7 @@ def register(server: TfLspServer) -> None:
     @server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def did_change_folders(ls: TfLspServer, params: t.DidChangeWorkspaceFoldersParams):
         for f in params.event.removed:
-            ls.folders.pop(str(Path(to_fs_path(f.uri)).resolve()), None)
+            ls.folders.pop(str(ls.document_path(f.uri).resolve()), None)
         added = [ls.add_folder(to_fs_path(f.uri), Settings()) for f in params.event.added]
         for folder, settings in zip(added, await wire.fetch(ls, [f.uri for f in added])):
             ls.reset_folder(folder, settings)

@@ -3,10 +3,8 @@ for a failing import the full explanation with what was searched."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from lsprotocol import types as t
-from pygls.uris import to_fs_path
 
 from tf_lsp.imports import extract_imports
 from tf_lsp.server.state import TfLspServer
@@ -22,7 +20,7 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
     doc = ls.workspace.get_text_document(uri)
     server_pos = doc.position_codec.position_from_client_units(doc.lines, t.Position(line, col))
     line, col = server_pos.line, server_pos.character
-    path = Path(to_fs_path(uri))
+    path = ls.document_path(uri)
     folder = ls.folder_for(uri)
     ws = folder.ws
     for stmt in extract_imports(doc.source, path=str(path)):

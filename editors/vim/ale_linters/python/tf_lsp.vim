@@ -15,7 +15,7 @@
 " The config dict is the "tfLsp" settings section (interpreter, extraPaths, env, installer, checkAllImports,
 " severity, trustedWorkspace).  Fixes are code actions: :ALECodeAction on the import (ALE sends the ones that
 " run something to the server as workspace/executeCommand).  editors/vim/plugin/tf_lsp.vim adds
-" :TfLspSelectInterpreter and :TfLspDoctor.
+" :TfLspSelectInterpreter, :TfLspDoctor and :TfLspVerify.
 
 call ale#Set('python_tf_lsp_executable', 'tf-lsp')
 call ale#Set('python_tf_lsp_config', {})

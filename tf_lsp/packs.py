@@ -1,0 +1,111 @@
+"""Rule packs as declared records, and the one registry of them.
+
+A rule pack adds a framework's knowledge on top of the generic checks. It states what it covers instead of being
+found by a naming convention: the import names it speaks for, the distributions it owns, the families of codes
+whose generic findings its own findings replace, its hooks, and a ``summary(env)`` for the status bar and hover.
+The generic engine asks the registry; it holds no framework list of its own.
+
+Adding a pack is one module that defines ``PACK = RulePack(...)`` and one line in ``PACK_MODULES``. A pack module
+that fails to import is an error at start-up (it is part of tf-lsp, so that is a bug to see, not to hide).
+"""
+from __future__ import annotations
+
+import importlib
+from functools import lru_cache
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+if TYPE_CHECKING:
+    from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
+    from tf_lsp.envstate import EnvState
+    from tf_lsp.model import Finding
+
+PACK_MODULES: tuple[str, ...] = (
+    "tf_lsp.checks.tensorflow",     # TensorFlow / Keras
+    "tf_lsp.checks.jax",            # JAX / jaxlib
+)
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    """What a pack says about an environment, for status and hover: ``TensorFlow 2.21.0 (tensorflow-cpu)``."""
+
+    framework: str
+    version: str | None
+    distribution: str | None = None
+    details: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"framework": self.framework, "version": self.version, "distribution": self.distribution,
+                "details": list(self.details)}
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    """The framework's name as people say it (``TensorFlow``)."""
+    import_names: frozenset[str]
+    """Top-level import names the pack speaks for (``checkAllImports: false`` checks only these)."""
+    distributions: tuple[str, ...]
+    """Distributions the pack owns: overlaps among them are its to report, not the generic conflict check's."""
+    companions: tuple[str, ...] = ()
+    """Distributions the framework loads when it is imported: ``verify`` and ``doctor`` look at them too."""
+    overrides: tuple[frozenset[str], ...] = ()
+    """Families of codes: a pack finding of a family replaces the generic findings of that family on a line."""
+    check: "ImportCheck | None" = None
+    path_extender: "ExtenderFactory | None" = None
+    file_findings: "Callable[..., Iterable[Finding]] | None" = None
+    implied_imports: "Callable[[ImportContext], list[tuple[str, str]]] | None" = None
+    summary: "Callable[[EnvState, Mapping[str, str]], PackSummary | None] | None" = None
+    sources: tuple[str, ...] = field(default=())
+    """Where the pack's facts come from (its knowledge module names the source of each record)."""
+
+
+@lru_cache(maxsize=None)
+def registry() -> tuple[RulePack, ...]:
+    """Every pack of ``PACK_MODULES``, imported on first use (tf_lsp.checks builds its lists from it)."""
+    packs = []
+    for name in PACK_MODULES:
+        mod = importlib.import_module(name)           # raises: a missing pack fails loudly
+        pack = getattr(mod, "PACK", None)
+        if not isinstance(pack, RulePack):
+            raise TypeError(f"{name} is listed as a rule pack but defines no PACK = RulePack(...)")
+        packs.append(pack)
+    return tuple(packs)
+
+
+def owned_distributions() -> frozenset[str]:
+    return frozenset(d for p in registry() for d in p.distributions)
+
+
+def key_distributions() -> tuple[str, ...]:
+    """Every pack's distributions and companions, in registry order (``tf-lsp verify`` without names, doctor)."""
+    return tuple(dict.fromkeys(d for p in registry() for d in (*p.distributions, *p.companions)))
+
+
+def covered_import_names() -> frozenset[str]:
+    return frozenset(n for p in registry() for n in p.import_names)
+
+
+def overridden_families() -> tuple[frozenset[str], ...]:
+    return tuple(dict.fromkeys(f for p in registry() for f in p.overrides))
+
+
+def pack_of_check(check) -> RulePack | None:
+    return next((p for p in registry() if p.check is check), None)
+
+
+def summaries(env: "EnvState", environ: Mapping[str, str]) -> list[PackSummary]:
+    """Each pack's summary of ``env`` (packs whose framework is not installed say nothing)."""
+    out = []
+    for pack in registry():
+        if pack.summary is None:
+            continue
+        s = pack.summary(env, environ)
+        if s is not None:
+            out.append(s)
+    return out
+
+
+__all__ = ["RulePack", "PackSummary", "registry", "PACK_MODULES", "owned_distributions", "covered_import_names",
+           "overridden_families", "key_distributions", "pack_of_check", "summaries"]
