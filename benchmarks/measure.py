@@ -1,7 +1,7 @@
 """Timing and memory of child processes, and a minimal LSP client over stdio (JSON-RPC with Content-Length framing).
 
-A child's wall time is taken around ``os.wait4`` and its peak RSS comes from the rusage that call returns, so each
-figure belongs to that process (and the children it waited for, e.g. node under pyright's wrapper) alone.
+A child's wall time is taken around ``os.wait4``; its peak RSS (with the children it waited for, e.g. node under
+pyright's wrapper, or tf-lsp's worker processes) comes from GNU time, see ``run_once``.
 """
 from __future__ import annotations
 
@@ -25,10 +25,17 @@ class Sample:
     output: str
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run_once(argv: list[str], *, env: dict | None = None, cwd: Path | None = None, timeout: float = 900) -> Sample:
-    with tempfile.TemporaryFile() as out:
+    """Wall time around ``os.wait4``; peak RSS from GNU time's ``%M`` when it is installed. (Linux carries a parent's
+    RSS into a forked child's ``ru_maxrss`` across ``exec``, so ``wait4``'s own figure has this driver's RSS as its
+    floor; GNU time's child is forked from a 2 MB process. Without it, that floored figure is what we have.)"""
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as rss:
+        wrapped = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *argv] if GNU_TIME.exists() else argv
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(wrapped, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env, cwd=cwd)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
@@ -40,7 +47,9 @@ def run_once(argv: list[str], *, env: dict | None = None, cwd: Path | None = Non
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode(errors="replace")
-    return Sample(seconds, usage.ru_maxrss / 1024, proc.returncode, text[-4000:])
+        lines = rss.read().split()
+        max_rss_kb = int(lines[-1]) if lines and lines[-1].isdigit() else usage.ru_maxrss
+    return Sample(seconds, max_rss_kb / 1024, proc.returncode, text[-4000:])
 
 
 def median(xs: list[float]) -> float:
@@ -139,6 +148,6 @@ class LspClient:
             self.request("shutdown", None, timeout=30)
             self.notify("exit", None)
             self.proc.wait(timeout=30)
-        except Exception:
+        except (OSError, RuntimeError, queue.Empty):
             self.proc.kill()
             self.proc.wait()

@@ -10,10 +10,17 @@ from pathlib import Path
 
 import prepare
 
+NOTES = ("Notes: `cold` = fresh `TF_LSP_CACHE_DIR` and `XDG_CACHE_HOME` for that run; `warm` = the caches a "
+         "previous run left. pyright and basedpyright run through their PyPI wrappers (a Python start, then node), "
+         "as `pip install pyright` gives them; each peer ran once before its timed runs (bytecode, node package). "
+         "The server figures are taken from a minimal JSON-RPC client over stdio; peak RSS of a process is GNU "
+         "time's `%M` (the largest of the process and the children it waited for: node under the wrappers, tf-lsp's "
+         "worker processes on trees).")
+
 
 def _out(argv: list[str]) -> str:
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=120, check=False)
         return (proc.stdout or proc.stderr).strip().splitlines()[0]
     except (OSError, IndexError, subprocess.TimeoutExpired):
         return "unknown"
@@ -79,8 +86,7 @@ def write(bench, *, args, started: dict, envs: dict, out: Path) -> list[Path]:
     load_end = " ".join(f"{x:.2f}" for x in started["load_end"])
     lines = ["# Benchmark results", "",
              f"Written by `python benchmarks/run.py --runs {args.runs} --tree-runs {args.tree_runs}"
-             + (f" --only {args.only}" if args.only != ",".join(("one", "lsp", "trees", "broken", "thousand", "rss"))
-                else "") + f"` on {started['when']}, in {started['seconds'] / 60:.1f} min. "
+             + (f" --only {args.only}" if args.only != "one,lsp,trees,broken,thousand,rss" else "") + f"` on {started['when']}, in {started['seconds'] / 60:.1f} min. "
              "Every figure is a whole process (start-up included) unless said otherwise; each ratio compares two "
              "figures from this same run, so they are the numbers to quote on a loaded machine.", "",
              "## Machine", "",
@@ -101,11 +107,7 @@ def write(bench, *, args, started: dict, envs: dict, out: Path) -> list[Path]:
         rss = f"{r['max_rss_mb']:.0f} MB" if r["max_rss_mb"] else ""
         lines.append(f"| {r['section']} | {r['what']} | {r['median_s'] * 1000:,.0f} ms | {r['min_s'] * 1000:,.0f} ms "
                      f"| {r['runs']} | {rss} | {fps} |")
-    lines += ["", "Notes: `cold` = fresh `TF_LSP_CACHE_DIR` and `XDG_CACHE_HOME` for that run; `warm` = the caches a "
-              "previous run left. pyright and basedpyright run through their PyPI wrappers (a Python start, then node), "
-              "as `pip install pyright` gives them; each peer ran once before its timed runs (bytecode, node "
-              "package). The server figures are taken from a minimal JSON-RPC client over stdio; peak RSS of a "
-              "process comes from `wait4`'s rusage (for the wrappers, the largest of the wrapper and node).", ""]
+    lines += ["", NOTES, ""]
     md = out / "RESULTS.md"
     md.write_text("\n".join(lines))
     (out / "results.json").write_text(json.dumps({"rows": bench.rows, "targets": bench.targets,

@@ -9,7 +9,7 @@ SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 
 
 def test_help_lists_every_section():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--help"], capture_output=True, text=True, check=False, timeout=60)
     assert proc.returncode == 0, proc.stderr
     for word in ("--runs", "--only", "--dry-run", "thousand", "rss", "broken"):
         assert word in proc.stdout
@@ -17,7 +17,7 @@ def test_help_lists_every_section():
 
 def test_dry_run_generates_workloads_without_building(tmp_path):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "TF_LSP_BENCH_DIR": str(tmp_path / "bench")}
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--dry-run"], capture_output=True, text=True, timeout=120,
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--dry-run"], capture_output=True, text=True, check=False, timeout=120,
                           env=env)
     assert proc.returncode == 0, proc.stderr
     assert "generated tree ok (201 files" in proc.stdout
@@ -25,7 +25,7 @@ def test_dry_run_generates_workloads_without_building(tmp_path):
 
 
 def test_unknown_section_is_refused():
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--only", "nonsense"], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--only", "nonsense"], capture_output=True, text=True, check=False,
                           timeout=60)
     assert proc.returncode != 0
     assert "unknown sections: nonsense" in proc.stderr
