@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from packaging.utils import canonicalize_name
 
-from tf_lsp.checks.integrity import recorded_faithfully, verify_distribution
+from tf_lsp.record import recorded_faithfully, verify_distribution
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.shown import command_line, printable
 from tf_lsp.model import Fix

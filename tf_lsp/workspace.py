@@ -17,7 +17,7 @@ from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDD
 from tf_lsp.packs import covered_import_names
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.firstparty import choose_way, closure_failures, ways_details
-from tf_lsp.fixes import use_interpreter_fix
+from tf_lsp.fixes import use_interpreter_fix, with_pins
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
@@ -288,7 +288,7 @@ class Workspace:
                     f = self._apply_overrides(f, guarded=False)
                     if f is not None:
                         findings.append(f)
-        return _dedupe(findings)
+        return [_with_pins(f, self.root) for f in _dedupe(findings)]
 
     def _carried(self, ctx: ImportContext, memo: dict[str, list[Finding]]) -> list[Finding]:
         """Errors of the imports ``ctx.stmt`` runs first (``import keras`` -> ``import tensorflow``), moved onto this
@@ -322,6 +322,12 @@ class Workspace:
         if guarded and f.severity in (Severity.ERROR, Severity.WARNING):
             return replace(f, severity=Severity.INFORMATION, message=f.message + _GUARD_NOTE)
         return f
+
+
+def _with_pins(f: Finding, root: Path) -> Finding:
+    """The engine offers the pin next to each version-constrained install (so the CLI and the editor list the same)."""
+    fixes = with_pins(root, f.fixes)
+    return f if fixes == f.fixes else replace(f, fixes=fixes)
 
 
 def _same_cause(carried: Finding, own: Finding) -> bool:

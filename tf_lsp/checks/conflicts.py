@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Iterable
 from packaging.utils import canonicalize_name
 
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.checks.integrity import (cached_record_state, file_matches_record, owning_distribution, record_paths,
-                                    record_state)
+from tf_lsp.record import (cached_record_state, file_matches_record, owning_distribution, record_paths,
+                           record_state)
 from tf_lsp.fixes import reinstall_fix, uninstall_fix
 from tf_lsp.model import Finding, Severity
 from tf_lsp.resolver import listing

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Iterable
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.checks.integrity import owning_distribution, record_paths
+from tf_lsp.record import owning_distribution, record_paths
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity

@@ -112,7 +112,7 @@ def _shadowed_dependency(ctx: ImportContext, res, top) -> Finding | None:
     if not shadows:
         return None
     from tf_lsp.checks.closure import import_closure
-    from tf_lsp.checks.integrity import owning_distribution
+    from tf_lsp.record import owning_distribution
 
     dist = owning_distribution(ctx.env, res)
     if dist is None or dist.editable:
