@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from tf_lsp.fixargs import (EditArgs, ExplainArgs, FixAction, InstallArgs, PinArgs, RenameArgs, SetEnvArgs,
-                            UninstallArgs, UseInterpreterArgs)
+from tf_lsp.fixargs import (
+    EditArgs,
+    ExplainArgs,
+    FixAction,
+    InstallArgs,
+    PinArgs,
+    RenameArgs,
+    SetEnvArgs,
+    UninstallArgs,
+    UseInterpreterArgs,
+)
 from tf_lsp.installer_env import describe_index, neutral_cwd, uv_user_config
 from tf_lsp.manifests import ManifestRefused, pin_edits, set_env_edit
 from tf_lsp.model import Candidate, Edit, Fix

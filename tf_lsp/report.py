@@ -48,7 +48,7 @@ def _lsp_range(text_lines: list[str], f: Finding, lines: tuple[int, int] | None 
     return {"start": pos(f.range.start, start), "end": pos(f.range.end, end)}
 
 
-def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable[Candidate],
+def to_json(choice: InterpreterChoice, python_version: str | None, candidates: Iterable[Candidate],
             results: Iterable[FileResult]) -> dict:
     files = []
     for r in results:
@@ -129,7 +129,7 @@ def to_sarif(results: Iterable[FileResult]) -> dict:
     for r in results:
         for f in r.findings:
             cell, line, end = r.cell_of(f)
-            location = {"physicalLocation": {
+            location: dict[str, object] = {"physicalLocation": {
                 "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
                 "region": {"startLine": line + 1, "startColumn": f.range.start.character + 1,
                            "endLine": end + 1, "endColumn": f.range.end.character + 1}}}

@@ -12,15 +12,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from tf_lsp import interpreters
-from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDDEN_FAMILIES, PATH_EXTENDERS,
-                           ImportContext, is_pack)
-from tf_lsp.packs import covered_import_names
+from tf_lsp.checks import (
+    FILE_CHECKS,
+    IMPLIED_IMPORTS,
+    IMPORT_CHECKS,
+    OVERRIDDEN_FAMILIES,
+    PATH_EXTENDERS,
+    ImportContext,
+    is_pack,
+)
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.firstparty import choose_way, closure_failures, ways_details
 from tf_lsp.fixes import use_interpreter_fix, with_pins
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
+from tf_lsp.packs import covered_import_names
 from tf_lsp.resolver import Resolution, Resolver, pkgutil_extender, resolve_relative
 from tf_lsp.runtime_modules import make_runtime_finder
 from tf_lsp.settings import Settings

@@ -18,6 +18,7 @@ import ast
 import hashlib
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,7 +248,7 @@ def _module_level_imports(body: list[ast.stmt], cond: bool):
                 yield a.name, 0, (), cond
         elif isinstance(node, ast.ImportFrom):
             yield node.module or "", node.level or 0, tuple(a.name for a in node.names), cond
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif isinstance(node, ast.Try) or (sys.version_info >= (3, 11) and isinstance(node, ast.TryStar)):
             if not _guarding(node.handlers):
                 yield from _module_level_imports(node.body, cond)
             yield from _module_level_imports(node.orelse, cond)

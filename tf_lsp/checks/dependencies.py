@@ -31,12 +31,12 @@ from packaging.utils import canonicalize_name
 
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.checks.closure import Closure, import_closure
-from tf_lsp.record import owning_distribution
 from tf_lsp.fixargs import InstallArgs
 from tf_lsp.fixes import install_fix
-from tf_lsp.specifiers import fitting_specifier, requirements_on, satisfies
 from tf_lsp.knowledge.import_names import DIST_FOR_IMPORT
 from tf_lsp.model import Finding, Severity
+from tf_lsp.record import owning_distribution
+from tf_lsp.specifiers import fitting_specifier, requirements_on, satisfies
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution

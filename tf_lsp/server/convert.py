@@ -8,9 +8,9 @@ from lsprotocol import types as t
 from pygls.uris import from_fs_path
 from pygls.workspace import TextDocument
 
+from tf_lsp.fixargs import FixDataError
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.manifests.text import lsp_lines
-from tf_lsp.fixargs import FixDataError
 from tf_lsp.model import Edit, Finding, Fix, Range, Severity, decode_data
 
 SOURCE = "tf-lsp"

@@ -6,14 +6,21 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from tf_lsp.checks.tensorflow.common import (TFInstall, in_spec, owns_tf_files,
-                                             parse_version, release_of)
+from tf_lsp.checks.tensorflow.common import TFInstall, in_spec, owns_tf_files, parse_version, release_of
 from tf_lsp.checks.tensorflow.wiring import LAZY_NOTE, keras_attr_only, lazy_attr, routing_for, touches_keras
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, reinstall_fix, uninstall_fix
-from tf_lsp.knowledge.tensorflow import (INCOMPATIBILITIES, PROTOBUF_BUILDER_MIN, PROTOBUF_BUILDER_SOURCE,
-                                         PROTOBUF_GENCODE_FILE, PROTOBUF_GENCODE_SOURCE, TF_DISTRIBUTIONS, LAZY_ATTR_SOURCE,
-                                         TF_DISTRIBUTIONS_SOURCE, Incompatibility)
+from tf_lsp.knowledge.tensorflow import (
+    INCOMPATIBILITIES,
+    LAZY_ATTR_SOURCE,
+    PROTOBUF_BUILDER_MIN,
+    PROTOBUF_BUILDER_SOURCE,
+    PROTOBUF_GENCODE_FILE,
+    PROTOBUF_GENCODE_SOURCE,
+    TF_DISTRIBUTIONS,
+    TF_DISTRIBUTIONS_SOURCE,
+    Incompatibility,
+)
 from tf_lsp.model import Finding, Fix, Severity
 from tf_lsp.record import hash_matches
 from tf_lsp.specifiers import fitting_specifier
@@ -47,7 +54,7 @@ def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Findin
             continue
         dist = ctx.env.index.get(rec.package)
         v = parse_version(dist.version) if dist else None
-        if v is None or not in_spec(v, rec.bad):
+        if dist is None or v is None or not in_spec(v, rec.bad):
             continue
         out.append(_finding(ctx, tf, rec, dist.version))
     if top == "tensorflow":

@@ -9,16 +9,32 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Mapping
 
-from tf_lsp.checks.tensorflow.common import (TFInstall, find_tensorflow, in_spec,
-                                             legacy_keras, parse_version, release_of, search_path)
+from tf_lsp.checks.tensorflow.common import (
+    TFInstall,
+    find_tensorflow,
+    in_spec,
+    legacy_keras,
+    parse_version,
+    release_of,
+    search_path,
+)
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, set_env_fix
-from tf_lsp.knowledge.tensorflow import (KERAS_MESSAGES_SOURCE, KERAS_MISSING_MESSAGE, KERAS_ROUTING, LAZY_ATTR_SOURCE,
-                                         LEGACY_MISSING_MESSAGE, PATH_RULES, TF_KERAS_SOURCE, KerasRouting, PathRule,
-                                         PathStep)
-from tf_lsp.model import Finding, Fix, Severity
-from tf_lsp.specifiers import fitting_specifier
+from tf_lsp.knowledge.tensorflow import (
+    KERAS_MESSAGES_SOURCE,
+    KERAS_MISSING_MESSAGE,
+    KERAS_ROUTING,
+    LAZY_ATTR_SOURCE,
+    LEGACY_MISSING_MESSAGE,
+    PATH_RULES,
+    TF_KERAS_SOURCE,
+    KerasRouting,
+    PathRule,
+    PathStep,
+)
+from tf_lsp.model import Finding, Fix, Range, Severity
 from tf_lsp.resolver import PathExtender, Resolver
+from tf_lsp.specifiers import fitting_specifier
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
@@ -137,7 +153,7 @@ def touches_keras(ctx: "ImportContext") -> bool:
     return stmt.is_from and stmt.module == "tensorflow" and any(n.name == "keras" for n in stmt.names)
 
 
-def _keras_range(ctx: "ImportContext", stmt_names=("keras",)) -> object:
+def _keras_range(ctx: "ImportContext", stmt_names=("keras",)) -> Range | None:
     stmt = ctx.stmt
     if stmt.is_from and stmt.module == "tensorflow":
         for n in stmt.names:
@@ -175,7 +191,8 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
                                 details=(f"source: {KERAS_MESSAGES_SOURCE}",) + ((f"source: {LAZY_ATTR_SOURCE}",)
                                                                                   if lazy else ()), module="tf_keras")]
         tv = parse_version(tfk.version)
-        if tf_minor and tv is not None and (tv.major, tv.minor) != (tf.version.major, tf.version.minor):
+        if tf_minor and tv is not None and tf.version is not None \
+                and (tv.major, tv.minor) != (tf.version.major, tf.version.minor):
             return [ctx.finding("TFL115", f"tf_keras {tfk.version} is installed for TensorFlow {tf.version}: tf_keras "
                                           f"releases follow TF's minor version, install tf_keras~={tf_minor}.0.",
                                 fixes=fixes[:1], details=(f"source: {TF_KERAS_SOURCE}",), module="tf_keras")]

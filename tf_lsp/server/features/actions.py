@@ -15,8 +15,17 @@ from pathlib import Path
 from lsprotocol import types as t
 from pygls.uris import to_fs_path
 
-from tf_lsp.fixargs import (EditArgs, ExplainArgs, FixAction, InstallArgs, PinArgs, RenameArgs, SetEnvArgs,
-                            UninstallArgs, UseInterpreterArgs)
+from tf_lsp.fixargs import (
+    EditArgs,
+    ExplainArgs,
+    FixAction,
+    InstallArgs,
+    PinArgs,
+    RenameArgs,
+    SetEnvArgs,
+    UninstallArgs,
+    UseInterpreterArgs,
+)
 from tf_lsp.fixes import pin_fix, set_env_fix
 from tf_lsp.manifests import pin_edits
 from tf_lsp.model import Edit, Fix
@@ -72,31 +81,31 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: Fix, diagnostic: t.Diagnos
                 cell: tuple[str, str] | None = None) -> list[t.CodeAction]:
     """The code actions of one decoded fix. ``cell`` = (notebook URI, cell URI) for a diagnostic of a notebook cell."""
     title, args, preferred = fix.title, fix.args, fix.preferred
-    base = dict(kind=t.CodeActionKind.QuickFix, diagnostics=[diagnostic] if diagnostic else None)
+    base = [diagnostic] if diagnostic else None
     if isinstance(args, UseInterpreterArgs):
         if cell is not None:               # the notebook's interpreter, not the folder's
-            return [t.CodeAction(title=f"{title} for this notebook", **base, is_preferred=preferred, command=_command(
+            return [_quickfix(f"{title} for this notebook", base, is_preferred=preferred, command=_command(
                 title, "tfLsp.useNotebookInterpreter", {"python": args.python, "uri": cell[0]}))]
-        return [t.CodeAction(title=title, **base, is_preferred=preferred, command=_command(
+        return [_quickfix(title, base, is_preferred=preferred, command=_command(
             title, "tfLsp.useInterpreter", {"python": args.python, "uri": folder.uri}))]
     if isinstance(args, InstallArgs):
         payload: dict = {"uri": folder.uri, "python": args.python, "specs": list(args.specs)}
         if fix.action is FixAction.INSTALL and (args.force_reinstall or args.no_deps):
             payload.update(forceReinstall=args.force_reinstall, noDeps=args.no_deps)
-        out = [t.CodeAction(title=title, **base, is_preferred=preferred,
+        out = [_quickfix(title, base, is_preferred=preferred,
                             command=_command(title, RUNNERS[fix.action], payload))]
         if fix.action is FixAction.INSTALL and cell is not None and args.specs:
             out.append(_pip_line_action(ls, cell[1], list(args.specs), base))
         return out
     if isinstance(args, UninstallArgs):
         payload = {"uri": folder.uri, "python": args.python, "specs": list(args.names)}
-        return [t.CodeAction(title=title, **base, is_preferred=preferred,
+        return [_quickfix(title, base, is_preferred=preferred,
                              command=_command(title, RUNNERS[fix.action], payload))]
     if isinstance(args, ExplainArgs):        # e.g. no install can be offered: the reason, nothing runs
         return [_explain(title, args.message or title, base)]
     if isinstance(args, RenameArgs):
         if t.ResourceOperationKind.Rename in _edit_caps(ls)[1]:
-            return [t.CodeAction(title=title, **base, is_preferred=preferred, edit=lsp_rename(args.source, args.target))]
+            return [_quickfix(title, base, is_preferred=preferred, edit=lsp_rename(args.source, args.target))]
         why = (f"Rename {Path(args.source).name} to {Path(args.target).name} yourself: this editor does not accept "
                f"file renames from a language server.")
         return [_explain(f"{title} (how)", why, base)]
@@ -107,18 +116,25 @@ def actions_for(ls: TfLspServer, folder: Folder, fix: Fix, diagnostic: t.Diagnos
         return [_explain(fresh.title, fresh.args.message, base)]
     if not fresh.edits:
         return []
-    act = t.CodeAction(title=fresh.title, **base, is_preferred=preferred, edit=workspace_edit(ls, list(fresh.edits)))
+    act = _quickfix(fresh.title, base, is_preferred=preferred, edit=workspace_edit(ls, list(fresh.edits)))
     if isinstance(fresh.args, PinArgs) and fresh.args.install:
         act.command = _command(fresh.title, "tfLsp.install", {"uri": folder.uri, "specs": [
             f"{fresh.args.package}{fresh.args.specifier}"]})
     return [act]
 
 
-def _explain(title: str, why: str, base: dict) -> t.CodeAction:
-    return t.CodeAction(title=title, **base, command=_command(title, "tfLsp.explain", {"message": why}))
+def _quickfix(title: str, diagnostics: list[t.Diagnostic] | None, *, is_preferred: bool | None = None,
+              command: t.Command | None = None, edit: t.WorkspaceEdit | None = None) -> t.CodeAction:
+    return t.CodeAction(title=title, kind=t.CodeActionKind.QuickFix, diagnostics=diagnostics,
+                        is_preferred=is_preferred, command=command, edit=edit)
 
 
-def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: dict) -> t.CodeAction:
+def _explain(title: str, why: str, base: list[t.Diagnostic] | None) -> t.CodeAction:
+    return _quickfix(title, base, command=_command(title, "tfLsp.explain", {"message": why}))
+
+
+def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: list[t.Diagnostic] | None
+                     ) -> t.CodeAction:
     """An edit only: a ``%pip install`` line at the top of the cell, so the notebook installs what it needs when
     it runs anywhere (IPython's %pip installs into the kernel's own environment)."""
     doc = ls.workspace.get_text_document(cell_uri)
@@ -129,7 +145,7 @@ def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: dic
             text_document=t.OptionalVersionedTextDocumentIdentifier(uri=cell_uri, version=doc.version), edits=[edit])])
     else:
         we = t.WorkspaceEdit(changes={cell_uri: [edit]})
-    return t.CodeAction(title=f"Add `{line}` at the top of this cell", **base, edit=we)
+    return _quickfix(f"Add `{line}` at the top of this cell", base, edit=we)
 
 
 TEXT_ONLY = frozenset({FixAction.EDIT, FixAction.SET_ENV, FixAction.PIN})   # whose whole effect is a text edit

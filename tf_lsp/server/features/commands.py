@@ -19,8 +19,8 @@ from tf_lsp.doctor import doctor_data, doctor_text
 from tf_lsp.fixargs import InstallArgs, UninstallArgs
 from tf_lsp.fixes import install_fix, uninstall_fix
 from tf_lsp.installer_env import installer_environ
-from tf_lsp.model import Fix
 from tf_lsp.manifests import ManifestRefused
+from tf_lsp.model import Fix
 from tf_lsp.reqsafe import safe_name, safe_spec_text, safe_specifier
 from tf_lsp.server.features.actions import fix_all_edit, manifest_edits, workspace_edit
 from tf_lsp.server.runner import CommandFailed, run_with_progress
@@ -108,7 +108,7 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
         with folder.lock:
             choice = folder.ws.use_interpreter(python)
             folder.override = str(choice.python)
-            folder.ws.env         # load it off the event loop
+            _ = folder.ws.env     # load it off the event loop
             return choice
     choice = await asyncio.to_thread(run)
     activate = activation_commands(choice.candidate) if choice.candidate else {}
