@@ -148,7 +148,7 @@ def test_missing_dependency_needed_at_import_is_an_error(env):
     beta = [x for x in f if "beta" in x.message]
     assert beta and beta[0].severity is Severity.ERROR
     assert "No module named 'beta'" in beta[0].message
-    assert beta[0].fixes[0].args["spec"] == "beta>=1.0"
+    assert beta[0].fixes[0].args.specs == ("beta>=1.0",) and beta[0].fixes[0].args.specifier == ">=1.0"
     assert not runs(env, "import alpha")
 
 
@@ -167,7 +167,7 @@ def test_version_out_of_range_is_a_warning(env):
     assert len(f) == 1 and f[0].severity is Severity.WARNING
     assert "epsilon>=2.0" in f[0].message and "epsilon 1.0" in f[0].message
     # the pin satisfies every installed requirement on epsilon at once (healthy asks for >=1.0)
-    assert f[0].fixes[0].args["spec"] == "epsilon>=2.0"
+    assert f[0].fixes[0].args.specs == ("epsilon>=2.0",)
     assert "healthy 1.0 requires epsilon>=1.0" in f[0].details
 
 
@@ -204,7 +204,7 @@ def test_dependency_problems_api(env):
 def test_missing_module_the_import_runs_is_an_error(env):
     f = by_code(check(env, "import brk\n"), "TFL106")
     assert len(f) == 1 and f[0].severity is Severity.ERROR and "brk/core.py" in f[0].message
-    assert f[0].fixes[0].args["forceReinstall"] and f[0].fixes[0].args["specs"] == ["brk==1.0"]
+    assert f[0].fixes[0].args.force_reinstall and f[0].fixes[0].args.specs == ("brk==1.0",)
     assert not runs(env, "import brk")
 
 
@@ -249,7 +249,7 @@ def test_healthy_install_has_no_integrity_finding(env):
 
 
 def test_verify_distribution_finds_same_size_edits(env):
-    from tf_lsp.checks.integrity import verify_distribution
+    from tf_lsp.record import verify_distribution
 
     ws = Workspace(env["ws"], python=str(env["py"]))
     assert verify_distribution(ws.env.index.get("verif")) == ["content differs: verif/core.py (sha256 does not match RECORD)"]
@@ -263,7 +263,7 @@ def test_shadow_missing_name_is_an_error(env):
     f = by_code(check(env, "from shadowme import array\n"), "TFL107")
     assert len(f) == 1 and f[0].severity is Severity.ERROR and "cannot import name 'array'" in f[0].message
     assert f[0].range.start.character == 5 and f[0].range.end.character == 13
-    assert f[0].fixes[0].action == "rename" and f[0].fixes[0].args["to"].endswith("shadowme_local.py")
+    assert f[0].fixes[0].action == "rename" and f[0].fixes[0].args.target.endswith("shadowme_local.py")
     assert not runs(env, "from shadowme import array")
 
 
@@ -297,7 +297,7 @@ def test_two_distributions_over_one_folder(env):
     f = by_code(check(env, "import shared\n"), "TFL105")
     assert len(f) == 1 and f[0].severity is Severity.WARNING
     assert "sharer-b 2.0's" in f[0].message
-    assert any(x.action == "uninstall" and x.args["names"] == ["sharer-a"] for x in f[0].fixes)
+    assert any(x.action == "uninstall" and x.args.names == ("sharer-a",) for x in f[0].fixes)
     assert runs(env, "import shared; assert shared.WHO == 'b, longer'")
 
 
@@ -418,3 +418,26 @@ def test_findings_name_their_dependencies(env):
     assert sorted(dep for f in found if f.code in ("TFL103", "TFL115") for dep in dependencies_of(f)) == \
         ["beta", "delta", "epsilon"]
     assert [f.module for f in found if f.code == "TFL115"] == ["epsilon"]
+
+
+def test_one_fitting_specifier_for_the_generic_check_and_the_tensorflow_pack(env):
+    """The generic range check (TFL115) and the TensorFlow pack's version fix (compat.fitting_install) ask one
+    function (specifiers.fitting_specifier): the same package gets the same specifier from both."""
+    from tf_lsp.checks.base import ImportContext
+    from tf_lsp.checks.tensorflow.compat import fitting_install
+    from tf_lsp.imports import extract_imports
+
+    generic = by_code(check(env, "import alpha\n"), "TFL115")[0].fixes[0]
+    ws = Workspace(env["ws"], python=str(env["py"]))
+    stmt = extract_imports("import alpha\n")[0]
+    ctx = ImportContext(workspace=ws, env=ws.env, file_path=env["ws"] / "main.py", stmt=stmt,
+                        resolution=ws.resolve("alpha"), resolver=ws.resolver_for(str(env["ws"])), environ={},
+                        script_dir=str(env["ws"]))
+    pack_fix, spec, constraints = fitting_install(ctx, "epsilon", "", "why")
+    assert generic.args.package == pack_fix.args.package == "epsilon"
+    assert generic.args.specifier == spec == pack_fix.args.specifier == ">=2.0"
+    assert generic.args.specs == pack_fix.args.specs
+    assert "healthy 1.0: >=1.0" in constraints
+    # delta is asked for without a version: neither path invents one
+    from tf_lsp.checks.dependencies import combined_specifier
+    assert combined_specifier(ws.env, "delta")[0] == "delta" and fitting_install(ctx, "delta", "", "why")[1] == ""

@@ -67,5 +67,5 @@ def test_dateutil_needs_six_only_for_some_modules(env):
     # six's metadata is still there (its files are not): only the statement that imports six is an error
     assert [(f.range.start.line, f.severity) for f in dep] == [(1, Severity.ERROR)]
     assert "No module named 'six'" in dep[0].message and "files are gone" in dep[0].message
-    assert dep[0].fixes[0].args["forceReinstall"]
+    assert dep[0].fixes[0].args.force_reinstall
     assert runs(env, "import dateutil") and not runs(env, "import dateutil.tz")

@@ -123,7 +123,7 @@ def test_a_package_importing_a_shadowed_module_fails(env):
     errs = _errors(_check(env, "import corepkg\n"))
     assert len(errs) == 1 and errs[0].code == "TFL107" and "helper" in errs[0].message
     fix = errs[0].fixes[0]
-    assert fix.action == "rename" and fix.args["from"] == str(env["ws"] / "helper.py")
+    assert fix.action == "rename" and fix.args.source == str(env["ws"] / "helper.py")
     # a package that does not import it is not blamed
     assert _runs(env, "import other")
     assert _check(env, "import other\n") == []

@@ -151,7 +151,7 @@ def test_deleted_library_the_extension_needs_is_an_error(env):
     assert len(found) == 1 and found[0].severity is Severity.ERROR
     assert "libcore.so: cannot open shared object file" in found[0].message
     assert f"_ext{env['suffix']}" in found[0].message
-    assert found[0].fixes[0].args["forceReinstall"] is True
+    assert found[0].fixes[0].args.force_reinstall is True
 
 
 def test_deleted_library_nothing_loads_is_a_warning(env):

@@ -237,8 +237,8 @@ def test_first_party_module_failing_on_its_own_import_says_so(tmp_path, py):
     _, found = check(root, "main.py", py)
     errors = [f for f in found if f.severity is Severity.ERROR]
     assert len(errors) == 1 and errors[0].module == "cv2" and "helper.py line 2" in errors[0].message
-    installs = [fx.args["specs"] for fx in errors[0].fixes if fx.action == "install"]
-    assert installs == [["opencv-python"]]                          # the real cause's fix, never `helper`
+    installs = [fx.args.specs for fx in errors[0].fixes if fx.action == "install"]
+    assert installs == [("opencv-python",)]                          # the real cause's fix, never `helper`
     result = run(py, ["main.py"], root)
     assert "No module named 'cv2'" in result.stderr
     # without the cv2 line the module imports fine: the __main__-only, platform-only and guarded imports never run
@@ -331,7 +331,7 @@ def test_install_offered_for_what_another_environment_provides(tmp_path):
     pip_install(other, "--no-deps", str(wheel))
     ws, found = check(root, "main.py", selected)
     installs = [fx for f in found for fx in f.fixes if fx.action == "install"]
-    assert [fx.args["specs"] for fx in installs] == [["odd-dist-name==1.4.0"]], [f.message for f in found]
+    assert [fx.args.specs for fx in installs] == [("odd-dist-name==1.4.0",)], [f.message for f in found]
     assert any("provides `odd_import_xyz` in other-env" in d for f in found for d in f.details)
 
 
@@ -347,6 +347,6 @@ def test_install_offered_for_what_another_environment_provides(tmp_path):
 def test_declared_in_any_manifest_is_known(tmp_path, py, manifest, text):
     root = write(tmp_path / "repo", {"main.py": "import declared_thing\n", manifest: text})
     _, found = check(root, "main.py", py)
-    installs = [fx.args["specs"] for f in found for fx in f.fixes if fx.action == "install"]
-    assert installs == [["declared-thing"]], manifest
+    installs = [fx.args.specs for f in found for fx in f.fixes if fx.action == "install"]
+    assert installs == [("declared-thing",)], manifest
     assert any(f"is declared in {manifest}" in d for f in found for d in f.details)

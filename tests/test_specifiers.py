@@ -61,3 +61,35 @@ def test_random_intersections_admit_the_same_versions():
 def test_invalid_parts_are_dropped_and_nothing_is_invented():
     assert simplify(["not a spec", ">=1.0"]) == ">=1.0"
     assert simplify([]) == ""
+
+
+def test_generic_and_pack_paths_give_one_fitting_specifier(tmp_path):
+    """dependencies.combined_specifier (the generic TFL103/TFL115 fix) and the TensorFlow pack's
+    compat.fitting_install used to compute "fits every installed package" apart and disagreed when the installed
+    version already fits (==1.5 against >=1.0,<2): both now ask specifiers.fitting_specifier."""
+    from tests.wheelmaker import build_wheel, make_venv, pip_install
+    from tf_lsp.checks.base import ImportContext
+    from tf_lsp.checks.dependencies import combined_specifier
+    from tf_lsp.checks.tensorflow.compat import fitting_install
+    from tf_lsp.imports import extract_imports
+    from tf_lsp.workspace import Workspace
+
+    wheels, ws_root = tmp_path / "wheels", tmp_path / "ws"
+    ws_root.mkdir()
+    py = make_venv(tmp_path / "venv")
+    pip_install(py, "--no-deps",
+                str(build_wheel(wheels, "req-a", "1.0", {"req_a/__init__.py": ""}, requires=["dep>=1.0,<3"])),
+                str(build_wheel(wheels, "req-b", "1.0", {"req_b/__init__.py": ""}, requires=["dep<2"])),
+                str(build_wheel(wheels, "dep", "1.5", {"dep/__init__.py": ""})))
+    ws = Workspace(ws_root, python=str(py))
+    stmt = extract_imports("import req_a\n")[0]
+    ctx = ImportContext(workspace=ws, env=ws.env, file_path=ws_root / "main.py", stmt=stmt,
+                        resolution=ws.resolve("req_a"), resolver=ws.resolver_for(str(ws_root)), environ={},
+                        script_dir=str(ws_root))
+    generic, who = combined_specifier(ws.env, "dep")
+    fix, spec, constraints = fitting_install(ctx, "dep", "", "why")
+    assert generic == "dep==1.5" and spec == "==1.5" and fix.args.specs == ("dep==1.5",)
+    assert sorted(constraints) == ["req-a 1.0: <3,>=1.0", "req-b 1.0: <2"], constraints
+    assert len(who) == 2
+    # with tf-lsp's own constraint that excludes the installed version, both bounds are kept, written short
+    assert fitting_install(ctx, "dep", ">=1.6", "why")[1] == ">=1.6,<2"

@@ -13,9 +13,9 @@ import pytest
 
 from tests.wheelmaker import build_wheel, make_venv, pip_install
 from tf_lsp.checks.tensorflow import file_findings
-from tf_lsp.checks.tensorflow.common import combine
 from tf_lsp.checks.tensorflow.names import module_names, parse_module
 from tf_lsp.settings import Settings
+from tf_lsp.specifiers import simplify
 from tf_lsp.workspace import Workspace
 
 PY311 = "/root/.pyenv/versions/3.11.7/bin/python3.11"
@@ -151,7 +151,8 @@ def test_legacy_keras_without_tf_keras(tmp_path, wheels):
     second = [f for f in found if f.range.start.line == 1]
     assert [f.code for f in first] == ["TFL103"] and "Keras cannot be imported" in first[0].message
     assert [f.code for f in second] == ["TFL115"] and "Keras 3" in second[0].message
-    assert any(fx.action == "set-env" for fx in first[0].fixes)
+    unset = [fx for fx in first[0].fixes if fx.title.startswith("Unset TF_USE_LEGACY_KERAS")]
+    assert [fx.action for fx in unset] == ["explain"] and "remove it there" in unset[0].args.message
 
 
 def test_keras_missing(tmp_path, wheels):
@@ -159,7 +160,7 @@ def test_keras_missing(tmp_path, wheels):
     _, found = _check(tmp_path, py, "import tensorflow.keras.layers\nimport tensorflow\n")
     assert [f.code for f in found if f.range.start.line == 0] == ["TFL103"]
     fix = found[0].fixes[0]
-    assert fix.action == "install" and fix.args["spec"] == ">=3.12.0"
+    assert fix.action == "install" and fix.args.specifier == ">=3.12.0"
     assert not [f for f in found if f.range.start.line == 1 and f.severity.value == "error"]
 
 
@@ -180,7 +181,7 @@ def test_numpy2_under_tf215_is_an_error_with_combined_pin(tmp_path, wheels):
     _, found = _check(tmp_path, py, "import tensorflow as tf\n")
     errs = [f for f in found if f.code == "TFL104" and f.module == "numpy"]
     assert len(errs) == 1
-    spec = errs[0].fixes[0].args["spec"]
+    spec = errs[0].fixes[0].args.specifier
     assert spec == ">=1.23.5,<2.0.0"          # every declared range at once, written short
     assert "numpy.core.umath failed to import" in errs[0].message
 
@@ -192,8 +193,8 @@ def test_conflicting_tf_distributions(tmp_path, wheels):
     conf = [f for f in found if f.code == "TFL105" and any("sampled recorded files" in d for d in f.details)]
     assert len(conf) == 1 and "tensorflow 2.21.0" in conf[0].message and "tensorflow-cpu 2.21.0" in conf[0].message
     assert "disk are tensorflow 2.21.0" in conf[0].message and conf[0].severity.value == "warning"            # the last install's files are on disk
-    assert [fx.action for fx in conf[0].fixes] == ["uninstall", "install"]
-    assert conf[0].fixes[1].args["forceReinstall"]
+    assert [fx.action for fx in conf[0].fixes] == ["uninstall", "reinstall"]
+    assert conf[0].fixes[1].args.force_reinstall
 
 
 def test_cuda_build_with_wrong_cudnn_wheel(tmp_path, wheels):
@@ -201,7 +202,7 @@ def test_cuda_build_with_wrong_cudnn_wheel(tmp_path, wheels):
     ws, found = _check(tmp_path, py, "import tensorflow as tf\nprint(tf.config.list_physical_devices('GPU'))\n")
     cuda = [f for f in found if f.code == "TFL109"]
     assert any("nvidia-cudnn-cu12 8.9.7.29" in f.message for f in cuda)
-    assert cuda[0].fixes and cuda[0].fixes[0].args["specs"] == ["tensorflow[and-cuda]==2.21.0"]
+    assert cuda[0].fixes and cuda[0].fixes[0].args.specs == ("tensorflow[and-cuda]==2.21.0",)
     lines = file_findings(ws, tmp_path / "ws" / "main.py", "import tensorflow as tf\n"
                                                              "print(tf.config.list_physical_devices('GPU'))\n")
     assert lines and {f.range.start.line for f in lines} == {1}
@@ -242,7 +243,7 @@ def test_python_without_current_tf(tmp_path):
     _, found = _check(tmp_path, py, "import tensorflow\n")
     tfl = [f for f in found if f.code == "TFL108"]
     assert len(tfl) == 1 and "2.20" in tfl[0].message
-    assert any(fx.args.get("specs") == ["tensorflow==2.20.*"] for fx in tfl[0].fixes)
+    assert any(getattr(fx.args, "specs", None) == ("tensorflow==2.20.*",) for fx in tfl[0].fixes)
 
 
 def test_python_built_for_other_version(tmp_path, wheels):
@@ -265,7 +266,7 @@ def test_static_names_are_conservative(tmp_path):
 
 
 def test_combine_specs():
-    assert combine(["<2.0.0,>=1.23.5", "<2"]) == ">=1.23.5,<2.0.0"
+    assert simplify(["<2.0.0,>=1.23.5", "<2"]) == ">=1.23.5,<2.0.0"
     assert module_names(None) is None
 
 

@@ -177,4 +177,4 @@ def test_tf_keras_pulls_tensorflow_over_tensorflow_cpu(tmp_path):
     on_disk = "tensorflow" if "True" in (Path(ws.resolve("tensorflow").path).parent / "python" / "platform" /
                                                 "build_info.py").read_text().split("is_cuda_build")[1][:10] \
         else "tensorflow-cpu"
-    assert mine[0].fixes[1].args["specs"] == [f"{on_disk}==2.21.0"]
+    assert mine[0].fixes[1].args.specs == (f"{on_disk}==2.21.0",)

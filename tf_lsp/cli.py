@@ -11,8 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from tf_lsp import safeio
-from tf_lsp import __version__
+from tf_lsp import __version__, safeio
 from tf_lsp.roots import find_root
 from tf_lsp.shown import printable
 

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from packaging.requirements import InvalidRequirement, Requirement
-
-from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from tf_lsp import safeio
+from tf_lsp.filecache import by_mtime
 
 log = logging.getLogger("tf_lsp")
 
@@ -222,10 +221,15 @@ def read_editable_finder(path: Path) -> dict[str, str]:
     except (OSError, SyntaxError, ValueError):
         return {}
     for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
-        if getattr(node, "value", None) is not None and any(isinstance(t, ast.Name) and t.id == "MAPPING" for t in targets):
+        if isinstance(node, ast.Assign):
+            targets, value_node = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value_node = [node.target], node.value
+        else:
+            continue
+        if value_node is not None and any(isinstance(t, ast.Name) and t.id == "MAPPING" for t in targets):
             try:
-                value = ast.literal_eval(node.value)
+                value = ast.literal_eval(value_node)
             except ValueError:
                 return {}
             if isinstance(value, dict):

@@ -26,7 +26,7 @@ from typing import Mapping
 
 from tf_lsp import safeio
 from tf_lsp.filecache import cache_root, write_atomic
-from tf_lsp.probing import PROBE_SCRIPT, SITE_DIRS, NO_SITE_DIRS, ProbeError, run_bounded, scrubbed_environ, validate
+from tf_lsp.probing import NO_SITE_DIRS, PROBE_SCRIPT, SITE_DIRS, ProbeError, run_bounded, scrubbed_environ, validate
 
 PROBE_TIMEOUT = 5.0
 _CACHE_VERSION = 4

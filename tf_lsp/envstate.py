@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Mapping
 
 from tf_lsp.distributions import DistIndex, build_index
-from tf_lsp.environment import Snapshot, snapshot as take_snapshot
+from tf_lsp.environment import Snapshot
+from tf_lsp.environment import snapshot as take_snapshot
 
 
 def _stamp(entries) -> tuple:

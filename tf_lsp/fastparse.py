@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+
 from tf_lsp import safeio
 
 REDUCE_ABOVE = 2_000       # bytes: bigger files drop their function bodies before parsing

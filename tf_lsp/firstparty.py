@@ -130,7 +130,8 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
     chain = [*res.parents, res]
     if ctx.stmt.is_from and not ctx.stmt.level and res.search_locations:      # from pkg import submodule
         chain += [ctx.resolver.resolve(f"{ctx.stmt.module}.{n.name}") for n in ctx.stmt.names if n.name != "*"]
-    files = [r.path for r in chain if r.found and r.kind in ("module", "package") and is_first_party(ws, r.path)]
+    files = [r.path for r in chain
+             if r.path is not None and r.found and r.kind in ("module", "package") and is_first_party(ws, r.path)]
     if not files:
         return []
     key = ("closure-walk", tuple(files), ctx.resolver.sys_path)
@@ -149,7 +150,7 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
     from tf_lsp.resolver import resolve_relative
     ws = ctx.workspace
     seen: set[str] = set()
-    queue = [(f, 1, (f,)) for f in files]
+    queue: list[tuple[str, int, tuple[str, ...]]] = [(f, 1, (f,)) for f in files]
     while queue and len(seen) < _MAX_FILES:
         file, depth, chain = queue.pop(0)
         if file in seen or not file.endswith(".py"):

@@ -8,11 +8,25 @@ import importlib.util
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-from tf_lsp.installer_env import describe_index, neutral_cwd, uv_user_config
+from packaging.requirements import InvalidRequirement, Requirement
+
 from tf_lsp import safeio
-from tf_lsp.model import Candidate, Fix
+from tf_lsp.fixargs import (
+    EditArgs,
+    ExplainArgs,
+    FixAction,
+    InstallArgs,
+    PinArgs,
+    RenameArgs,
+    SetEnvArgs,
+    UninstallArgs,
+    UseInterpreterArgs,
+)
+from tf_lsp.installer_env import describe_index, neutral_cwd, uv_user_config
+from tf_lsp.manifests import ManifestRefused, pin_edits, set_env_edit
+from tf_lsp.model import Candidate, Edit, Fix
 from tf_lsp.reqsafe import safe_name, split_safe
 
 if TYPE_CHECKING:
@@ -89,8 +103,13 @@ def no_install_fix(refused: list[str], *, what: str = "install") -> Fix:
     """What a finding carries instead of an install/uninstall whose specs came from metadata and fail the rule of
     ``tf_lsp.reqsafe``: nothing to run, only the reason (front ends show it; nothing reaches an installer)."""
     why = "; ".join(refused)
-    return Fix(title=f"No {what} can be offered: {why}", action="explain", args={"refused": list(refused), "message": (
-        f"tf-lsp offers no {what} here: {why}. Check the package's metadata and install what you need yourself.")})
+    return Fix(title=f"No {what} can be offered: {why}", action=FixAction.EXPLAIN, args=ExplainArgs(
+        refused=tuple(refused), message=(f"tf-lsp offers no {what} here: {why}. Check the package's metadata and "
+                                         f"install what you need yourself.")))
+
+
+def explain_fix(title: str, message: str) -> Fix:
+    return Fix(title=title, action=FixAction.EXPLAIN, args=ExplainArgs(message=message))
 
 
 def _per_load(ws, key: tuple, compute):
@@ -106,9 +125,12 @@ def _per_load(ws, key: tuple, compute):
 
 
 def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = None, preferred: bool = True,
-                force_reinstall: bool = False, no_deps: bool = False) -> Fix:
+                force_reinstall: bool = False, no_deps: bool = False, package: str | None = None,
+                specifier: str | None = None, constraints: Iterable[str] = (),
+                action: FixAction = FixAction.INSTALL) -> Fix:
     """Install ``specs``; a spec that is not a plain requirement (``reqsafe``) is dropped, and when none is left
-    the fix only says why (``no_install_fix``)."""
+    the fix only says why (``no_install_fix``). ``package``/``specifier`` name the version choice the fix makes
+    (what a pin records); by default the one spec's own name and specifier."""
     raw = list(specs)
     specs, refused = split_safe(raw)
     if not specs:
@@ -128,11 +150,22 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
     index = _per_load(ws, ("index", python, manager, uv, project), lambda: describe_index(
         "uv" if uv else manager, python, project_config=project, uv_config_file=uv_user_config(ws.root) if uv else None))
     title = (title or f"Install {' '.join(specs)} into {_env_label(ws)}") + f" from {index}"
-    args = {"python": python, "specs": specs, "manager": manager, "cwd": str(ws.root if project else neutral_cwd()),
-            "index": index, "forceReinstall": force_reinstall, "noDeps": no_deps}
-    if refused:
-        args["refused"] = refused
-    return Fix(title=title, action="install", command=argv, args=args, preferred=preferred)
+    if package is None and len(specs) == 1 and (pinned := pinned_spec(specs[0])):
+        package, specifier = pinned
+    args = InstallArgs(python=python, specs=tuple(specs), manager=manager,
+                       cwd=str(ws.root if project else neutral_cwd()), index=index, force_reinstall=force_reinstall,
+                       no_deps=no_deps, refused=tuple(refused), package=package,
+                       specifier=None if package is None else (specifier or ""), constraints=tuple(constraints))
+    return Fix(title=title, action=action, command=argv, args=args, preferred=preferred)
+
+
+def pinned_spec(spec: str) -> tuple[str, str] | None:
+    """(name, specifier) of a requirement that constrains its version (``numpy<2``), else None."""
+    try:
+        req = Requirement(spec)
+    except InvalidRequirement:
+        return None
+    return (req.name, str(req.specifier)) if req.specifier and not req.url else None
 
 
 def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = None) -> Fix:
@@ -151,27 +184,83 @@ def uninstall_fix(ws: "Workspace", names: Iterable[str], *, title: str | None = 
         argv = (*front, "uninstall", *_uv_config(ws), "--python", python, *names)
     else:
         argv = (*front, "uninstall", "-y", *names)
-    return Fix(title=title or f"Uninstall {' '.join(names)} from {_env_label(ws)}", action="uninstall", command=argv,
-               args={"python": python, "names": names, "manager": manager, "cwd": str(neutral_cwd())})
+    return Fix(title=title or f"Uninstall {' '.join(names)} from {_env_label(ws)}", action=FixAction.UNINSTALL,
+               command=argv, args=UninstallArgs(python=python, names=tuple(names), manager=manager,
+                                                cwd=str(neutral_cwd())))
 
 
 def reinstall_fix(ws: "Workspace", name: str, version: str) -> Fix:
+    """The installed version again, over itself (``--force-reinstall --no-deps``): the ``reinstall`` action."""
     return install_fix(ws, [f"{name}=={version}"], title=f"Force-reinstall {name}=={version}", force_reinstall=True,
-                       no_deps=True)
+                       no_deps=True, action=FixAction.REINSTALL)
 
 
 def use_interpreter_fix(ws: "Workspace", cand: Candidate, *, detail: str = "") -> Fix:
     from tf_lsp.interpreters import activation_commands
 
     label = cand.name + (f" (Python {cand.version}" + (f", {detail}" if detail else "") + ")" if cand.version else "")
-    return Fix(title=f"Use {label}", action="use-interpreter", command=(),
-               args={"python": str(cand.python), "prefix": str(cand.prefix), "kind": cand.kind, "name": cand.name,
-                     "activate": activation_commands(cand)}, preferred=True)
+    return Fix(title=f"Use {label}", action=FixAction.USE_INTERPRETER, command=(),
+               args=UseInterpreterArgs(python=str(cand.python), prefix=str(cand.prefix), kind=cand.kind,
+                                       name=cand.name, activate=tuple(activation_commands(cand).items())),
+               preferred=True)
 
 
 def rename_fix(old: Path, new: Path, *, why: str) -> Fix:
-    return Fix(title=f"Rename {old.name} to {new.name} ({why})", action="rename",
-               args={"from": str(old), "to": str(new)}, preferred=True)
+    return Fix(title=f"Rename {old.name} to {new.name} ({why})", action=FixAction.RENAME,
+               args=RenameArgs(source=str(old), target=str(new)), preferred=True)
+
+
+def edit_fix(title: str, edits: Iterable[Edit], *, old: str | None = None, new: str | None = None,
+             preferred: bool = False) -> Fix:
+    return Fix(title=title, action=FixAction.EDIT, edits=tuple(edits), args=EditArgs(old=old, new=new),
+               preferred=preferred)
+
+
+def pin_fix(root: Path, package: str, specifier: str, *, install: Fix | None = None,
+            texts: Mapping[str, str] | None = None) -> Fix | None:
+    """Pin ``package<specifier>`` where the project declares its dependencies (``manifests.pin_edits``; ``texts``:
+    files whose text differs from the disk, e.g. open in an editor) and install it with ``install``'s argv.
+    None when the project has no manifest to pin in; an ``explain`` fix when the manifest cannot be edited safely."""
+    try:
+        edits = pin_edits(root, package, specifier, texts=texts) if package else []
+    except ManifestRefused as exc:
+        return explain_fix(f"Pin {package}{specifier} (why it cannot be pinned here)", str(exc))
+    if not edits:
+        return None
+    files = ", ".join(dict.fromkeys(Path(e.path).name for e in edits))
+    return Fix(title=f"Pin {package}{specifier} in {files} and install it", action=FixAction.PIN,
+               args=PinArgs(package=package, specifier=specifier, install=install is not None),
+               command=install.command if install is not None else (), edits=tuple(edits))
+
+
+def with_pins(root: Path, fixes: Iterable[Fix]) -> tuple[Fix, ...]:
+    """Each install of one version-constrained package followed by its pin (when the project has a manifest)."""
+    out: list[Fix] = []
+    for fx in fixes:
+        out.append(fx)
+        args = fx.args
+        if fx.action is FixAction.INSTALL and isinstance(args, InstallArgs) and args.package and args.specifier \
+                and len(args.specs) == 1:
+            pin = pin_fix(root, args.package, args.specifier, install=fx)
+            if pin is not None and pin not in out:
+                out.append(pin)
+    return tuple(out)
+
+
+def set_env_fix(ws: "Workspace", name: str, value: str | None, *, title: str, where: str,
+                preferred: bool = False) -> Fix:
+    """Set (``value=None``: remove) an environment variable in the workspace ``.env``. When it is set somewhere an
+    edit of ``.env`` cannot reach (the shell, the tfLsp.env setting), the fix says where to change it instead."""
+    if where and ".env" not in where:
+        why = (f"{name} is {where}: " + ("remove it there" if value is None else f"set it to {value} there")
+               + " (tf-lsp edits only the workspace .env file).")
+        return explain_fix(f"{title} (how)", why)
+    try:
+        edit = set_env_edit(ws.root, name, value)
+    except ManifestRefused as exc:
+        return explain_fix(f"{title} (how)", str(exc))
+    return Fix(title=title, action=FixAction.SET_ENV, args=SetEnvArgs(name=name, value=value, where=where),
+               edits=(edit,), preferred=preferred)
 
 
 def _env_label(ws: "Workspace") -> str:

@@ -9,11 +9,20 @@ import ast
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-
+from typing import TypedDict
 
 from tf_lsp.model import Range
 
 _GUARD_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException", "OSError"}
+
+
+class _Where(TypedDict):
+    """Where a statement sits: the keyword arguments every ``ImportStmt`` of one statement shares."""
+
+    guarded: bool
+    type_checking: bool
+    in_function: bool
+    statement_range: Range | None
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,8 @@ class ImportStmt:
 
 @lru_cache(maxsize=8)
 def _grammar(version: str):
-    import parso         # imported on first use: only files with syntax errors need it (saves ~40 ms at start)
-    return parso.load_grammar(version=version)
+    import parso  # imported on first use: only files with syntax errors need it (saves ~40 ms at start)
+    return parso.load_grammar(version=version)  # pyright: ignore[reportPrivateImportUsage] - parso's documented API, not in its __all__
 
 
 def _rng(start: tuple[int, int], end: tuple[int, int]) -> Range:
@@ -126,22 +135,26 @@ def _extract_parso(source: str, version: str, path: str | None) -> tuple[ImportS
     try:
         grammar = _grammar(version)
     except Exception:  # parso refuses unknown grammar versions; fall back to its newest
-        grammar = parso.load_grammar()
+        grammar = parso.load_grammar()  # pyright: ignore[reportPrivateImportUsage] - as in _grammar
     try:
-        module = grammar.parse(source, error_recovery=True, path=path, diff_cache=path is not None, cache=False)
+        if path is not None:
+            module = grammar.parse(source, error_recovery=True, path=path, diff_cache=True, cache=False)
+        else:
+            module = grammar.parse(source, error_recovery=True, cache=False)
     except Exception:
         module = grammar.parse(source, error_recovery=True)
     out: list[ImportStmt] = []
     for node in _walk(module):
         guarded, type_checking, in_function = _context(node)
         stmt_range = _rng(node.start_pos, node.end_pos)
-        common = dict(guarded=guarded, type_checking=type_checking, in_function=in_function, statement_range=stmt_range)
+        common = _Where(guarded=guarded, type_checking=type_checking, in_function=in_function,
+                        statement_range=stmt_range)
         try:
             if isinstance(node, ptree.ImportName):
-                for path in node.get_paths():
-                    if not path or any(getattr(p, "type", "") != "name" for p in path):
+                for dotted_names in node.get_paths():
+                    if not dotted_names or any(getattr(p, "type", "") != "name" for p in dotted_names):
                         continue
-                    dotted, rng = _dotted(path)
+                    dotted, rng = _dotted(dotted_names)
                     out.append(ImportStmt(dotted, 0, rng, **common))
             elif isinstance(node, ptree.ImportFrom):
                 from_names = node.get_from_names()
@@ -200,10 +213,12 @@ def extract_with_ast(source: str) -> tuple[ImportStmt, ...] | None:
     def visit(body, guarded: bool, type_checking: bool, in_function: bool) -> None:
         for node in body:
             if isinstance(node, (ast.Import, ast.ImportFrom)):
-                stmt_range = Range.of(node.lineno - 1, col(node.lineno, node.col_offset),
-                                      node.end_lineno - 1, col(node.end_lineno, node.end_col_offset))
-                common = dict(guarded=guarded, type_checking=type_checking, in_function=in_function,
-                              statement_range=stmt_range)
+                end_line = node.end_lineno if node.end_lineno is not None else node.lineno
+                end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+                stmt_range = Range.of(node.lineno - 1, col(node.lineno, node.col_offset), end_line - 1,
+                                      col(end_line, end_col))
+                common = _Where(guarded=guarded, type_checking=type_checking, in_function=in_function,
+                                statement_range=stmt_range)
                 if isinstance(node, ast.Import):
                     for alias in node.names:
                         rng = name_range(alias, alias.name)
@@ -262,7 +277,7 @@ def _is_type_checking(test) -> bool:
            (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _from_stmt(node, lines, col, name_range, common) -> ImportStmt:
+def _from_stmt(node, lines, col, name_range, common: _Where) -> ImportStmt:
     first = node.lineno - 1
     start = col(node.lineno, node.col_offset)
     text = lines[first] if first < len(lines) else ""

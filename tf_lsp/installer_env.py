@@ -120,7 +120,8 @@ def _uv_file_settings(path: Path | None) -> dict:
     except (OSError, ValueError, UnicodeDecodeError):
         return {}
     out = {k: data[k] for k in ("index-url", "no-index", "find-links") if k in data}
-    pip = data.get("pip") if isinstance(data.get("pip"), dict) else {}
+    pip_table = data.get("pip")
+    pip = pip_table if isinstance(pip_table, dict) else {}
     out.update({k: pip[k] for k in ("index-url", "no-index", "find-links") if k in pip})
     for idx in data.get("index") or []:
         if isinstance(idx, dict) and idx.get("default") and isinstance(idx.get("url"), str):

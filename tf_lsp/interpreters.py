@@ -49,8 +49,17 @@ from typing import Iterator, Mapping
 from tf_lsp import safeio
 from tf_lsp.discovery import records, tools
 from tf_lsp.discovery.activation import activation_commands
-from tf_lsp.discovery.layout import (candidate_from, exe_minor, inspect_prefix, is_env_dir, is_inside,
-                                     patchlevel_version, prefix_of, probe_version, relative_to)
+from tf_lsp.discovery.layout import (
+    candidate_from,
+    exe_minor,
+    inspect_prefix,
+    is_env_dir,
+    is_inside,
+    patchlevel_version,
+    prefix_of,
+    probe_version,
+    relative_to,
+)
 from tf_lsp.model import Candidate, InterpreterChoice
 
 __all__ = ["discover_environments", "discover_interpreter", "candidate_for", "activation_commands", "probe_version"]
@@ -100,7 +109,7 @@ def _describe(path: Path, *, root: Path | None, environ: Mapping[str, str], kind
         return _describe(target[0] / "bin" / path.name, root=root, environ=environ, kind=kind, name=name)
     prefix = prefix_of(path)
     layout = inspect_prefix(prefix) if prefix is not None else None
-    if layout is None:
+    if layout is None or prefix is None:
         return None, "it is not an interpreter of an environment or Python install this tool can read"
     if layout.kind in ("pyenv", "system"):     # one prefix may hold several Pythons: trust the file's own name
         minor = exe_minor(path)

@@ -14,9 +14,13 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
 from tf_lsp.model import InterpreterChoice
+
+if TYPE_CHECKING:
+    from tf_lsp.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -108,11 +112,12 @@ def kernel_choice(ws, name: str | None) -> InterpreterChoice | None:
 class KernelWorkspaces:
     """One engine Workspace per kernel interpreter, made once and shared by the notebooks using it."""
 
-    def __init__(self, ws):
+    def __init__(self, ws: Workspace):
         self.ws = ws
-        self._by_python: dict[str, object] = {}
+        self._by_python: dict[str, Workspace] = {}
 
-    def workspace_for(self, path: Path, kernel_name: str | None, *, python: str | None = None):
+    def workspace_for(self, path: Path, kernel_name: str | None, *, python: str | None = None
+                      ) -> tuple[Workspace, InterpreterChoice | None]:
         """(workspace, choice) for a notebook; ``python`` (the editor's own choice for this notebook) wins over
         the kernelspec. choice is None when the workspace's interpreter is used for want of a kernel."""
         if python:

@@ -118,13 +118,16 @@ def parse_notebook(text: str) -> Notebook:
         elif not isinstance(src, str):
             src = ""
         out.append(Cell(i, str(cell.get("cell_type", "code")), src))
-    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
-    lang = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}
-    name = spec.get("name")
+    meta = _dict(data.get("metadata"))
+    spec, lang = _dict(meta.get("kernelspec")), _dict(meta.get("language_info"))
+    name, display, language = spec.get("name"), spec.get("display_name"), lang.get("name") or spec.get("language")
     return Notebook(tuple(out), kernel_name=name if isinstance(name, str) and name else None,
-                    kernel_display=spec.get("display_name") if isinstance(spec.get("display_name"), str) else None,
-                    language=(lang.get("name") or spec.get("language")) if isinstance(lang.get("name") or spec.get("language"), str) else None)
+                    kernel_display=display if isinstance(display, str) else None,
+                    language=language if isinstance(language, str) else None)
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def code_cells(nb: Notebook) -> list[tuple[int, str]]:

@@ -11,8 +11,8 @@ that fails to import is an error at start-up (it is part of tf-lsp, so that is a
 from __future__ import annotations
 
 import importlib
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class RulePack:
     """Where the pack's facts come from (its knowledge module names the source of each record)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def registry() -> tuple[RulePack, ...]:
     """Every pack of ``PACK_MODULES``, imported on first use (tf_lsp.checks builds its lists from it)."""
     packs = []

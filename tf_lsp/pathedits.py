@@ -62,7 +62,12 @@ class _Eval:
         if isinstance(node, ast.JoinedStr):
             parts = []
             for v in node.values:
-                parts.append(self(v.value) if isinstance(v, ast.FormattedValue) else str(v.value))
+                if isinstance(v, ast.FormattedValue):
+                    parts.append(self(v.value))
+                elif isinstance(v, ast.Constant):
+                    parts.append(str(v.value))
+                else:
+                    raise _Unknown
             return "".join(parts)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
             left, right = self(node.left), self(node.right)

@@ -305,7 +305,8 @@ def launch_ways(root: Path, file_s: str, *, sources: Sequence[PathSource], own) 
         label = f"launch.json configuration \"{cfg.get('name', '?')}\""
         cwd = _substitute(str(cfg.get("cwd") or "${workspaceFolder}"), root=root, file_s=file_s)
         cwd = os.path.normpath(os.path.join(str(root), cwd))
-        env = cfg.get("env") if isinstance(cfg.get("env"), dict) else {}
+        env_table = cfg.get("env")
+        env = env_table if isinstance(env_table, dict) else {}
         pp = [PathSource(_substitute(str(env["PYTHONPATH"]), root=root, file_s=file_s),
                          f"PYTHONPATH of the {label}")] if "PYTHONPATH" in env else []
         program, module = cfg.get("program"), cfg.get("module")

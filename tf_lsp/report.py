@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +50,7 @@ def _lsp_range(text_lines: list[str], f: Finding, lines: tuple[int, int] | None 
     return {"start": pos(f.range.start, start), "end": pos(f.range.end, end)}
 
 
-def to_json(choice: InterpreterChoice, python_version: str, candidates: Iterable[Candidate],
+def to_json(choice: InterpreterChoice, python_version: str | None, candidates: Iterable[Candidate],
             results: Iterable[FileResult]) -> dict:
     files, skipped = [], []
     for r in results:
@@ -142,7 +142,7 @@ def to_sarif(results: Iterable[FileResult]) -> dict:
     for r in results:
         for f in r.findings:
             cell, line, end = r.cell_of(f)
-            location = {"physicalLocation": {
+            location: dict[str, object] = {"physicalLocation": {
                 "artifactLocation": {"uri": Path(r.path).resolve().as_uri()},
                 "region": {"startLine": line + 1, "startColumn": f.range.start.character + 1,
                            "endLine": end + 1, "endColumn": f.range.end.character + 1}}}

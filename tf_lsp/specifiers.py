@@ -5,10 +5,17 @@ versions) is kept as written.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
 
+from packaging.requirements import Requirement
 from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    from tf_lsp.distributions import Distribution
+    from tf_lsp.envstate import EnvState
 
 
 def _compatible_bounds(spec: Specifier) -> list[Specifier] | None:
@@ -126,4 +133,62 @@ def _same_on_probes(a: str, b: str, items: list[Specifier]) -> bool:
     return all(sa.contains(v, prereleases=True) == sb.contains(v, prereleases=True) for v in _probes(items))
 
 
-__all__ = ["simplify"]
+def satisfies(spec: SpecifierSet, version: str) -> bool:
+    """``version`` in ``spec``; pre-releases count (an installed pre-release is what the import will load)."""
+    try:
+        return spec.contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return True
+
+
+_REQS: dict[int, tuple[object, dict[str, list]]] = {}
+
+
+def requirements_on(env: EnvState, name: str) -> list[tuple[Distribution, Requirement]]:
+    """Every installed distribution's requirement on ``name`` (markers evaluated for the target; a distribution
+    whose metadata cannot be read asks for nothing); the table is built once per distribution index."""
+    hit = _REQS.get(id(env.index))
+    if hit is None or hit[0] is not env.index:
+        table: dict[str, list] = {}
+        for d in env.index.dists:
+            try:
+                reqs = d.dependencies(env.marker_env)
+            except Exception:       # noqa: BLE001 - unreadable metadata: that distribution states nothing
+                continue
+            for req in reqs:
+                table.setdefault(canonicalize_name(req.name), []).append((d, req))
+        if len(_REQS) > 8:
+            _REQS.clear()
+        hit = _REQS[id(env.index)] = (env.index, table)
+    return list(hit[1].get(canonicalize_name(name), ()))
+
+
+@dataclass(frozen=True)
+class Fitting:
+    """The version choice that fits every installed package's requirement on one package."""
+
+    specifier: str                              # "" when nothing constrains it
+    constraints: tuple[tuple[str, str], ...]    # (who asks, what specifier): "keras 3.5.0", ">=1.26"
+
+    def requirement(self, name: str) -> str:
+        return f"{name}{self.specifier}"
+
+
+def fitting_specifier(env: EnvState, name: str, *, extra: Iterable[str] = ()) -> Fitting:
+    """One implementation of "fits every installed package": the intersection of every installed distribution's
+    specifier on ``name`` and ``extra`` (tf-lsp's own knowledge), written short (``simplify``). When the installed
+    version of ``name`` already satisfies all of them, the choice is that version (``==installed``)."""
+    constraints = [(f"{d.display_name} {d.version}", str(req.specifier))
+                   for d, req in requirements_on(env, name) if str(req.specifier)]
+    parts = [s for _, s in constraints] + [e for e in extra if e]
+    try:
+        combined = SpecifierSet(",".join(parts))
+    except InvalidSpecifier:
+        combined = SpecifierSet()
+    installed = env.index.get(name)
+    if installed is not None and parts and str(combined) and satisfies(combined, installed.version):
+        return Fitting(f"=={installed.version}", tuple(constraints))
+    return Fitting(simplify(parts) if parts else "", tuple(constraints))
+
+
+__all__ = ["simplify", "satisfies", "requirements_on", "Fitting", "fitting_specifier"]

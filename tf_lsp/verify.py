@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Iterable
 
 from packaging.utils import canonicalize_name
 
-from tf_lsp.checks.integrity import recorded_faithfully, verify_distribution
 from tf_lsp.fixes import reinstall_fix
-from tf_lsp.shown import command_line, printable
 from tf_lsp.model import Fix
 from tf_lsp.packs import key_distributions
+from tf_lsp.record import recorded_faithfully, verify_distribution
+from tf_lsp.shown import command_line, printable
 
 if TYPE_CHECKING:
     from tf_lsp.workspace import Workspace
@@ -54,7 +54,7 @@ def verify(ws: "Workspace", names: Iterable[str] = (), *, everything: bool = Fal
         dists = []
         for n in wanted or key_distributions():
             dists += list(index.all(canonicalize_name(n)))
-    unknown = [n for n in wanted if not index.all(n)]
+    unknown: list[str] = [str(n) for n in wanted if not index.all(n)]
     out: list[Verification] = []
     seen: set[str] = set()
     for d in dists:

@@ -12,18 +12,24 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from tf_lsp import safeio
-from tf_lsp import interpreters
-from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDDEN_FAMILIES, PATH_EXTENDERS,
-                           ImportContext, is_pack)
-from tf_lsp.packs import covered_import_names
-from tf_lsp.filecache import one_pass
+from tf_lsp import interpreters, safeio
+from tf_lsp.checks import (
+    FILE_CHECKS,
+    IMPLIED_IMPORTS,
+    IMPORT_CHECKS,
+    OVERRIDDEN_FAMILIES,
+    PATH_EXTENDERS,
+    ImportContext,
+    is_pack,
+)
 from tf_lsp.envstate import EnvState, load_env
+from tf_lsp.filecache import one_pass
 from tf_lsp.firstparty import choose_way, closure_failures, ways_details
-from tf_lsp.fixes import use_interpreter_fix
+from tf_lsp.fixes import use_interpreter_fix, with_pins
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.model import Candidate, Finding, InterpreterChoice, Severity
+from tf_lsp.packs import covered_import_names
 from tf_lsp.resolver import Resolution, Resolver, pkgutil_extender, resolve_relative
 from tf_lsp.runtime_modules import make_runtime_finder
 from tf_lsp.settings import Settings
@@ -293,11 +299,11 @@ class Workspace:
                     findings.append(f)
         if stmts:
             for file_check in FILE_CHECKS:
-                for f in isolated(file_check, path, lambda: list(file_check(self, path, text))):
+                for f in isolated(file_check, path, lambda fc=file_check: list(fc(self, path, text))):
                     f = self._apply_overrides(f, guarded=False)
                     if f is not None:
                         findings.append(f)
-        return _dedupe(findings)
+        return [_with_pins(f, self.root) for f in _dedupe(findings)]
 
     def _carried(self, ctx: ImportContext, memo: dict[str, list[Finding]]) -> list[Finding]:
         """Errors of the imports ``ctx.stmt`` runs first (``import keras`` -> ``import tensorflow``), moved onto this
@@ -306,7 +312,7 @@ class Workspace:
             return []
         out: list[Finding] = []
         for implied in IMPLIED_IMPORTS:
-            for module, why in isolated(implied, ctx.file_path, lambda: list(implied(ctx))):
+            for module, why in isolated(implied, ctx.file_path, lambda im=implied: list(im(ctx))):
                 if module == ctx.stmt.module.split(".")[0]:
                     continue
                 if module not in memo:
@@ -333,6 +339,12 @@ class Workspace:
         return f
 
 
+def _with_pins(f: Finding, root: Path) -> Finding:
+    """The engine offers the pin next to each version-constrained install (so the CLI and the editor list the same)."""
+    fixes = with_pins(root, f.fixes)
+    return f if fixes == f.fixes else replace(f, fixes=fixes)
+
+
 def _same_cause(carried: Finding, own: Finding) -> bool:
     """An own error that says the same (same code, and the same module or the same first fix) as a carried one."""
     if own.severity is not Severity.ERROR or own.code != carried.code:
@@ -356,7 +368,7 @@ def _run_checks(ctx: ImportContext) -> list[Finding]:
     generic: list[Finding] = []
     pack: list[Finding] = []
     for check in IMPORT_CHECKS:
-        found = isolated(check, ctx.file_path, lambda: list(check(ctx)), what=f"`import {ctx.stmt.module}`")
+        found = isolated(check, ctx.file_path, lambda c=check: list(c(ctx)), what=f"`import {ctx.stmt.module}`")
         (pack if is_pack(check) else generic).extend(found)
     return _merge(generic, pack)
 

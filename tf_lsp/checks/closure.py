@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from tf_lsp.filecache import stamp
-from tf_lsp.modfacts import module_facts, module_level_imports as _module_level_imports, parse_for_imports
+from tf_lsp.modfacts import module_facts, parse_for_imports
+from tf_lsp.modfacts import module_level_imports as _module_level_imports
 
 MAX_MODULES = 20_000      # modules in one closure (TensorFlow 2.x: about 3,000)
 

@@ -29,10 +29,9 @@ from typing import TYPE_CHECKING, Iterable
 from packaging.utils import canonicalize_name
 
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.checks.integrity import (cached_record_state, file_matches_record, owning_distribution, record_paths,
-                                    record_state)
 from tf_lsp.fixes import reinstall_fix, uninstall_fix
 from tf_lsp.model import Finding, Severity
+from tf_lsp.record import cached_record_state, file_matches_record, owning_distribution, record_paths, record_state
 from tf_lsp.resolver import listing
 
 if TYPE_CHECKING:
@@ -99,7 +98,7 @@ def _shared_claims(ctx: ImportContext, top) -> Finding | None:
                    f"uninstalling either deletes files the other needs. Uninstall both, then install the one you want.")
             fixes = [uninstall_fix(ctx.workspace, [a.name, b.name])]
         else:
-            w, l = (winner, loser) if winner else (b, a)
+            w, l = (winner, loser) if winner is not None and loser is not None else (b, a)
             msg = (f"{la} and {lb} both install the package `{top.name}` into the same folder; the files the import "
                    f"loads are {w.display_name} {w.version}'s (installed last), and uninstalling either deletes files "
                    f"the other needs. Uninstall {l.display_name} (then force-reinstall {w.display_name}).")

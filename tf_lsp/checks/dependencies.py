@@ -19,25 +19,24 @@ TFL115 per dependency out of range (``module`` = that dependency, ``details`` ca
 see ``dependencies_of``). Results are cached per (distribution, module) for the environment's lifetime.
 
 The fix pins the version that satisfies every installed distribution's requirement on that package at once
-(``combined_specifier``), in ``Fix.args["spec"]``.
+(``combined_specifier``), in the install fix's ``package``/``specifier`` (``InstallArgs``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from packaging.requirements import Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.checks.closure import Closure, import_closure
-from tf_lsp.checks.integrity import owning_distribution
+from tf_lsp.fixargs import InstallArgs
 from tf_lsp.fixes import install_fix
-from tf_lsp.specifiers import simplify
 from tf_lsp.knowledge.import_names import DIST_FOR_IMPORT
-from tf_lsp.model import Finding, Fix, Severity
+from tf_lsp.model import Finding, Severity
+from tf_lsp.record import owning_distribution
+from tf_lsp.specifiers import fitting_specifier, requirements_on, satisfies
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
@@ -76,14 +75,6 @@ def import_names_for(env: "EnvState", dist_name: str) -> tuple[str, ...]:
     names = [imp.split(".")[0] for imp, dn in DIST_FOR_IMPORT.items() if canonicalize_name(dn) == canon]
     names.append(canon.replace("-", "_"))
     return tuple(dict.fromkeys(names))
-
-
-def satisfies(spec: SpecifierSet, version: str) -> bool:
-    """``version`` in ``spec``; pre-releases count (an installed pre-release is what the import will load)."""
-    try:
-        return spec.contains(Version(version), prereleases=True)
-    except InvalidVersion:
-        return True
 
 
 def closure_of(dist: "Distribution", module: str) -> Closure | None:
@@ -166,43 +157,10 @@ def import_problems(env: "EnvState", dist: "Distribution", module: str, *, max_d
     return out
 
 
-_REQS: dict[int, tuple[object, dict[str, list]]] = {}
-
-
-def requirements_on(env: "EnvState", name: str) -> list[tuple["Distribution", Requirement]]:
-    """Every installed distribution's requirement on ``name`` (markers evaluated for the target); the table is
-    built once per distribution index."""
-    hit = _REQS.get(id(env.index))
-    if hit is None or hit[0] is not env.index:
-        table: dict[str, list] = {}
-        for d in env.index.dists:
-            for req in d.dependencies(env.marker_env):
-                table.setdefault(canonicalize_name(req.name), []).append((d, req))
-        if len(_REQS) > 8:
-            _REQS.clear()
-        hit = _REQS[id(env.index)] = (env.index, table)
-    return list(hit[1].get(canonicalize_name(name), ()))
-
-
 def combined_specifier(env: "EnvState", name: str) -> tuple[str, list[str]]:
-    """(``name`` + the intersection of every installed distribution's specifier, who asks for what).
-
-    When the currently installed version satisfies all of them, the spec is ``name==<installed>``."""
-    parts: list[str] = []
-    who: list[str] = []
-    for d, req in requirements_on(env, name):
-        if str(req.specifier):
-            parts.append(str(req.specifier))
-            who.append(f"{d.display_name} {d.version} requires {req.name}{req.specifier}")
-    try:
-        combined = SpecifierSet(",".join(parts))
-    except InvalidSpecifier:
-        combined = SpecifierSet()
-    installed = env.index.get(name)
-    if installed is not None and parts and satisfies(combined, installed.version):
-        return f"{name}=={installed.version}", who
-    short = simplify(parts) if str(combined) else ""
-    return f"{name}{short}" if short else name, who
+    """(``name`` + the specifier that fits every installed distribution, who asks for what): ``fitting_specifier``."""
+    fit = fitting_specifier(env, name)
+    return fit.requirement(name), [f"{who} requires {name}{spec}" for who, spec in fit.constraints]
 
 
 # --- the check ---------------------------------------------------------------------------------------------------
@@ -267,15 +225,6 @@ def dependencies_of(finding: Finding) -> list[str]:
     return [d.removeprefix("dependency: ") for d in finding.details if d.startswith("dependency: ")]
 
 
-def _with_spec(fix: Fix, specs: list[str]) -> Fix:
-    """``args["spec"]``: the requirement(s) to install, for a manifest edit by the front end: only the specs the
-    install fix kept (``install_fix`` drops what is not a plain requirement; then there is nothing to pin)."""
-    kept = list(fix.args.get("specs") or [])
-    if not kept:
-        return fix
-    return replace(fix, args={**fix.args, "spec": kept[0] if len(kept) == 1 else kept})
-
-
 def _install_spec(ctx: ImportContext, p: DepProblem) -> str:
     spec, _ = combined_specifier(ctx.env, p.requirement.name)
     return spec if spec != p.requirement.name else f"{p.requirement.name}{p.requirement.specifier}"
@@ -285,8 +234,8 @@ def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepPr
     label = f"{dist.display_name} {dist.version}"
     mod = ctx.stmt.module
     specs = list(dict.fromkeys(_install_spec(ctx, p) for p in probs))
-    fix = _with_spec(install_fix(ctx.workspace, specs), specs)
-    offered = fix.args.get("specs") or []
+    fix = install_fix(ctx.workspace, specs)
+    offered = list(fix.args.specs) if isinstance(fix.args, InstallArgs) else []
     todo = (f"Install {' '.join(offered)}." if offered else "") + (
         " No install is offered for what is not a plain package requirement." if len(offered) < len(specs) else "")
     details = [f"dependency: {p.name}" for p in probs]
@@ -306,7 +255,7 @@ def _missing_finding(ctx: ImportContext, dist: "Distribution", probs: list[DepPr
                f"{chain}: the import fails with ModuleNotFoundError: No module named '{imp}'{more}. "
                + (f"Force-reinstall {req.name}." if first.files_missing else todo))
         if any(p.files_missing for p in probs):
-            fix = _with_spec(install_fix(ctx.workspace, specs, force_reinstall=True), specs)
+            fix = install_fix(ctx.workspace, specs, force_reinstall=True)
         return ctx.finding("TFL103", msg, severity=Severity.ERROR, fixes=[fix], details=details, module=mod)
     how = ("does not import " + ("it" if len(probs) == 1 else "them") if all(p.needed_at_import is False for p in probs)
            else "was not seen importing " + ("it" if len(probs) == 1 else "them")
@@ -322,8 +271,7 @@ def _range_finding(ctx: ImportContext, dist: "Distribution", p: DepProblem) -> F
     label = f"{dist.display_name} {dist.version}"
     req = p.requirement
     spec, who = combined_specifier(ctx.env, req.name)
-    fix = _with_spec(install_fix(ctx.workspace, [spec], title=f"Install {spec} (fits every installed package's "
-                                                            f"requirement)"), [spec])
+    fix = install_fix(ctx.workspace, [spec], title=f"Install {spec} (fits every installed package's requirement)")
     msg = (f"{label} declares {req.name}{req.specifier}, but {req.name} {p.installed} is installed. The declared "
            f"range is not met, though the import may still work; if it fails, install {spec}.")
     details = [f"dependency: {p.name}", f"{p.dist} declares: Requires-Dist: {req}", *who, f"installed: {req.name} {p.installed}"]

@@ -22,252 +22,25 @@ packages (Debian writes no INSTALLER and strips ``.so`` files) and conda legitim
 wheel's RECORD was written. A module whose RECORD entry exists but whose file is gone is reported whatever the
 installer (the import really fails then).
 
-``verify_distribution(dist)`` is the full sha256 check for an explicit ``tf-lsp verify``.
+The RECORD primitives (ownership, the stat pass, hashes, ``verify_distribution`` for ``tf-lsp verify``) live in
+``tf_lsp.record``.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.filecache import by_mtime, cache_root, write_atomic
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.model import Finding, Severity
+from tf_lsp.record import cached_record_state, owning_distribution, record_paths, recorded_faithfully
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
-    from tf_lsp.envstate import EnvState
     from tf_lsp.resolver import Resolution
 
 _EXT = (".so", ".pyd", ".dylib")
-
-
-@dataclass(frozen=True)
-class RecordState:
-    """Result of the stat pass over one distribution's RECORD."""
-
-    checked: int
-    missing: tuple[str, ...]        # RECORD paths (relative to the location) absent on disk
-    changed: tuple[str, ...]        # present, but the size differs from RECORD
-
-
-# --- ownership ---------------------------------------------------------------------------------------------------
-
-_RECORD_PATHS: dict = {}
-
-
-def record_paths(dist: "Distribution") -> frozenset[str]:
-    """The normalised paths ``dist``'s RECORD lists; re-read when RECORD changes (a same-version reinstall)."""
-    record = os.path.join(str(dist.metadata_dir), "RECORD")
-    return by_mtime(_RECORD_PATHS, record, lambda _p: frozenset(os.path.normpath(e.path) for e in dist.record),
-                    missing=frozenset())
-
-
-def owning_distribution(env: "EnvState", res: "Resolution") -> "Distribution | None":
-    """The installed distribution whose files the import loads (namespace-aware: ``google.protobuf`` -> protobuf)."""
-    if not res.found or res.kind in ("builtin", "alias"):
-        return None
-    top = res.name.split(".")[0]
-    root = res.top.root
-    cands = [d for d in env.index.providers(top) if root and os.path.normpath(d.location) == os.path.normpath(root)]
-    if not cands:
-        return env.index.owner(top) if res.kind == "editable" else None
-    if len(cands) == 1 or not res.path:
-        return cands[0]
-    rel = os.path.normpath(os.path.relpath(res.path, root))
-    claim = [d for d in cands if rel in record_paths(d)]
-    if len(claim) > 1:      # several claim the file (an overlap): the owner is the one whose copy is on disk
-        claim = [d for d in claim if file_matches_record(d, rel)] or claim
-    if claim:
-        return claim[0]
-    return cands[0] if res.top.kind != "namespace" else None
-
-
-# Installers that leave the files exactly as RECORD lists them. OS packages (Debian/Ubuntu write no INSTALLER and
-# strip extension modules; conda relocates prefixes in text files) change files after the wheel's RECORD was
-# written, so a size difference there is no damage.
-FAITHFUL_INSTALLERS = frozenset({"pip", "uv", "poetry", "pdm", "pipenv", "hatch", "rye", "pipx", "installer"})
-
-
-def recorded_faithfully(dist: "Distribution") -> bool:
-    return (dist.installer or "").strip().lower() in FAITHFUL_INSTALLERS
-
-
-# --- the stat pass -----------------------------------------------------------------------------------------------
-
-def _relevant(path: str) -> bool:
-    return not (path.startswith("..") or os.path.isabs(path) or "__pycache__" in path or path.endswith(".pyc")
-                or path.endswith("/RECORD") or ".dist-info/" in path and path.endswith(("INSTALLER", "REQUESTED")))
-
-
-_PREPARED: dict[str, tuple[int, tuple]] = {}
-
-
-def _prepared(dist: "Distribution") -> tuple[tuple[tuple[str, str, int | None], ...], tuple[str, ...]]:
-    """(relevant RECORD entries as (relative path, absolute path, size), the folders they sit in), computed once
-    per RECORD version."""
-    def compute(_record: str):
-        entries = tuple((e.path, os.path.join(dist.location, e.path), e.size) for e in dist.record if _relevant(e.path))
-        folders = tuple(sorted({os.path.dirname(full) for _, full, _ in entries}))
-        return entries, folders
-
-    return by_mtime(_PREPARED, str(dist.metadata_dir / "RECORD"), compute, missing=((), ()))
-
-
-def _folder_stamp(folders: tuple[str, ...]) -> tuple:
-    out = []
-    for f in folders:
-        try:
-            out.append(os.stat(f).st_mtime_ns)
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
-def record_state(dist: "Distribution") -> RecordState:
-    """Missing files and size mismatches against RECORD, kept (in memory, and on disk for the next process, which
-    then skips parsing RECORD and the per-file stat pass) while RECORD and the folders it names are unchanged."""
-    try:
-        st = os.stat(dist.metadata_dir / "RECORD")
-    except OSError:
-        return RecordState(0, (), ())
-    rec_key = [st.st_mtime_ns, st.st_size]
-    saved = _saved_state(dist, rec_key)
-    if saved is not None and _folder_stamp(saved[0]) == saved[1]:
-        return saved[2]
-    entries, folders = _prepared(dist)
-    stamp = _folder_stamp(folders)
-    missing, changed = [], []
-    stat = os.stat
-    for rel, full, size in entries:
-        try:
-            st = stat(full)
-        except OSError:
-            missing.append(rel)
-            continue
-        if size is not None and st.st_size != size:
-            changed.append(rel)
-    state = RecordState(len(entries), tuple(missing), tuple(changed))
-    _save_state(dist, rec_key, folders, stamp, state)
-    return state
-
-
-def _state_file(dist: "Distribution"):
-    import hashlib
-
-    return cache_root() / "records" / (hashlib.sha256(str(dist.metadata_dir).encode()).hexdigest()[:32] + ".json")
-
-
-_STATES: dict[str, tuple] = {}      # state file -> (RECORD mtime and size, folders, their stamp, state)
-
-
-def _saved_state(dist: "Distribution", rec_key: list) -> tuple[tuple[str, ...], tuple, RecordState] | None:
-    """The last stat pass (this process's, else an earlier one's from disk), valid while RECORD is the same file."""
-    import json
-
-    path = str(_state_file(dist))
-    hit = _STATES.get(path)
-    if hit is None:
-        try:
-            with open(path) as fh:
-                data = json.load(fh)
-        except (OSError, ValueError):
-            return None
-        if data.get("v") != 1 or data.get("metadata") != str(dist.metadata_dir):
-            return None
-        hit = _STATES[path] = (data["record"], tuple(data["folders"]), tuple(data["stamp"]),
-                               RecordState(data["checked"], tuple(data["missing"]), tuple(data["changed"])))
-    if hit[0] != rec_key:
-        return None
-    return hit[1], hit[2], hit[3]
-
-
-def _save_state(dist: "Distribution", rec_key: list, folders, stamp, state: RecordState) -> None:
-    import json
-
-    path = _state_file(dist)
-    _STATES[str(path)] = (rec_key, tuple(folders), tuple(stamp), state)
-    write_atomic(path, json.dumps({"v": 1, "metadata": str(dist.metadata_dir), "record": rec_key,
-                                   "folders": list(folders), "stamp": list(stamp), "checked": state.checked,
-                                   "missing": list(state.missing), "changed": list(state.changed)}))
-
-
-def cached_record_state(ctx: ImportContext, dist: "Distribution") -> RecordState:
-    """One stat pass per distribution per environment load of the workspace."""
-    key = ("record-state", str(dist.metadata_dir))
-    memo = ctx.workspace.memo
-    if key not in memo:
-        memo[key] = record_state(dist)
-    return memo[key]
-
-
-def verify_distribution(dist: "Distribution") -> list[str]:
-    """Full check: every RECORD entry's sha256 and size against the file on disk. One line per problem."""
-    problems = []
-    for e in dist.record:
-        if not _relevant(e.path):
-            continue
-        full = os.path.join(dist.location, e.path)
-        algo, _, want = e.hash.partition("=")
-        try:
-            size = 0
-            h = hashlib.new(algo) if algo and want else None
-            for data in safeio.iter_chunks(full):
-                size += len(data)
-                if h is not None:
-                    h.update(data)
-        except safeio.Unreadable as exc:
-            problems.append(f"not verifiable: {e.path} ({exc.reason})")
-            continue
-        except ValueError:                                   # a hash algorithm hashlib does not know
-            problems.append(f"not verifiable: {e.path} (unknown hash algorithm {algo!r})")
-            continue
-        except FileNotFoundError:
-            problems.append(f"missing: {e.path}")
-            continue
-        except OSError as exc:
-            problems.append(f"not verifiable: {e.path} ({safeio.describe(exc)})")
-            continue
-        if e.size is not None and size != e.size:
-            problems.append(f"size differs: {e.path} (RECORD {e.size}, on disk {size})")
-            continue
-        if h is not None:
-            got = base64.urlsafe_b64encode(h.digest()).rstrip(b"=").decode()
-            if got != want:
-                problems.append(f"content differs: {e.path} ({algo} does not match RECORD)")
-    return problems
-
-
-_HASHES: dict[tuple, str | None] = {}
-
-
-def _file_hash(path: str, algo: str) -> str | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    key = (path, algo, st.st_mtime_ns, st.st_size)
-    if key not in _HASHES:
-        try:
-            _HASHES[key] = base64.urlsafe_b64encode(safeio.hash_file(path, algo)).rstrip(b"=").decode()
-        except (OSError, ValueError):
-            _HASHES[key] = None
-    return _HASHES[key]
-
-
-def file_matches_record(dist: "Distribution", rel_path: str) -> bool | None:
-    """Does the file on disk have the hash RECORD gives for it? None when RECORD has no hash for it.
-    (Hashes are cached by path, mtime and size: one read per file version.)"""
-    rel = os.path.normpath(rel_path)
-    for e in dist.record:
-        if os.path.normpath(e.path) == rel and e.hash:
-            algo, _, want = e.hash.partition("=")
-            return _file_hash(os.path.join(dist.location, e.path), algo) == want
-    return None
 
 
 # --- the check ---------------------------------------------------------------------------------------------------
@@ -294,7 +67,7 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         return out
     state = cached_record_state(ctx, dist)
     missing = [p for p in state.missing if not (lost is not None and os.path.normpath(p) == lost[1])]
-    from tf_lsp.ownership import written_by_other     # a file another distribution wrote later is not damage
+    from tf_lsp.ownership import written_by_other  # a file another distribution wrote later is not damage
     changed = [p for p in state.changed if written_by_other(ctx.env, dist, p) is None]
     if not missing and not changed:
         return out
@@ -563,5 +336,4 @@ def _orphan(ctx: ImportContext, res) -> Finding | None:
                        details=[f"orphan: {target}", f"searched for metadata in: {root}"])
 
 
-__all__ = ["recorded_faithfully", "FAITHFUL_INSTALLERS", "RecordState", "record_state", "verify_distribution", "owning_distribution", "record_paths",
-           "file_matches_record", "check"]
+__all__ = ["check"]

@@ -85,10 +85,10 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
     for p in places:
         details.append(f"found: {p.where} ({p.path})" + (f", version {p.version}" if p.version else ""))
     fixes = []
-    usable = [p for p in places if p.candidate is not None and p.healthy]
-    for p in usable:
+    usable = [(p, p.candidate) for p in places if p.candidate is not None and p.healthy]
+    for p, cand in usable:
         detail = f"{dist_name} {p.version}" if p.version else ""
-        fixes.append(use_interpreter_fix(ctx.workspace, p.candidate, detail=detail))
+        fixes.append(use_interpreter_fix(ctx.workspace, cand, detail=detail))
     known = provider(ctx.workspace, ctx.stmt.module if ctx.stmt.module.split(".")[0] == name else name)
     if known is not None:
         dist_name = known.dist
@@ -99,7 +99,7 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
         details.append("install: " + unknown_reason(ctx.workspace, name))
     install_hint = f"install {dist_name} here" if known else "no install is offered"
     here = f"the selected interpreter {_short(ctx.workspace.choice.python, ctx.workspace.root)} (Python {snap.version_str})"
-    project = [p for p in usable if p.candidate.in_workspace or p.candidate.kind in _PROJECT_KINDS]
+    project = [p for p, cand in usable if cand.in_workspace or cand.kind in _PROJECT_KINDS]
     if project:
         p = project[0]
         return [ctx.finding("TFL102", f"`{name}` is not installed in {here}, but {p.where} has it"
@@ -168,7 +168,7 @@ def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
         if not any(name in listing_heads(f) for f in site):          # cheap: nothing there can be `name`
             continue
         r = resolver.resolve(name)
-        if not r.found or r.kind == "namespace" or r.root in seen:
+        if not r.found or r.kind == "namespace" or r.root is None or r.root in seen:
             continue
         seen.add(r.root)
         dist = other.index.owner(name, r.root)

@@ -24,16 +24,16 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.checks.integrity import owning_distribution, record_paths
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity
+from tf_lsp.record import owning_distribution, record_paths
 from tf_lsp.resolver import listing, listing_heads
 from tf_lsp.wheeltags import arch_fits, arch_of, canonical_arch, os_of, wheel_tags
 
@@ -134,7 +134,7 @@ def foreign_extensions(dist: "Distribution", snap: "Snapshot") -> list[tuple[str
 
 
 
-def wheel_tag_problem(tags: list[str], snap: "Snapshot") -> tuple[str, str] | None:
+def wheel_tag_problem(tags: Sequence[str], snap: "Snapshot") -> tuple[str, str] | None:
     """(kind, why) when no WHEEL tag fits the target; None when one does (or nothing is known)."""
     if not tags:
         return None
@@ -181,7 +181,8 @@ def _plat_tag_ok(plat: str, snap: "Snapshot") -> bool:
     return False
 
 
-def supported_pythons(dist: "Distribution", foreign: list[tuple[str, str, ExtTag, str]], tags: list[str]) -> list[str]:
+def supported_pythons(dist: "Distribution", foreign: Sequence[tuple[str, str, ExtTag, str]],
+                      tags: Sequence[str]) -> list[str]:
     versions = {f"{t.python[0]}.{t.python[1]}" for _, _, t, _ in foreign if t.python}
     for tag in tags:
         for p in tag.split("-")[0].split("."):
@@ -289,7 +290,7 @@ def _loaded(dist, res, foreign) -> tuple[list, bool]:
     return needed, c.complete
 
 
-def _finding(ctx: ImportContext, code: str, msg: str, sev: Severity, dist, supported: list[str], tags: list[str],
+def _finding(ctx: ImportContext, code: str, msg: str, sev: Severity, dist, supported: list[str], tags: Sequence[str],
              details: list[str]) -> Finding:
     fixes = []
     here = os.path.normpath(str(ctx.workspace.choice.python))
@@ -334,8 +335,8 @@ def _invisible_extension(ctx: ImportContext, res) -> list[Finding]:
             if not n.startswith(tail + ".") or not n.endswith((".so", ".pyd")):
                 continue
             tag = parse_ext_suffix(n)
-            why = mismatch(tag, snap) if tag else None
-            if not why:
+            why = mismatch(tag, snap) if tag is not None else None
+            if tag is None or not why:
                 continue
             full = os.path.join(folder, n)
             top = missing.split(".")[0]

@@ -50,7 +50,7 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
     installed = [d for d in ctx.env.index.providers(top.name)
                  if os.path.normpath(d.location) not in first_party and not d.editable
                  and d.location in ctx.resolver.sys_path and _provides_here(d.location, top.name)]
-    if not installed or any(_is_workspace_project(ctx.workspace.root, d.name) for d in installed):
+    if not installed or top.path is None or any(_is_workspace_project(ctx.workspace.root, d.name) for d in installed):
         return []
     dist = installed[0]
     shadow = Path(top.path).parent if top.kind == "package" else Path(top.path)
@@ -113,7 +113,7 @@ def _shadowed_dependency(ctx: ImportContext, res, top) -> Finding | None:
     if not shadows:
         return None
     from tf_lsp.checks.closure import import_closure
-    from tf_lsp.checks.integrity import owning_distribution
+    from tf_lsp.record import owning_distribution
 
     dist = owning_distribution(ctx.env, res)
     if dist is None or dist.editable:
@@ -142,15 +142,15 @@ def _shadowed_dependency(ctx: ImportContext, res, top) -> Finding | None:
                                 "sys.path starts with: " + ", ".join(list(dict.fromkeys(ctx.resolver.sys_path))[:3])])
 
 
-def _first_party_roots(ctx: ImportContext) -> set[str]:
+def _first_party_roots(ctx: ImportContext) -> frozenset[str]:
     key = ("first-party-roots", ctx.script_dir)
     hit = ctx.workspace.memo.get(key)
     if hit is None:
         root = ctx.workspace.root
-        hit = {os.path.normpath(ctx.script_dir), os.path.normpath(str(root))}
+        roots = {os.path.normpath(ctx.script_dir), os.path.normpath(str(root))}
         if (root / "src").is_dir():
-            hit.add(os.path.normpath(str(root / "src")))
-        ctx.workspace.memo[key] = hit = frozenset(hit)
+            roots.add(os.path.normpath(str(root / "src")))
+        ctx.workspace.memo[key] = hit = frozenset(roots)
     return hit
 
 

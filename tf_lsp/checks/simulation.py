@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from tf_lsp.fixes import install_fix
+from tf_lsp.fixes import edit_fix, install_fix
 from tf_lsp.model import Edit, Finding, Fix
 from tf_lsp.simulate import Failure, Simulation, describe, simulate_import
 
@@ -129,8 +129,8 @@ def _owner(ctx: "ImportContext", module: str):
 def _name_finding(ctx: "ImportContext", n, f: Failure) -> Finding:
     known = _public_names(ctx, f.module)
     close = difflib.get_close_matches(n.name, known, n=3, cutoff=0.7)
-    fixes = [Fix(title=f"Change to `{c}`", action="edit", edits=(Edit(str(ctx.file_path), n.range, c),),
-                 args={"from": n.name, "to": c}, preferred=i == 0) for i, c in enumerate(close)]
+    fixes = [edit_fix(f"Change to `{c}`", (Edit(str(ctx.file_path), n.range, c),), old=n.name, new=c,
+                      preferred=i == 0) for i, c in enumerate(close)]
     msg = f.message + (f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else "")
     return ctx.finding("TFL112", msg, range=n.range, fixes=fixes, module=f"{f.module}.{n.name}",
                        details=("read statically from the module's source",))

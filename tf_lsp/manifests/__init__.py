@@ -11,6 +11,7 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from tf_lsp.manifests import conda, dotenv, pyproject, requirements
 from tf_lsp.manifests.reqlines import logical_lines
@@ -63,16 +64,26 @@ def _read(path: Path, root: Path | None = None) -> str | None:
         raise ManifestRefused(f"{path.name} is not UTF-8 text (byte {exc.start}); tf-lsp does not edit it.") from exc
 
 
-def manifests(root: Path) -> list[tuple[Path, object]]:
+class ManifestFormat(Protocol):
+    """What each editor module (pyproject, requirements, conda) offers."""
+
+    def declares(self, text: str, package: str, *, where: str = ...) -> bool: ...
+
+    def pin(self, text: str, package: str, specifier: str, *, where: str = ...) -> str | None: ...
+
+    def append(self, text: str, package: str, specifier: str, *, where: str = ...) -> str | None: ...
+
+
+def manifests(root: Path) -> list[tuple[Path, ManifestFormat]]:
     """(file, editor module) in the order a pin prefers them (regular files only)."""
     root = Path(root)
-    out: list[tuple[Path, object]] = []
+    out: list[tuple[Path, ManifestFormat]] = []
     if (root / "pyproject.toml").is_file():
         out.append((root / "pyproject.toml", pyproject))
     reqs = sorted(root.glob("requirements*.txt"), key=lambda p: (p.name != "requirements.txt",
                                                                   any(a in p.stem.lower() for a in _AUX), p.name))
-    out += [(p, requirements) for p in reqs if p.is_file()]
-    out += [(root / n, conda) for n in ("environment.yml", "environment.yaml") if (root / n).is_file()]
+    out.extend((p, requirements) for p in reqs if p.is_file())
+    out.extend((root / n, conda) for n in ("environment.yml", "environment.yaml") if (root / n).is_file())
     return out
 
 
@@ -124,7 +135,7 @@ def pin_edits(root: Path, package: str, specifier: str, *, texts: Mapping[str, s
         raise ManifestRefused(f"not pinned: {exc}") from exc
     root = Path(root)
     texts = texts or {}
-    found: list[tuple[Path, object, str]] = []
+    found: list[tuple[Path, ManifestFormat, str]] = []
     seen: set = set()
     for p, mod in manifests(root):
         text = _text(p, texts, root)
@@ -133,7 +144,7 @@ def pin_edits(root: Path, package: str, specifier: str, *, texts: Mapping[str, s
         found.append((p, mod, text))
         if mod is requirements:
             seen.add(p.resolve())
-            found += [(q, requirements, t) for q, t in _includes(root, p, text, texts, seen)]
+            found.extend((q, requirements, t) for q, t in _includes(root, p, text, texts, seen))
     edits: list[Edit] = []
     declared = False
     for path, mod, text in found:

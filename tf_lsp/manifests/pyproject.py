@@ -130,7 +130,7 @@ def declares(text: str, package: str, *, where: str = "pyproject.toml") -> bool:
     groups = doc.get("dependency-groups")
     if isinstance(groups, dict):
         arrays += [g for g in groups.values() if isinstance(g, list)]
-    if any(_req_name(v) and same_name(_req_name(v), package) for a in arrays for v in a):
+    if any((name := _req_name(v)) and same_name(name, package) for a in arrays for v in a):
         return True
     poetry = _poetry_deps(doc)
     return bool(poetry) and any(same_name(k, package) for k in poetry if k != "python")

@@ -34,6 +34,8 @@ def _shape(text: str) -> list[tuple[str, tuple[str, ...] | None]]:
 def _repinned_args(args: str, specifier: str) -> str:
     """``args`` with only the specifier replaced: name, extras, spacing before a marker, and the marker kept."""
     head = re.match(r"\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(\s*\[[^\]]*\])?", args)
+    if head is None:            # not a requirement line: nothing to re-pin
+        return args
     cut = args.find(";", head.end())
     cut = len(args) if cut < 0 else cut
     region = args[head.end():cut]
@@ -73,7 +75,7 @@ def _check_pin(old: str, new: str, package: str, specifier: str, *, where: str) 
     before, after = logical_lines(old), logical_lines(new)
     want = SpecifierSet(specifier)
     ok = len(before) == len(after)
-    for x, y in zip(before, after) if ok else ():
+    for x, y in zip(before, after, strict=True) if ok else ():
         if (x.args, x.options) == (y.args, y.options):
             continue
         rx, ry = _named(x, package), _named(y, package)

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as t
@@ -19,11 +20,14 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tf_lsp import __version__
-from tf_lsp.roots import find_root
 from tf_lsp.model import Finding
+from tf_lsp.roots import find_root
 from tf_lsp.settings import Settings
 from tf_lsp.virtual_documents import real_document_path
 from tf_lsp.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tf_lsp.kernels import KernelWorkspaces
 
 log = logging.getLogger("tf_lsp.server")
 DEBOUNCE = 0.15
@@ -54,7 +58,7 @@ class Folder:
     override: str | None = None
     """The interpreter a person picked through a code action or command: folder state, so it survives every
     rebuild of the engine (a .env or manifest edit, a settings change) until the interpreter setting changes."""
-    kernels: object | None = None        # tf_lsp.kernels.KernelWorkspaces of the folder's notebooks
+    kernels: KernelWorkspaces | None = None        # of the folder's notebooks
     declared: bool = True          # a workspace folder of the client; False: made for a file outside all of them
 
     @property
@@ -134,7 +138,7 @@ class TfLspServer(LanguageServer):
 
     def add_folder(self, root: Path, settings: Settings, *, declared: bool = True) -> Folder:
         root = real_document_path(Path(root)).resolve()     # jupyterlab-lsp's rootUri is its shadow folder
-        folder = Folder(root=root, uri=from_fs_path(str(root)), settings=settings, ws=self._workspace(root, settings),
+        folder = Folder(root=root, uri=from_fs_path(str(root)) or root.as_uri(), settings=settings, ws=self._workspace(root, settings),
                         declared=declared)
         self.folders[str(root)] = folder
         folder.record_stamp = _config_stamp(folder)

@@ -55,7 +55,7 @@ async def register_watchers(ls) -> None:
         sites = list(dict.fromkeys([*env.snapshot.site_packages, str(Path(folder.ws.choice.python).parent.parent)]))
         for site in sites:
             for pattern in SITE_PATTERNS if site in env.snapshot.site_packages else ("pyvenv.cfg",):
-                glob = t.RelativePattern(base_uri=from_fs_path(site), pattern=pattern) if relative \
+                glob = t.RelativePattern(base_uri=from_fs_path(site) or Path(site).as_uri(), pattern=pattern) if relative \
                     else f"{Path(site).as_posix()}/{pattern}"
                 watchers.append(t.FileSystemWatcher(glob_pattern=glob))
     key = repr(watchers)
@@ -155,7 +155,7 @@ def register(server) -> None:
     @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched(ls, params: t.DidChangeWatchedFilesParams):
         """An install touches hundreds of files: gather the burst, then refresh once."""
-        pending.extend(to_fs_path(c.uri) for c in params.changes)
+        pending.extend(path for c in params.changes if (path := to_fs_path(c.uri)) is not None)
         if timer and not timer[0].done():
             timer[0].cancel()
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
 from tf_lsp.resolver import listing
-from tf_lsp.specifiers import simplify
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
@@ -101,26 +99,6 @@ def in_spec(version: Version | None, spec: str) -> bool:
 def release_of(version: Version) -> Version:
     """2.15.0rc1 / 2.16.0.dev2023 compare as their release (so ``>=2.16`` matches a 2.16 nightly)."""
     return Version(".".join(str(p) for p in version.release))
-
-
-def declared_specs(env: "EnvState", package: str) -> list[tuple[str, str]]:
-    """(requiring distribution, specifier) for every installed Requires-Dist on ``package`` (markers evaluated)."""
-    name = canonicalize_name(package)
-    out = []
-    for d in env.index.dists:
-        try:
-            reqs = d.dependencies(env.marker_env)
-        except Exception:
-            continue
-        for r in reqs:
-            if canonicalize_name(r.name) == name and str(r.specifier):
-                out.append((f"{d.display_name} {d.version}", str(r.specifier)))
-    return out
-
-
-def combine(specs: Iterable[str]) -> str:
-    """Intersection of specifier sets, as one short specifier string (``>=1.23.5,<2``, not every input kept)."""
-    return simplify(specs)
 
 
 def legacy_keras(environ: Mapping[str, str]) -> str | None:

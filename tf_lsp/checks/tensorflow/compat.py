@@ -2,34 +2,43 @@
 and (E) several distributions installing the ``tensorflow`` package over each other."""
 from __future__ import annotations
 
-import base64
 import os
 import re
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
-from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, in_spec, owns_tf_files,
-                                             parse_version, release_of)
+from tf_lsp.checks.tensorflow.common import TFInstall, in_spec, owns_tf_files, parse_version, release_of
 from tf_lsp.checks.tensorflow.wiring import LAZY_NOTE, keras_attr_only, lazy_attr, routing_for, touches_keras
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, reinstall_fix, uninstall_fix
-from tf_lsp.knowledge.tensorflow import (INCOMPATIBILITIES, PROTOBUF_BUILDER_MIN, PROTOBUF_BUILDER_SOURCE,
-                                         PROTOBUF_GENCODE_FILE, PROTOBUF_GENCODE_SOURCE, TF_DISTRIBUTIONS, LAZY_ATTR_SOURCE,
-                                         TF_DISTRIBUTIONS_SOURCE, Incompatibility)
+from tf_lsp.knowledge.tensorflow import (
+    INCOMPATIBILITIES,
+    LAZY_ATTR_SOURCE,
+    PROTOBUF_BUILDER_MIN,
+    PROTOBUF_BUILDER_SOURCE,
+    PROTOBUF_GENCODE_FILE,
+    PROTOBUF_GENCODE_SOURCE,
+    TF_DISTRIBUTIONS,
+    TF_DISTRIBUTIONS_SOURCE,
+    Incompatibility,
+)
 from tf_lsp.model import Finding, Fix, Severity
+from tf_lsp.record import hash_matches
+from tf_lsp.specifiers import fitting_specifier
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
 
 
-def pin_fix(ctx: "ImportContext", package: str, extra: str, why: str) -> tuple[Fix, str]:
-    """Install fix with the specifier that satisfies every installed Requires-Dist on ``package`` plus ``extra``."""
-    declared = declared_specs(ctx.env, package)
-    spec = combine([s for _, s in declared] + ([extra] if extra else []))
-    fix = install_fix(ctx.workspace, [f"{package}{spec}"], title=f"Install {package}{spec} ({why})")
-    return replace(fix, args={**fix.args, "spec": spec, "package": package,
-                              "constraints": [f"{who}: {s}" for who, s in declared] + ([f"tf-lsp: {extra}"] if extra else [])}), spec
+def fitting_install(ctx: "ImportContext", package: str, extra: str, why: str) -> tuple[Fix, str, tuple[str, ...]]:
+    """Install fix with the specifier that satisfies every installed Requires-Dist on ``package`` plus ``extra``;
+    the specifier and where its parts come from."""
+    fit = fitting_specifier(ctx.env, package, extra=[extra])
+    spec = fit.specifier
+    constraints = tuple(f"{who}: {s}" for who, s in fit.constraints) + ((f"tf-lsp: {extra}",) if extra else ())
+    fix = install_fix(ctx.workspace, [f"{package}{spec}"], title=f"Install {package}{spec} ({why})",
+                      package=package, specifier=spec, constraints=constraints)
+    return fix, spec, constraints
 
 
 def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
@@ -46,7 +55,7 @@ def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Findin
             continue
         dist = ctx.env.index.get(rec.package)
         v = parse_version(dist.version) if dist else None
-        if v is None or not in_spec(v, rec.bad):
+        if dist is None or v is None or not in_spec(v, rec.bad):
             continue
         out.append(_finding(ctx, tf, rec, dist.version))
     if top == "tensorflow":
@@ -55,11 +64,11 @@ def incompatibility_findings(ctx: "ImportContext", tf: TFInstall) -> list[Findin
 
 
 def _finding(ctx: "ImportContext", tf: TFInstall, rec: Incompatibility, installed: str) -> Finding:
-    fix, spec = pin_fix(ctx, rec.package, rec.good, f"works with TensorFlow {tf.version}")
+    fix, spec, constraints = fitting_install(ctx, rec.package, rec.good, f"works with TensorFlow {tf.version}")
     code = "TFL104" if rec.breaks else "TFL115"
     verb = "breaks" if rec.breaks else "is outside what TensorFlow was built and tested with"
     msg = f"{rec.package} {installed} {verb} under TensorFlow {tf.version}: {rec.effect}. Install {rec.package}{spec}."
-    details = (f"source: {rec.source}",) + tuple(fix.args["constraints"])
+    details = (f"source: {rec.source}",) + constraints
     severity = None
     if rec.breaks and rec.scope == "keras" and keras_attr_only(ctx) and lazy_attr(routing_for(tf.version)):
         msg += f" {LAZY_NOTE}"
@@ -98,14 +107,15 @@ def _protobuf_gencode(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
     minimum, source = need
     if v is None or in_spec(v, f">={minimum}"):
         return []
-    fix, spec = pin_fix(ctx, "protobuf", f">={minimum}", f"TensorFlow {tf.version}'s generated code needs it")
+    fix, spec, constraints = fitting_install(ctx, "protobuf", f">={minimum}",
+                                             f"TensorFlow {tf.version}'s generated code needs it")
     effect = (f"google.protobuf.runtime_version.VersionError: Detected mismatched Protobuf Gencode/Runtime version "
               f"(gencode {minimum}, runtime {pb.version})" if minimum != PROTOBUF_BUILDER_MIN else
               "ImportError: cannot import name 'builder' from 'google.protobuf.internal'")
     return [ctx.finding("TFL104", f"protobuf {pb.version} is older than the protobuf TensorFlow {tf.version} was "
                                   f"generated with ({minimum}): `import tensorflow` fails with {effect}. "
                                   f"Install protobuf{spec}.", fixes=[fix], module="protobuf",
-                        details=(f"source: {source}",) + tuple(fix.args["constraints"]))]
+                        details=(f"source: {source}",) + constraints)]
 
 
 # --- (E) conflicting installs ------------------------------------------------------------------------------
@@ -126,12 +136,7 @@ def _disk_match(dist, others, location: str, sample: int = 12) -> float:
     entries = sorted(entries, key=lambda e: (e.size or 0, e.path))[:sample]
     good = 0
     for e in entries:
-        algo, _, want = e.hash.partition("=")
-        try:
-            digest = safeio.hash_file(os.path.join(location, e.path), algo)
-        except (OSError, ValueError):
-            continue
-        good += base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == want
+        good += hash_matches(location, e.path, e.hash) is True
     score = good / len(entries) if entries else 1.0
     _MATCH_CACHE[key] = score
     return score

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime
-from tf_lsp.model import Edit, Finding, Fix
+from tf_lsp.fixes import edit_fix
+from tf_lsp.model import Edit, Finding
 from tf_lsp.resolver import Resolution, listing
 
 if TYPE_CHECKING:
@@ -192,8 +193,8 @@ def name_findings(ctx: "ImportContext") -> list[Finding]:
         where = res.path or (res.search_locations[0] if res.search_locations else "?")
         msg = f"cannot import name '{n.name}' from '{stmt.module}' ({where})"
         close = difflib.get_close_matches(n.name, sorted(k for k in known if not k.startswith("_")), n=3, cutoff=0.7)
-        fixes = [Fix(title=f"Change to `{c}`", action="edit", edits=(Edit(str(ctx.file_path), n.range, c),),
-                     args={"from": n.name, "to": c}, preferred=i == 0) for i, c in enumerate(close)]
+        fixes = [edit_fix(f"Change to `{c}`", (Edit(str(ctx.file_path), n.range, c),), old=n.name, new=c,
+                          preferred=i == 0) for i, c in enumerate(close)]
         if close:
             msg += f"; did you mean {', '.join(f'`{c}`' for c in close)}?"
         out.append(ctx.finding("TFL112", f"ImportError: {msg}", range=n.range, fixes=fixes,

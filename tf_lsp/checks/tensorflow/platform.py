@@ -17,8 +17,16 @@ from tf_lsp.checks.tensorflow.common import TFInstall, find_tensorflow, parse_ve
 from tf_lsp.filecache import by_mtime
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.knowledge.codes import CODES
-from tf_lsp.knowledge.tensorflow import (AVX_SOURCE, CUDA_LIBRARIES, CUDA_SOURCE, CUDA_WARNING_TEXT, MACOS_GPU_SOURCE,
-                                         PYTHON_SUPPORT, WINDOWS_GPU_LAST, WINDOWS_GPU_SOURCE)
+from tf_lsp.knowledge.tensorflow import (
+    AVX_SOURCE,
+    CUDA_LIBRARIES,
+    CUDA_SOURCE,
+    CUDA_WARNING_TEXT,
+    MACOS_GPU_SOURCE,
+    PYTHON_SUPPORT,
+    WINDOWS_GPU_LAST,
+    WINDOWS_GPU_SOURCE,
+)
 from tf_lsp.model import Finding, Range, Severity
 from tf_lsp.wheeltags import arch_of, canonical_arch, os_of, wheel_tags
 
@@ -43,11 +51,11 @@ def not_installed_findings(ctx: "ImportContext") -> list[Finding]:
     if res is None or res.found or (res.failed_at or "").split(".")[0] != "tensorflow" or res.failed_at != "tensorflow":
         return []
     snap = ctx.env.snapshot
-    py = tuple(snap.version[:2])
+    py = (snap.version[0], snap.version[1])
     releases = releases_for(py)
     newest = PYTHON_SUPPORT[0]
-    lo = min((_pv(s.python_min) for s in PYTHON_SUPPORT))
-    hi = max((_pv(s.python_max) for s in PYTHON_SUPPORT))
+    lo = min(_pv(s.python_min) for s in PYTHON_SUPPORT)
+    hi = max(_pv(s.python_max) for s in PYTHON_SUPPORT)
     if releases and releases[0] == newest.tf:
         return []
     good = [c for c in ctx.workspace.candidates
@@ -75,19 +83,20 @@ def not_installed_findings(ctx: "ImportContext") -> list[Finding]:
 def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
     out: list[Finding] = []
     snap = ctx.env.snapshot
-    tags = wheel_tags(tf.dist) if tf.dist else ()
-    if tags:
+    dist = tf.dist
+    tags = wheel_tags(dist) if dist is not None else ()
+    if tags and dist is not None:
         pys = {t.split("-")[0] for t in tags}
         plats = {t.split("-")[2] for t in tags}
         want = f"cp{snap.version[0]}{snap.version[1]}"
         if not any(p == want or p.startswith("py3") for p in pys):
-            out.append(ctx.finding("TFL108", f"{tf.dist.display_name} {tf.dist.version} is built for "
+            out.append(ctx.finding("TFL108", f"{dist.display_name} {dist.version} is built for "
                                              f"{', '.join(sorted(pys))} but this interpreter is Python "
                                              f"{snap.version[0]}.{snap.version[1]}: `import tensorflow` fails "
                                              f"(its compiled modules cannot load). Reinstall it for this Python.",
-                                   fixes=[install_fix(ctx.workspace, [f"{tf.dist.name}=={tf.dist.version}"],
+                                   fixes=[install_fix(ctx.workspace, [f"{dist.name}=={dist.version}"],
                                                       force_reinstall=True,
-                                                      title=f"Reinstall {tf.dist.name}=={tf.dist.version} for "
+                                                      title=f"Reinstall {dist.name}=={dist.version} for "
                                                             f"Python {snap.version[0]}.{snap.version[1]}")],
                                    details=(f"WHEEL tags: {', '.join(tags)}",), module="tensorflow"))
         machine = canonical_arch(snap.machine)
@@ -95,14 +104,14 @@ def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
         oses = {os_of(p) for p in plats}
         wrong_os = None not in oses and snap.platform not in oses
         if wrong_os or (None not in arches and "universal2" not in arches and machine not in arches):
-            out.append(ctx.finding("TFL110", f"{tf.dist.display_name} {tf.dist.version} was built for "
+            out.append(ctx.finding("TFL110", f"{dist.display_name} {dist.version} was built for "
                                              f"{', '.join(sorted(plats))}, but this interpreter runs on "
                                              f"{snap.platform} {snap.machine}: `import tensorflow` fails (its "
                                              f"compiled libraries cannot load). Reinstall it for this platform.",
                                    details=(f"WHEEL tags: {', '.join(tags)}",), module="tensorflow",
-                                   fixes=[install_fix(ctx.workspace, [f"{tf.dist.name}=={tf.dist.version}"],
+                                   fixes=[install_fix(ctx.workspace, [f"{dist.name}=={dist.version}"],
                                                       force_reinstall=True,
-                                                      title=f"Reinstall {tf.dist.name}=={tf.dist.version} for "
+                                                      title=f"Reinstall {dist.name}=={dist.version} for "
                                                             f"{snap.platform} {snap.machine}")]))
     out += _avx(ctx, tf)
     if ctx.stmt.module == "tensorflow":

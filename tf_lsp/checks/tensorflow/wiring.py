@@ -7,19 +7,35 @@ breaks ``tf.keras``: Keras missing, TF_USE_LEGACY_KERAS without (or with a misma
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING, Mapping
 
 from tf_lsp import safeio
-from tf_lsp.checks.tensorflow.common import (TFInstall, combine, declared_specs, find_tensorflow, in_spec,
-                                             legacy_keras, parse_version, release_of, search_path)
+from tf_lsp.checks.tensorflow.common import (
+    TFInstall,
+    find_tensorflow,
+    in_spec,
+    legacy_keras,
+    parse_version,
+    release_of,
+    search_path,
+)
 from tf_lsp.filecache import by_mtime
-from tf_lsp.fixes import install_fix
-from tf_lsp.knowledge.tensorflow import (KERAS_MESSAGES_SOURCE, KERAS_MISSING_MESSAGE, KERAS_ROUTING, LAZY_ATTR_SOURCE,
-                                         LEGACY_MISSING_MESSAGE, PATH_RULES, TF_KERAS_SOURCE, KerasRouting, PathRule,
-                                         PathStep)
-from tf_lsp.model import Finding, Fix, Severity
+from tf_lsp.fixes import install_fix, set_env_fix
+from tf_lsp.knowledge.tensorflow import (
+    KERAS_MESSAGES_SOURCE,
+    KERAS_MISSING_MESSAGE,
+    KERAS_ROUTING,
+    LAZY_ATTR_SOURCE,
+    LEGACY_MISSING_MESSAGE,
+    PATH_RULES,
+    TF_KERAS_SOURCE,
+    KerasRouting,
+    PathRule,
+    PathStep,
+)
+from tf_lsp.model import Finding, Fix, Range, Severity
 from tf_lsp.resolver import PathExtender, Resolver
+from tf_lsp.specifiers import fitting_specifier
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
@@ -137,7 +153,7 @@ def touches_keras(ctx: "ImportContext") -> bool:
     return stmt.is_from and stmt.module == "tensorflow" and any(n.name == "keras" for n in stmt.names)
 
 
-def _keras_range(ctx: "ImportContext", stmt_names=("keras",)) -> object:
+def _keras_range(ctx: "ImportContext", stmt_names=("keras",)) -> Range | None:
     stmt = ctx.stmt
     if stmt.is_from and stmt.module == "tensorflow":
         for n in stmt.names:
@@ -158,7 +174,7 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
     tf_minor = f"{tf.version.major}.{tf.version.minor}" if tf.version else None
     if value is not None and (routing is None or routing.legacy_env):
         tfk = env.index.get("tf-keras")
-        fixes = ([install_fix(ctx.workspace, [f"tf_keras~={tf_minor}.0"])] if tf_minor else []) + [_unset_fix(where)]
+        fixes = ([install_fix(ctx.workspace, [f"tf_keras~={tf_minor}.0"])] if tf_minor else []) + [_unset_fix(ctx, where)]
         if tfk is None:
             lazy = attr_form and lazy_attr(routing)
             works = res is not None and res.found and not attr_form
@@ -175,14 +191,15 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
                                 details=(f"source: {KERAS_MESSAGES_SOURCE}",) + ((f"source: {LAZY_ATTR_SOURCE}",)
                                                                                   if lazy else ()), module="tf_keras")]
         tv = parse_version(tfk.version)
-        if tf_minor and tv is not None and (tv.major, tv.minor) != (tf.version.major, tf.version.minor):
+        if tf_minor and tv is not None and tf.version is not None \
+                and (tv.major, tv.minor) != (tf.version.major, tf.version.minor):
             return [ctx.finding("TFL115", f"tf_keras {tfk.version} is installed for TensorFlow {tf.version}: tf_keras "
                                           f"releases follow TF's minor version, install tf_keras~={tf_minor}.0.",
                                 fixes=fixes[:1], details=(f"source: {TF_KERAS_SOURCE}",), module="tf_keras")]
         return []
     if env.index.get("keras") is None and routing is not None:
-        reqs = declared_specs(env, "keras")
-        spec = combine(s for _, s in reqs)
+        fit = fitting_specifier(env, "keras")
+        spec = fit.specifier
         if routing.keras == "2" and not routing.legacy_env:
             effect = (f"ModuleNotFoundError: No module named '{ctx.stmt.module if not attr_form else 'keras'}'"
                       if not attr_form else "ModuleNotFoundError: No module named 'keras'")
@@ -190,15 +207,14 @@ def keras_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
             effect = f"`tf.keras` raises ImportError: {KERAS_MISSING_MESSAGE}"
         else:
             effect = "ModuleNotFoundError: No module named 'tensorflow.keras'"
-        fix = install_fix(ctx.workspace, [f"keras{spec}"])
-        fix = replace(fix, args={**fix.args, "spec": spec, "package": "keras"})
+        fix = install_fix(ctx.workspace, [f"keras{spec}"], package="keras", specifier=spec)
         lazy = attr_form and lazy_attr(routing)
         if lazy:
             effect = f"every use of `keras.` raises ImportError ({effect}). {LAZY_NOTE}"
         return [ctx.finding("TFL103", f"Keras is not installed, and TensorFlow {tf.version} takes `tf.keras` from the "
                                       f"keras package: {effect}. Install keras{spec}.", fixes=[fix],
                             severity=Severity.WARNING if lazy else None,
-                            range=_keras_range(ctx), details=tuple(f"required by {who}: keras{s}" for who, s in reqs)
+                            range=_keras_range(ctx), details=tuple(f"required by {who}: keras{s}" for who, s in fit.constraints)
                             + (f"source: {KERAS_MESSAGES_SOURCE}",) + ((f"source: {LAZY_ATTR_SOURCE}",) if lazy else ()),
                             module="keras")]
     return []
@@ -230,9 +246,9 @@ def _env_source(ctx: "ImportContext", key: str) -> str:
     return "set in the workspace .env file"
 
 
-def _unset_fix(where: str) -> Fix:
-    return Fix(title="Unset TF_USE_LEGACY_KERAS (use Keras 3 for tf.keras)", action="set-env",
-               args={"name": "TF_USE_LEGACY_KERAS", "value": None, "where": where})
+def _unset_fix(ctx: "ImportContext", where: str) -> Fix:
+    return set_env_fix(ctx.workspace, "TF_USE_LEGACY_KERAS", None, where=where,
+                       title="Unset TF_USE_LEGACY_KERAS (use Keras 3 for tf.keras)")
 
 
 __all__ = ["make_extender", "keras_findings", "rules_for", "touches_keras", "routing_for", "Severity"]

@@ -1,5 +1,8 @@
-"""Code actions: each diagnostic's fixes (carried in Diagnostic.data, never recomputed) as quick fixes, plus
-``source.fixAll.tfLsp`` for the whole file.
+"""Code actions: each diagnostic's fixes (carried in Diagnostic.data, decoded once by ``convert.fixes_of``) as
+quick fixes, plus ``source.fixAll.tfLsp`` for the whole file.
+
+The engine made every fix (the CLI's JSON lists the same); a pin's or a ``.env`` edit is made again here by the same
+engine function on the editor's current text of that file, so it matches the document version it is tied to.
 
 Fixes that run something become Commands (``workspace/executeCommand``, validated there); fixes that edit files
 become WorkspaceEdits tied to the open documents' versions. Nothing runs until the user picks the action; fix-all
@@ -10,14 +13,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from lsprotocol import types as t
-from packaging.requirements import InvalidRequirement, Requirement
+from pygls.uris import to_fs_path
 
-from tf_lsp.manifests import ManifestRefused, pin_edits, set_env_edit
+from tf_lsp.fixargs import (
+    EditArgs,
+    ExplainArgs,
+    FixAction,
+    InstallArgs,
+    PinArgs,
+    RenameArgs,
+    SetEnvArgs,
+    UninstallArgs,
+    UseInterpreterArgs,
+)
+from tf_lsp.fixes import pin_fix, set_env_fix
+from tf_lsp.manifests import pin_edits
+from tf_lsp.model import Edit, Fix
 from tf_lsp.server.convert import SOURCE, fixes_of, lsp_diagnostic, lsp_rename, lsp_workspace_edit
 from tf_lsp.server.state import Folder, TfLspServer
 
 FIX_ALL = "source.fixAll.tfLsp"
-RUNNERS = {"install": "tfLsp.install", "uninstall": "tfLsp.uninstall", "reinstall": "tfLsp.reinstall"}
+RUNNERS = {FixAction.INSTALL: "tfLsp.install", FixAction.UNINSTALL: "tfLsp.uninstall",
+           FixAction.REINSTALL: "tfLsp.reinstall"}
 
 
 def _edit_caps(ls: TfLspServer) -> tuple[bool, set]:
@@ -26,93 +43,98 @@ def _edit_caps(ls: TfLspServer) -> tuple[bool, set]:
     return bool(we and we.document_changes), set(we.resource_operations or []) if we else set()
 
 
-def workspace_edit(ls: TfLspServer, edits: list[dict]) -> t.WorkspaceEdit:
+def workspace_edit(ls: TfLspServer, edits: list[Edit]) -> t.WorkspaceEdit:
     document_changes, ops = _edit_caps(ls)
     return lsp_workspace_edit(edits, open_docs=dict(ls.workspace.text_documents), codec=ls.workspace.position_codec,
                               document_changes=document_changes, can_create=t.ResourceOperationKind.Create in ops)
 
 
-def manifest_edits(ls: TfLspServer, folder: Folder, package: str, specifier: str) -> list[dict]:
+def open_texts(ls: TfLspServer) -> dict[str, str]:
+    """The editor's text of every open file (a manifest edit is computed on it, so it matches the document version)."""
+    return {to_fs_path(uri) or uri: doc.source for uri, doc in ls.workspace.text_documents.items()
+            if uri.startswith("file:")}
+
+
+def manifest_edits(ls: TfLspServer, folder: Folder, package: str, specifier: str) -> list[Edit]:
     """Pin edits computed on the editor's text of open manifests (so they match the document versions)."""
-    from pygls.uris import to_fs_path
-
-    texts = {to_fs_path(uri): doc.source for uri, doc in ls.workspace.text_documents.items() if uri.startswith("file:")}
-    return [e.to_json() for e in pin_edits(folder.root, package, specifier, texts=texts)]
+    return pin_edits(folder.root, package, specifier, texts=open_texts(ls))
 
 
-def _pinned(spec: str) -> tuple[str, str] | None:
-    try:
-        req = Requirement(spec)
-    except InvalidRequirement:
-        return None
-    return (req.name, str(req.specifier)) if req.specifier and not req.url else None
+def _fresh_edits(ls: TfLspServer, folder: Folder, fix: Fix) -> Fix | None:
+    """A pin or .env fix with its edits made again on the editor's current text of those files (the engine made
+    them on the disk's when it checked): the same engine function, so the same fix when nothing changed."""
+    args = fix.args
+    if isinstance(args, PinArgs):
+        install = fix if args.install else None
+        return pin_fix(folder.root, args.package, args.specifier, install=install, texts=open_texts(ls))
+    if isinstance(args, SetEnvArgs):
+        return set_env_fix(folder.ws, args.name, args.value, title=fix.title, where=args.where,
+                           preferred=fix.preferred)
+    return fix
 
 
-def actions_for(ls: TfLspServer, folder: Folder, fix: dict, diagnostic: t.Diagnostic | None, *,
+def _command(title: str, name: str, payload: dict) -> t.Command:
+    return t.Command(title=title, command=name, arguments=[payload])
+
+
+def actions_for(ls: TfLspServer, folder: Folder, fix: Fix, diagnostic: t.Diagnostic | None, *,
                 cell: tuple[str, str] | None = None) -> list[t.CodeAction]:
-    """``cell`` = (notebook URI, cell URI) for a diagnostic of a notebook cell."""
-    title, action, args = fix.get("title", "tf-lsp fix"), fix.get("action"), fix.get("args") or {}
-    base = dict(kind=t.CodeActionKind.QuickFix, diagnostics=[diagnostic] if diagnostic else None)
-    preferred = bool(fix.get("preferred"))
-    if action == "use-interpreter" and cell is not None:       # the notebook's interpreter, not the folder's
-        return [t.CodeAction(title=f"{title} for this notebook", **base, is_preferred=preferred, command=t.Command(
-            title=title, command="tfLsp.useNotebookInterpreter", arguments=[{"python": args.get("python"),
-                                                                               "uri": cell[0]}]))]
-    if action == "use-interpreter":
-        return [t.CodeAction(title=title, **base, is_preferred=preferred, command=t.Command(
-            title=title, command="tfLsp.useInterpreter", arguments=[{"python": args.get("python"), "uri": folder.uri}]))]
-    if action in RUNNERS:
-        specs = args.get("specs") or args.get("names") or []
-        payload = {"uri": folder.uri, "python": args.get("python"), "specs": specs}
-        out = [t.CodeAction(title=title, **base, is_preferred=preferred,
-                            command=t.Command(title=title, command=RUNNERS[action], arguments=[payload]))]
-        if action == "install" and len(specs) == 1 and (pinned := _pinned(specs[0])):
-            out += _pin_actions(ls, folder, *pinned, base)
-        if action == "install" and cell is not None and specs:
-            out.append(_pip_line_action(ls, cell[1], specs, base))
+    """The code actions of one decoded fix. ``cell`` = (notebook URI, cell URI) for a diagnostic of a notebook cell."""
+    title, args, preferred = fix.title, fix.args, fix.preferred
+    base = [diagnostic] if diagnostic else None
+    if isinstance(args, UseInterpreterArgs):
+        if cell is not None:               # the notebook's interpreter, not the folder's
+            return [_quickfix(f"{title} for this notebook", base, is_preferred=preferred, command=_command(
+                title, "tfLsp.useNotebookInterpreter", {"python": args.python, "uri": cell[0]}))]
+        return [_quickfix(title, base, is_preferred=preferred, command=_command(
+            title, "tfLsp.useInterpreter", {"python": args.python, "uri": folder.uri}))]
+    if isinstance(args, InstallArgs):
+        payload: dict = {"uri": folder.uri, "python": args.python, "specs": list(args.specs)}
+        if fix.action is FixAction.INSTALL and (args.force_reinstall or args.no_deps):
+            payload.update(forceReinstall=args.force_reinstall, noDeps=args.no_deps)
+        out = [_quickfix(title, base, is_preferred=preferred,
+                            command=_command(title, RUNNERS[fix.action], payload))]
+        if fix.action is FixAction.INSTALL and cell is not None and args.specs:
+            out.append(_pip_line_action(ls, cell[1], list(args.specs), base))
         return out
-    if action == "explain":                 # e.g. no install can be offered: the reason, nothing runs
-        message = str(args.get("message") or title)
-        return [t.CodeAction(title=title, **base, command=t.Command(
-            title=title, command="tfLsp.explain", arguments=[{"message": message}]))]
-    if action == "pin" and not fix.get("edits"):
-        return _pin_actions(ls, folder, args.get("package", ""), args.get("specifier", ""), base, preferred=preferred)
-    if action == "rename":
+    if isinstance(args, UninstallArgs):
+        payload = {"uri": folder.uri, "python": args.python, "specs": list(args.names)}
+        return [_quickfix(title, base, is_preferred=preferred,
+                             command=_command(title, RUNNERS[fix.action], payload))]
+    if isinstance(args, ExplainArgs):        # e.g. no install can be offered: the reason, nothing runs
+        return [_explain(title, args.message or title, base)]
+    if isinstance(args, RenameArgs):
         if t.ResourceOperationKind.Rename in _edit_caps(ls)[1]:
-            return [t.CodeAction(title=title, **base, is_preferred=preferred, edit=lsp_rename(args["from"], args["to"]))]
-        why = (f"Rename {Path(args['from']).name} to {Path(args['to']).name} yourself: this editor does not accept "
+            return [_quickfix(title, base, is_preferred=preferred, edit=lsp_rename(args.source, args.target))]
+        why = (f"Rename {Path(args.source).name} to {Path(args.target).name} yourself: this editor does not accept "
                f"file renames from a language server.")
-        return [t.CodeAction(title=f"{title} (how)", **base, command=t.Command(
-            title=title, command="tfLsp.explain", arguments=[{"message": why}]))]
-    edits = list(fix.get("edits") or [])
-    if action == "set-env" and not edits and args.get("name"):
-        where = str(args.get("where") or "")
-        if where and ".env" not in where:          # set in the shell or the tfLsp.env setting: an edit cannot help
-            name, value = args["name"], args.get("value")
-            why = (f"{name} is {where}: " + (f"remove it there" if value is None else f"set it to {value} there")
-                   + " (tf-lsp edits only the workspace .env file).")
-            return [t.CodeAction(title=f"{title} (how)", **base, command=t.Command(
-                title=title, command="tfLsp.explain", arguments=[{"message": why}]))]
-        value = args.get("value")
-        try:
-            edits = [set_env_edit(folder.root, str(args["name"]), None if value is None else str(value)).to_json()]
-        except ManifestRefused as exc:
-            return [_explain(f"{title} (how)", str(exc), base)]
-    if edits:
-        act = t.CodeAction(title=title, **base, is_preferred=preferred, edit=workspace_edit(ls, edits))
-        if args.get("specs"):
-            act.command = t.Command(title=title, command="tfLsp.install",
-                                    arguments=[{"uri": folder.uri, "specs": list(args["specs"])}])
-        return [act]
-    return []
+        return [_explain(f"{title} (how)", why, base)]
+    fresh = _fresh_edits(ls, folder, fix)
+    if fresh is None:
+        return []
+    if isinstance(fresh.args, ExplainArgs):
+        return [_explain(fresh.title, fresh.args.message, base)]
+    if not fresh.edits:
+        return []
+    act = _quickfix(fresh.title, base, is_preferred=preferred, edit=workspace_edit(ls, list(fresh.edits)))
+    if isinstance(fresh.args, PinArgs) and fresh.args.install:
+        act.command = _command(fresh.title, "tfLsp.install", {"uri": folder.uri, "specs": [
+            f"{fresh.args.package}{fresh.args.specifier}"]})
+    return [act]
 
 
-def _explain(title: str, why: str, base: dict) -> t.CodeAction:
-    return t.CodeAction(title=title, **base, command=t.Command(title=title, command="tfLsp.explain",
-                                                               arguments=[{"message": why}]))
+def _quickfix(title: str, diagnostics: list[t.Diagnostic] | None, *, is_preferred: bool | None = None,
+              command: t.Command | None = None, edit: t.WorkspaceEdit | None = None) -> t.CodeAction:
+    return t.CodeAction(title=title, kind=t.CodeActionKind.QuickFix, diagnostics=diagnostics,
+                        is_preferred=is_preferred, command=command, edit=edit)
 
 
-def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: dict) -> t.CodeAction:
+def _explain(title: str, why: str, base: list[t.Diagnostic] | None) -> t.CodeAction:
+    return _quickfix(title, base, command=_command(title, "tfLsp.explain", {"message": why}))
+
+
+def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: list[t.Diagnostic] | None
+                     ) -> t.CodeAction:
     """An edit only: a ``%pip install`` line at the top of the cell, so the notebook installs what it needs when
     it runs anywhere (IPython's %pip installs into the kernel's own environment)."""
     doc = ls.workspace.get_text_document(cell_uri)
@@ -123,42 +145,25 @@ def _pip_line_action(ls: TfLspServer, cell_uri: str, specs: list[str], base: dic
             text_document=t.OptionalVersionedTextDocumentIdentifier(uri=cell_uri, version=doc.version), edits=[edit])])
     else:
         we = t.WorkspaceEdit(changes={cell_uri: [edit]})
-    return t.CodeAction(title=f"Add `{line}` at the top of this cell", **base, edit=we)
+    return _quickfix(f"Add `{line}` at the top of this cell", base, edit=we)
 
 
-def _pin_actions(ls, folder, package: str, specifier: str, base: dict, *, preferred: bool = False) -> list[t.CodeAction]:
-    try:
-        edits = manifest_edits(ls, folder, package, specifier) if package else []
-    except ManifestRefused as exc:
-        return [_explain(f"Pin {package}{specifier} (why it cannot be pinned here)", str(exc), base)]
-    if not edits:
-        return []
-    files = ", ".join(dict.fromkeys(Path(e["path"]).name for e in edits))
-    title = f"Pin {package}{specifier} in {files} and install it"
-    return [t.CodeAction(title=title, **base, is_preferred=preferred, edit=workspace_edit(ls, edits), command=t.Command(
-        title=title, command="tfLsp.install", arguments=[{"uri": folder.uri, "specs": [f"{package}{specifier}"]}]))]
+TEXT_ONLY = frozenset({FixAction.EDIT, FixAction.SET_ENV, FixAction.PIN})   # whose whole effect is a text edit
 
 
-TEXT_ONLY = frozenset({"edit", "set-env", "pin"})     # fix actions whose whole effect is a text edit
-
-
-def fix_all_edits(ls: TfLspServer, folder: Folder, uri: str) -> list[dict]:
+def fix_all_edits(ls: TfLspServer, folder: Folder, uri: str) -> list[Edit]:
     """For ``source.fixAll.tfLsp`` (which editors run on save): the text edits of each finding's preferred fix, and
     nothing else. Installs, uninstalls and interpreter switches stay quick fixes a person picks; a rename is a file
     operation that changes what other files import, so it is not applied on save either; a pin is its edit alone."""
-    out: list[dict] = []
+    out: list[Edit] = []
     for f in ls.findings.get(uri, []):
         pref = next((fx for fx in f.fixes if fx.preferred), f.fixes[0] if f.fixes else None)
         if pref is None or pref.action not in TEXT_ONLY:
             continue
-        fx, args = pref.to_json(), pref.args or {}
-        edits = list(fx.get("edits") or [])
-        if not edits and pref.action == "pin" and args.get("package"):
-            edits = manifest_edits(ls, folder, args["package"], args.get("specifier", ""))
-        if not edits and pref.action == "set-env" and args.get("name") and ".env" in str(args.get("where") or ".env"):
-            value = args.get("value")
-            edits = [set_env_edit(folder.root, str(args["name"]), None if value is None else str(value)).to_json()]
-        out += [e for e in edits if e not in out]
+        fresh = _fresh_edits(ls, folder, pref)
+        if fresh is None or not isinstance(fresh.args, (PinArgs, SetEnvArgs, EditArgs)):
+            continue
+        out += [e for e in fresh.edits if e not in out]
     return out
 
 
@@ -167,16 +172,22 @@ def fix_all_edit(ls: TfLspServer, folder: Folder, uri: str) -> t.WorkspaceEdit |
     return workspace_edit(ls, edits) if edits else None
 
 
-def published_in(ls: TfLspServer, uri: str, rng: t.Range) -> list[t.Diagnostic]:
-    """For clients that do not send our diagnostics back (ALE sends only code/message/range, and none at all when
-    the cursor is on a word): the diagnostics last published for the document that touch the range."""
+def fixes_in(ls: TfLspServer, uri: str, params: t.CodeActionParams) -> list[tuple[t.Diagnostic, tuple[Fix, ...]]]:
+    """The fixes of the tf-lsp diagnostics the client sent, decoded once (``convert.fixes_of``). Clients that send
+    none back, or whose data cannot be read (logged there), get the findings last published that touch the range
+    (ALE sends only code/message/range, and none at all when the cursor is on a word)."""
+    sent = [(d, fixes_of(d)) for d in params.context.diagnostics if d.source == SOURCE]
+    pairs = [(d, fixes) for d, fixes in sent if fixes]
+    if pairs and all(fixes is not None for _, fixes in sent):
+        return pairs
     doc = ls.workspace.get_text_document(uri)
+    rng = params.range
     lo, hi = (rng.start.line, rng.start.character), (rng.end.line, rng.end.character)
     out = []
     for f in ls.findings.get(uri, []):
         d = lsp_diagnostic(doc, f)
         if (d.range.start.line, d.range.start.character) <= hi and lo <= (d.range.end.line, d.range.end.character):
-            out.append(d)
+            out.append((d, f.fixes))
     return out
 
 
@@ -194,9 +205,8 @@ def register(server: TfLspServer) -> None:
         cell = (nb_uri, uri) if nb_uri is not None and nb_uri != uri else None
         out: list[t.CodeAction] = []
         if wants(t.CodeActionKind.QuickFix):
-            ours = [d for d in params.context.diagnostics if d.source == SOURCE and fixes_of(d)]
-            for diag in ours or published_in(ls, uri, params.range):
-                for fix in fixes_of(diag):
+            for diag, fixes in fixes_in(ls, uri, params):
+                for fix in fixes:
                     out += actions_for(ls, folder, fix, diag, cell=cell)
         if only and wants(FIX_ALL):           # text edits only, carried as a WorkspaceEdit: nothing runs on save
             edit = fix_all_edit(ls, folder, params.text_document.uri)

@@ -16,9 +16,11 @@ from packaging.requirements import Requirement
 from pygls.exceptions import JsonRpcInvalidParams
 
 from tf_lsp.doctor import doctor_data, doctor_text
+from tf_lsp.fixargs import InstallArgs, UninstallArgs
 from tf_lsp.fixes import install_fix, uninstall_fix
 from tf_lsp.installer_env import installer_environ
 from tf_lsp.manifests import ManifestRefused
+from tf_lsp.model import Fix
 from tf_lsp.reqsafe import safe_name, safe_spec_text, safe_specifier
 from tf_lsp.server.features.actions import fix_all_edit, manifest_edits, workspace_edit
 from tf_lsp.server.runner import CommandFailed, run_with_progress
@@ -106,7 +108,7 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
         with folder.lock:
             choice = folder.ws.use_interpreter(python)
             folder.override = str(choice.python)
-            folder.ws.env         # load it off the event loop
+            _ = folder.ws.env     # load it off the event loop
             return choice
     choice = await asyncio.to_thread(run)
     activate = activation_commands(choice.candidate) if choice.candidate else {}
@@ -116,14 +118,16 @@ async def switch_interpreter(ls: TfLspServer, folder: Folder, python: str) -> di
     return result
 
 
-async def run_fix(ls: TfLspServer, folder: Folder, fix) -> dict:
+async def run_fix(ls: TfLspServer, folder: Folder, fix: Fix) -> dict:
     """Run an install/uninstall fix exactly as its record says (argv and working folder, never the workspace)."""
     await ls.configured.wait()
     if folder.ws.static:
         raise JsonRpcInvalidParams(f"the workspace is not trusted and {folder.ws.choice.python} lives inside it: "
                                    f"tf-lsp does not run it (nor its pip)")
     try:
-        await run_with_progress(ls, list(fix.command), title=fix.title, cwd=fix.args["cwd"],
+        if not isinstance(fix.args, (InstallArgs, UninstallArgs)):
+            raise JsonRpcInvalidParams(f"{fix.title}: nothing to run")
+        await run_with_progress(ls, list(fix.command), title=fix.title, cwd=fix.args.cwd,
                                 env=installer_environ(folder.root))
     except CommandFailed as exc:
         ls.show(str(exc), t.MessageType.Error)
@@ -216,7 +220,7 @@ def register(server: TfLspServer) -> None:
                                        f"environment.yml to pin {package} in")
         applied = await ls.workspace_apply_edit_async(t.ApplyWorkspaceEditParams(
             edit=workspace_edit(ls, edits), label=f"Pin {package}{specifier}"))
-        result = {"ok": bool(applied and applied.applied), "files": sorted({e["path"] for e in edits})}
+        result = {"ok": bool(applied and applied.applied), "files": sorted({e.path for e in edits})}
         if result["ok"] and arg.get("install"):
             result["install"] = await install(ls, {"uri": folder.uri, "specs": [f"{package}{specifier}"]})
         return result

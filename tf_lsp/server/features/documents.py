@@ -5,12 +5,11 @@ import asyncio
 import logging
 
 from lsprotocol import types as t
-from pygls.uris import to_fs_path
 
 from tf_lsp.server import settings as wire
 from tf_lsp.server import watch
 from tf_lsp.server.convert import lsp_diagnostic
-from tf_lsp.server.state import TfLspServer
+from tf_lsp.server.state import TfLspServer, uri_path
 
 log = logging.getLogger("tf_lsp.server")
 
@@ -36,13 +35,13 @@ def register(server: TfLspServer) -> None:
             folders = [t.WorkspaceFolder(uri=params.root_uri, name="root")]
         settings = wire.parse(ls, ls.init_options, where="initializationOptions")
         for f in folders:
-            ls.add_folder(to_fs_path(f.uri), settings)
+            ls.add_folder(uri_path(f.uri), settings)
 
     @server.feature(t.INITIALIZED)
     async def initialized(ls: TfLspServer, params: t.InitializedParams):
         try:
             folders = [f for f in ls.folders.values() if f.declared]
-            for folder, raw in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
+            for folder, raw in zip(folders, await wire.fetch(ls, [f.uri for f in folders]), strict=False):
                 ls.apply_settings(folder, wire.update(ls, folder.settings, raw, where="settings"))
             ls.restrict_outside_folders()
         finally:
@@ -58,7 +57,7 @@ def register(server: TfLspServer) -> None:
             ls.init_options = {**ls.init_options, **pushed}
         ls.__dict__.pop("settings_problems_shown", None)          # show problems of the new settings again
         folders = [f for f in ls.folders.values() if f.declared]
-        for folder, raw in zip(folders, await wire.fetch(ls, [f.uri for f in folders])):
+        for folder, raw in zip(folders, await wire.fetch(ls, [f.uri for f in folders]), strict=False):
             settings = wire.update(ls, folder.settings, pushed, where="settings")
             ls.apply_settings(folder, wire.update(ls, settings, raw, where="settings"))
         ls.restrict_outside_folders()
@@ -70,8 +69,8 @@ def register(server: TfLspServer) -> None:
         for f in params.event.removed:
             ls.folders.pop(str(ls.document_path(f.uri).resolve()), None)
         base = wire.parse(ls, ls.init_options, where="initializationOptions")
-        added = [ls.add_folder(to_fs_path(f.uri), base) for f in params.event.added]
-        for folder, raw in zip(added, await wire.fetch(ls, [f.uri for f in added])):
+        added = [ls.add_folder(uri_path(f.uri), base) for f in params.event.added]
+        for folder, raw in zip(added, await wire.fetch(ls, [f.uri for f in added]), strict=False):
             ls.apply_settings(folder, wire.update(ls, folder.settings, raw, where="settings"))
         ls.restrict_outside_folders()
         await ls.recheck_all()

@@ -20,6 +20,7 @@ from tf_lsp.model import Finding
 from tf_lsp.notebook import NotebookError, build_program, parse_notebook, to_cell
 from tf_lsp.notebookcheck import check_program
 from tf_lsp.server.state import Folder, TfLspServer, uri_path
+from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
 
@@ -64,7 +65,7 @@ def kernels_of(folder: Folder):
 
 
 def check_cells(ls: TfLspServer, folder: Folder, path: Path, cells: list[tuple[int, str, str]], kernel: str | None,
-                python: str | None) -> tuple[dict[str, list[Finding]], object]:
+                python: str | None) -> tuple[dict[str, list[Finding]], Workspace]:
     """Blocking: findings per cell URI (ranges inside each cell), and the workspace that checked them."""
     # the client may sync only the python cells, so the server cannot count every cell: it names code cells
     program = replace(build_program([(i, src) for i, _, src in cells]),
