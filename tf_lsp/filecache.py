@@ -8,7 +8,7 @@ import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator, TypeVar, cast
 
 T = TypeVar("T")
 _PASS = threading.local()         # .seen: {path: mtime or None} while a pass is open in this thread
@@ -118,7 +118,7 @@ _STAMPED: dict[tuple[str, str], tuple[tuple[int, int], object]] = {}
 
 
 def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, version: int,
-                    encode: Callable[[T], object], decode: Callable[[object], T]) -> T | None:
+                    encode: Callable[[T], object], decode: Callable[[Any], T]) -> T | None:
     """``compute(path)`` cached in memory and on disk (``<cache root>/<kind>/``), each entry stamped with the
     file's path, size and mtime: a hit is used only when all three still match, so the value is the same as a fresh
     computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
@@ -127,7 +127,7 @@ def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, versio
         return None
     hit = _STAMPED.get((kind, path))
     if hit is not None and hit[0] == st:
-        return hit[1]
+        return cast(T, hit[1])          # one kind is always stored by one caller, with one value type
     digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     file = cache_root() / kind / digest[:2] / f"{digest}.json"
     value = None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass, replace
 
 from tf_lsp import safeio
@@ -26,6 +27,10 @@ FACTS_VERSION = 9
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
+if sys.version_info >= (3, 11):
+    _TRY_NODES = (ast.Try, ast.TryStar)     # ``try: ... except* E:`` (3.11+) runs its body like a ``try``
+else:
+    _TRY_NODES = (ast.Try,)
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,7 @@ def _imports(body: list[ast.stmt], cond: bool, branch: bool = False):
                 yield a.name, 0, (), cond, node.lineno, branch
         elif isinstance(node, ast.ImportFrom):
             yield node.module or "", node.level or 0, tuple(a.name for a in node.names), cond, node.lineno, branch
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif isinstance(node, _TRY_NODES):
             if not _guarding(node.handlers):
                 yield from _imports(node.body, cond, branch)
             yield from _imports(node.orelse, cond, branch)
@@ -262,7 +267,7 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
         elif isinstance(node, ast.While):
             _bindings(node.body, out, stars, state)
             _bindings(node.orelse, out, stars, state)
-        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+        elif isinstance(node, _TRY_NODES):
             _bindings(node.body, out, stars, state)
             for h in node.handlers:
                 if h.name:
@@ -300,10 +305,14 @@ def _is_sys_modules(node: ast.expr) -> bool:
 
 
 def _literal_names(value: ast.expr) -> tuple[str, ...] | None:
-    if isinstance(value, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
-                                                        for e in value.elts):
-        return tuple(e.value for e in value.elts)
-    return None
+    if not isinstance(value, (ast.List, ast.Tuple)):
+        return None
+    names: list[str] = []
+    for e in value.elts:
+        if not (isinstance(e, ast.Constant) and isinstance(e.value, str)):
+            return None
+        names.append(e.value)
+    return tuple(names)
 
 
 # --- attribute uses --------------------------------------------------------------------------------------------

@@ -140,23 +140,22 @@ class _Walk:
         if facts.syspath:
             self.path_changed = True
         package = name if res.kind == "package" else name.rpartition(".")[0]
-        where = dict(importer=name, file=res.path, via=via)
         for e in facts.imports:
             if e.conditional or e.branch:
                 continue
             full = absolute(e.module, e.level, package)
             if full is None:
                 continue
-            if not self.need_module(full, line=e.line, depth=depth, **where):
+            if not self.need_module(full, importer=name, file=res.path, line=e.line, via=via, depth=depth):
                 continue
             for n in e.names:
                 if n != "*":
-                    self.need_name(full, n, line=e.line, depth=depth, **where)
+                    self.need_name(full, n, importer=name, file=res.path, line=e.line, via=via, depth=depth)
         for use in facts.uses:
             level = len(use.module) - len(use.module.lstrip("."))
             target = absolute(use.module[level:], level, package)
             if target is not None and self.state.get(target) == "done":
-                self.check_attribute(target, use.chain, line=use.line, **where)
+                self.check_attribute(target, use.chain, importer=name, file=res.path, line=use.line, via=via)
 
     def need_module(self, full: str, *, importer: str, file: str | None, line: int, via: tuple[str, ...],
                     depth: int = 0) -> bool:

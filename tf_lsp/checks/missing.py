@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.fixes import install_fix, use_interpreter_fix
@@ -17,6 +17,9 @@ from tf_lsp.installgate import provider, unknown_reason
 from tf_lsp.knowledge.import_names import dist_for_import
 from tf_lsp.model import Candidate, Finding
 from tf_lsp.resolver import Resolver, listing, listing_heads
+
+if TYPE_CHECKING:
+    from tf_lsp.envstate import EnvState
 
 _PROJECT_KINDS = {"poetry", "pipenv", "hatch", "pdm"}
 
@@ -129,8 +132,8 @@ def _short(path: Path, root: Path) -> str:
 class _Places:
     """Where to look for a module outside the selected interpreter, prepared once per environment load (the
     candidates' static views and a resolver over each one's site-packages), not once per missing import."""
-    others: tuple[tuple[Candidate, object, Resolver, tuple[str, ...]], ...]     # (..., its site folders)
-    user_site: Resolver | None
+    others: tuple[tuple[Candidate, EnvState, Resolver, tuple[str, ...]], ...]     # (..., its site folders)
+    user_site: tuple[str, Resolver] | None     # the user site folder, when this interpreter ignores it
     targets: tuple[tuple[str, Resolver], ...]
 
 
@@ -141,7 +144,7 @@ def _places(ctx: ImportContext) -> _Places:
         return hit
     ws = ctx.workspace
     current = Path(ws.choice.python)
-    others = []
+    others: list[tuple[Candidate, EnvState, Resolver, tuple[str, ...]]] = []
     for cand in ws.candidates:
         if _same_python(cand.python, current):
             continue
@@ -151,7 +154,7 @@ def _places(ctx: ImportContext) -> _Places:
         site = [p for p in other.snapshot.site_packages if os.path.isdir(p)]
         others.append((cand, other, Resolver(site, ext_suffixes=other.snapshot.ext_suffixes), tuple(site)))
     snap = ctx.env.snapshot
-    user = (Resolver([snap.user_site], ext_suffixes=snap.ext_suffixes)
+    user = ((snap.user_site, Resolver([snap.user_site], ext_suffixes=snap.ext_suffixes))
             if snap.user_site and not snap.user_site_enabled else None)
     targets = tuple((folder, Resolver([folder], ext_suffixes=snap.ext_suffixes)) for folder in _target_folders(ws.root)
                     if folder not in ctx.resolver.sys_path)
@@ -175,11 +178,11 @@ def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
         healthy = dist is None or _deps_present(other, dist)
         label = f"{cand.kind} environment {cand.name}" + (" of this workspace" if cand.in_workspace else "")
         yield Elsewhere(label, r.root, cand, dist.version if dist else None, healthy)
-    snap = ctx.env.snapshot
-    if places.user_site is not None and snap.user_site not in seen:
-        r = places.user_site.resolve(name)
+    if places.user_site is not None and places.user_site[0] not in seen:
+        user_site, resolver = places.user_site
+        r = resolver.resolve(name)
         if r.found and r.kind != "namespace":
-            yield Elsewhere("the user site (pip install --user), which this interpreter ignores", snap.user_site, None, None, False)
+            yield Elsewhere("the user site (pip install --user), which this interpreter ignores", user_site, None, None, False)
     for folder, resolver in places.targets:
         if folder in seen:
             continue

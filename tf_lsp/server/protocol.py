@@ -190,7 +190,9 @@ class TfLspProtocol(LanguageServerProtocol):
     def error(self, msg_id: Any, code: int, message: str) -> None:
         """An error response; an id that is not a valid JSON-RPC id (int or str) becomes null."""
         valid = isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool)
-        self._send_response(msg_id if valid else None, None, t.ResponseError(code=code, message=message))
+        # JSON-RPC answers an unreadable id with null; pygls types msg_id as int | str only
+        self._send_response(msg_id if valid else None, None,  # pyright: ignore[reportArgumentType]
+                            t.ResponseError(code=code, message=message))
 
     def receive(self, body: bytes) -> None:
         """One frame's body: parsed, validated and handled; every request gets an answer."""
@@ -219,7 +221,9 @@ class TfLspProtocol(LanguageServerProtocol):
                                              f"types the protocol gives them")
             return
         try:
-            self.handle_message(message)
+            # pygls' structure_message returns classes (ResponseErrorMessage: id may be None) that its own
+            # RPCMessage protocols do not admit
+            self.handle_message(message)  # pyright: ignore[reportArgumentType]
         except (SystemExit, KeyboardInterrupt):
             raise
         except Exception:
@@ -229,17 +233,18 @@ class TfLspProtocol(LanguageServerProtocol):
 
     def handle_message(self, message) -> None:
         method = getattr(message, "method", None)
-        is_request = method is not None and getattr(message, "id", None) is not None
+        msg_id = getattr(message, "id", None)
+        is_request = method is not None and msg_id is not None
         if not self.initialize_seen and method is not None:
             if method == t.INITIALIZE:
                 self.initialize_seen = True
             elif method != t.EXIT:
                 if is_request:
-                    self.error(message.id, t.ErrorCodes.ServerNotInitialized,
+                    self.error(msg_id, t.ErrorCodes.ServerNotInitialized,
                                f"{method}: the server is not initialized (send initialize first)")
                 return
         if self._shutdown and is_request and method != t.EXIT:
-            self.error(message.id, _ERR_INVALID_REQUEST, f"{method}: the server is shutting down")
+            self.error(msg_id, _ERR_INVALID_REQUEST, f"{method}: the server is shutting down")
             return
         super().handle_message(message)
 
