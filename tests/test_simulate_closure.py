@@ -101,10 +101,10 @@ def test_old_protobuf_each_line_as_python_says(envs, line):
 def test_the_fix_is_the_requirement_the_importer_declares(envs):
     f = check(envs["old"], "import pbuser")[0]
     assert "pbuser.msg_pb2" in f.message and "from google.protobuf.internal import builder" in f.message
-    assert f.fixes and f.fixes[0].args["specs"] == ["protobuf>=3.20"]
+    assert f.fixes and f.fixes[0].args.specs == ("protobuf>=3.20",)
     g = check(envs["old"], "import pbattr")[0]
     assert "AttributeError: module 'google.protobuf.message_factory' has no attribute 'GetMessageClass'" in g.message
-    assert g.fixes and g.fixes[0].args["specs"] == ["protobuf>=4.21"]
+    assert g.fixes and g.fixes[0].args.specs == ("protobuf>=4.21",)
 
 
 @pytest.mark.parametrize("line", sorted(LINES))

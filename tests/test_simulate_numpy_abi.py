@@ -93,7 +93,7 @@ def test_the_finding_names_the_module_and_the_fix(envs):
     f = next(f for f in _errors(env, "import pandas") if f.code == "TFL117")
     assert "ValueError: numpy.dtype size changed" in f.message
     assert "pandas._libs." in f.message and "NumPy 1.x" in f.message and "numpy 2.1.3" in f.message
-    assert f.fixes[0].args["specs"] == ["numpy<2"]
+    assert f.fixes[0].args.specs == ("numpy<2",)
     assert any("numpy_2_0_migration_guide" in d for d in f.details)
 
 
