@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
 from tf_lsp import interpreters
+from tf_lsp.discovery.layout import is_inside
 from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDDEN_FAMILIES, PATH_EXTENDERS,
                            ImportContext, is_pack)
 from tf_lsp.packs import covered_import_names
@@ -104,13 +105,14 @@ class Workspace:
 
     @property
     def static(self) -> bool:
-        """Untrusted workspace + interpreter inside it: never run it."""
+        """Untrusted workspace + interpreter inside it (its environment, or its file with symlinks followed: a
+        kernelspec's ``argv[0]`` outside that links into the workspace): never run it."""
         if self.settings.trusted_workspace:
             return False
         cand = self.choice.candidate
-        if cand is not None:
-            return cand.in_workspace
-        return Path(os.path.abspath(self.choice.python)).is_relative_to(self.root)
+        if cand is not None and interpreters.inside_root(cand, self.root):
+            return True
+        return is_inside(Path(os.path.abspath(self.choice.python)), self.root)
 
     # --- environment --------------------------------------------------------------------------------------------
 
