@@ -308,6 +308,12 @@ def kernel_in_workspace(ctx):
     notebook(ctx, "evil", str(fake_env(ctx, ctx.ws / "kenv")))
 
 
+def kernel_bare_name(ctx):
+    """``argv: ["python", ...]`` in ``<ws>/share/jupyter/kernels``: Jupyter's prefix is then the workspace itself."""
+    fake_python(ctx, ctx.ws / "bin" / "python")
+    notebook(ctx, "evil", "python")
+
+
 def kernel_symlink(ctx):
     symlinked_interpreter(ctx)
     notebook(ctx, "evil", str(ctx.outside.parent / "linked-env" / "bin" / "python"))
@@ -358,6 +364,8 @@ CASES = [
     Case("conftest-py", conftest, trusted="never", cli="never"),
     Case("setup-py-and-setup-cfg", setup_py, trusted="never", cli="never"),
     Case("notebook-kernelspec-workspace-script", kernel_in_workspace, trusted="fires", cli="fires", notebook=True),
+    Case("notebook-kernelspec-bare-python-workspace-prefix", kernel_bare_name, trusted="fires", cli="fires",
+         notebook=True),
     Case("notebook-kernelspec-symlink-into-workspace", kernel_symlink, trusted="fires", cli="fires", notebook=True),
     Case("jupyterlab-virtual-document", virtual_document, trusted="fires", virtual=True),
 ]

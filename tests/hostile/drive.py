@@ -123,14 +123,16 @@ async def drive_server(client, ws: Path, *, extra_python: list[str], notebook: b
         content_changes=[t.TextDocumentContentChangeWholeDocument(text=text + "import os\n")]))
     await diagnostics_for(client, uri)
     if notebook:
-        await _open_notebook(client, ws / "nb.ipynb")
+        nb_uri = await _open_notebook(client, ws / "nb.ipynb")
+        for python in [*extra_python, None]:      # the editor's own pick for the notebook, then back to the kernel
+            await _command(client, "tfLsp.useNotebookInterpreter", {"uri": nb_uri, "python": python})
     if virtual:
         vuri = open_doc(client, ws / ".virtual_documents" / "nb.ipynb")
         await diagnostics_for(client, vuri)
         await _command(client, "tfLsp.doctor", {"uri": vuri})
 
 
-async def _open_notebook(client, path: Path) -> None:
+async def _open_notebook(client, path: Path) -> str:
     meta = json.loads(path.read_text())["metadata"]
     cell = f"vscode-notebook-cell:{path}#W0sZmlsZQ%3D%3D"
     client.notebook_document_did_open(t.DidOpenNotebookDocumentParams(
@@ -141,6 +143,7 @@ async def _open_notebook(client, path: Path) -> None:
     await wait_for(client, t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, lambda p: p.uri == cell)
     await _command(client, "tfLsp.install", {"uri": cell, "specs": ["numpy"]})
     await _command(client, "tfLsp.doctor", {"uri": cell})
+    return from_fs_path(str(path))
 
 
 __all__ = ["drive_server", "run_cli", "session"]

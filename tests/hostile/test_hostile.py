@@ -38,7 +38,8 @@ def describe(ctx: Ctx) -> str:
     return f"payload ran: {ctx.marker} exists"
 
 
-async def run_server(mode: str, case: Case, ctx: Ctx, env: dict) -> None:
+async def run_server(mode: str, case: Case, ctx: Ctx, env: dict) -> list[str]:
+    """Drive the server; its log (window/logMessage), for the failure message."""
     settings = case.settings(ctx)
     kwargs: dict = {"env": env}
     roots = ctx.ws
@@ -54,8 +55,12 @@ async def run_server(mode: str, case: Case, ctx: Ctx, env: dict) -> None:
     else:
         kwargs["init"] = dict(settings, trustedWorkspace=True)
     async with session(UNTRUSTED.get(mode, VSCODE), roots, **kwargs) as client:
-        await drive_server(client, ctx.ws, extra_python=workspace_pythons(ctx), notebook=case.notebook,
-                           virtual=case.virtual, change_config=mode == "change", installs=case.installs)
+        try:
+            await drive_server(client, ctx.ws, extra_python=workspace_pythons(ctx), notebook=case.notebook,
+                               virtual=case.virtual, change_config=mode == "change", installs=case.installs)
+        finally:
+            log = [m.message for m in client.log_messages]
+    return log
 
 
 @pytest.mark.parametrize(("mode", "case"), PARAMS)
@@ -65,14 +70,15 @@ async def test_hostile_workspace(mode: str, case: Case, hostile_ctx: Ctx, hostil
         pytest.skip(why)
     ctx = hostile_ctx
     case.plant(ctx)
+    log: list[str] = []
     if mode == "cli":
         results = run_cli(ctx.ws, hostile_env)
         assert all(r.returncode in (0, 1) for r in results), [(r.args, r.stderr[-2000:]) for r in results]
         expect = case.cli
     else:
-        await run_server(mode, case, ctx, hostile_env)
+        log = await run_server(mode, case, ctx, hostile_env)
         expect = "fires" if mode == "trusted" and case.trusted == "fires" else "never"
     if expect == "fires":
         assert ctx.marker.exists(), f"control: the payload of {case.name} should have run ({mode}) but did not"
     else:
-        assert not ctx.marker.exists(), describe(ctx)
+        assert not ctx.marker.exists(), describe(ctx) + "\nserver log:\n" + "\n".join(log[-40:])
