@@ -16,6 +16,8 @@ from pygls.uris import from_fs_path
 from tests.hostile.cases import CASES, Case, Ctx, available
 from tests.hostile.drive import drive_server, run_cli, session
 
+pytestmark = pytest.mark.hostile
+
 VSCODE, NEOVIM = "visual_studio_code@v1.65.2", "neovim@v0.11.0"
 UNTRUSTED = {"init": VSCODE, "config": NEOVIM, "change": VSCODE, "outside": NEOVIM}
 # Each case meets trust off in one of the four ways (round robin, so each way meets a quarter of the cases);
