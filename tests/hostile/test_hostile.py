@@ -52,7 +52,7 @@ async def run_server(mode: str, case: Case, ctx: Ctx, env: dict) -> list[str]:
     elif mode == "outside":                     # trust declared off for the only folder; the file lives elsewhere
         roots = ctx.ws.parent / "declared"
         roots.mkdir()
-        kwargs["settings"] = settings
+        kwargs["init"] = settings               # the case's settings reach the outside file (initializationOptions)
         kwargs["scoped"] = {from_fs_path(str(roots)): {"trustedWorkspace": False}}
     else:
         kwargs["init"] = dict(settings, trustedWorkspace=True)
