@@ -323,7 +323,7 @@ def discover_interpreter(root: Path, *, explicit: str | None = None, environ: Ma
             problem = "it is not an executable file" if odd else problem
             return InterpreterChoice(python=lead.path, source=lead.source,
                                      why=f"{search.label(lead.path)}: {lead.what}, but {problem}.")
-        if cand is not None and (trusted or not _inside(cand, search.root)):
+        if cand is not None and (trusted or not inside_root(cand, search.root)):
             return InterpreterChoice(python=cand.python, source=lead.source, why=f"{search.display(cand)}: {lead.what}.",
                                      candidate=cand)
         notes.append(_refusal(search.label(lead.path)))
@@ -333,7 +333,7 @@ def discover_interpreter(root: Path, *, explicit: str | None = None, environ: Ma
             if lead.stage <= 3:
                 notes.append(f"skipped {search.label(lead.path)} because {problem}")
             continue
-        if not trusted and _inside(cand, search.root):
+        if not trusted and inside_root(cand, search.root):
             notes.append(_refusal(search.display(cand)))
             continue
         why = f"{search.display(cand)}: {lead.what}{_absence(lead.stage)}{_notes(notes)}."
@@ -342,7 +342,8 @@ def discover_interpreter(root: Path, *, explicit: str | None = None, environ: Ma
     return InterpreterChoice(python=Path("python3"), source="none", why=why)
 
 
-def _inside(cand: Candidate, root: Path) -> bool:
+def inside_root(cand: Candidate, root: Path) -> bool:
+    """Would running ``cand`` run files of ``root``: its environment or its interpreter (symlinks followed) lies there."""
     return cand.in_workspace or is_inside(cand.prefix, root) or is_inside(cand.python, root)
 
 

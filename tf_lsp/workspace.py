@@ -22,6 +22,7 @@ from tf_lsp.checks import (
     ImportContext,
     is_pack,
 )
+from tf_lsp.discovery.layout import is_inside
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.filecache import one_pass
 from tf_lsp.firstparty import choose_way, closure_failures, ways_details
@@ -115,13 +116,14 @@ class Workspace:
 
     @property
     def static(self) -> bool:
-        """Untrusted workspace + interpreter inside it: never run it."""
+        """Untrusted workspace + interpreter inside it (its environment, or its file with symlinks followed: a
+        kernelspec's ``argv[0]`` outside that links into the workspace): never run it."""
         if self.settings.trusted_workspace:
             return False
         cand = self.choice.candidate
-        if cand is not None:
-            return cand.in_workspace
-        return Path(os.path.abspath(self.choice.python)).is_relative_to(self.root)
+        if cand is not None and interpreters.inside_root(cand, self.root):
+            return True
+        return is_inside(Path(os.path.abspath(self.choice.python)), self.root)
 
     # --- environment --------------------------------------------------------------------------------------------
 

@@ -83,7 +83,8 @@ def check_cells(ls: TfLspServer, folder: Folder, path: Path, cells: list[tuple[i
 
 
 async def check_notebook(ls: TfLspServer, nb_uri: str) -> dict[str, list[Finding]]:
-    nb = ls.workspace.get_notebook_document(notebook_uri=nb_uri)
+    await ls.configured.wait()          # the folder's settings (and its trust) first: a notebook opened before they
+    nb = ls.workspace.get_notebook_document(notebook_uri=nb_uri)     # arrive must not make a permissive folder
     if nb is None:
         return {}
     folder = ls.folder_for(nb_uri)
