@@ -57,7 +57,7 @@ def test_lost_name_used_by_the_import_is_an_error(env):
     errors = [f for f in _check(env) if f.severity is Severity.ERROR]
     assert [f.code for f in errors] == ["TFL106"], errors          # one finding for one cause, with its reinstall fix
     assert "no longer defines" in errors[0].message and "cannot import name 'helper' from 'trunc.core'" in errors[0].message
-    assert errors[0].fixes[0].args["specs"] == ["trunc==1.0"]
+    assert errors[0].fixes[0].args.specs == ("trunc==1.0",)
 
 
 def test_changed_file_that_still_defines_what_is_used_is_a_warning_that_says_so(env):
