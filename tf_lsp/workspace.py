@@ -283,8 +283,13 @@ class Workspace:
                                 resolver=stmt_resolver, environ=self.environ, script_dir=script_dir)
             own = _run_checks(ctx)
             own = ([note] if note else []) + [_with_ways(f, ways, self.root) for f in own]
-            if resolution is not None and resolution.found and not any(f.severity is Severity.ERROR for f in own):
-                own += closure_failures(ctx, _run_checks, _relative_resolution)
+            errors = [f for f in own if f.severity is Severity.ERROR]
+            if resolution is not None and resolution.found and all(f.code == "TFL116" for f in errors):
+                # the first failure in execution order: the closure's (other checks' knowledge) or the simulation's
+                closure = closure_failures(ctx, _run_checks, _relative_resolution,
+                                           pending=_simulated_first_party(ctx) if errors else ())
+                if closure:
+                    own = [f for f in own if f.code != "TFL116"] + closure
             carried = [c for c in self._carried(ctx, implied_memo) if not any(_same_cause(c, f) for f in own)]
             found = carried + own
             for f in found:
@@ -376,6 +381,16 @@ def isolated(check, path, run, *, what: str = "") -> list:
 def _is_tf_family(module: str) -> bool:
     """Whether a rule pack speaks for the module (``checkAllImports: false`` checks only those)."""
     return module.split(".")[0] in covered_import_names()
+
+
+def _simulated_first_party(ctx: ImportContext) -> tuple[str, ...]:
+    """The first-party file where the simulated import of the statement first fails (TFL116), if it is one."""
+    from tf_lsp.checks.simulation import simulation
+    from tf_lsp.firstparty import is_first_party
+    stmt = ctx.stmt
+    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
+    inside = [f for f in simulation(ctx, stmt.module, names).failures if f.importer]
+    return (inside[0].file,) if inside and inside[0].file and is_first_party(ctx.workspace, inside[0].file) else ()
 
 
 def _relative_resolution(target: str, module: str) -> Resolution:
