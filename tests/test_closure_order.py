@@ -86,3 +86,18 @@ def test_a_stub_that_replaces_itself_in_sys_modules_defines_any_name(tmp_path, p
     assert run(py, ["main.py"], root).returncode == 0
     _, found = check(root, "main.py", py)
     assert errors(found) == [], [f.message for f in found]
+
+
+def test_a_module_left_in_sys_modules_by_a_failed_import_is_not_run_again(tmp_path, py):
+    # `import pkg` fails at b, but a ran to the end and stays in sys.modules: `from pkg.a import A` works;
+    # `import pkg.a` imports its top package again, and that fails again
+    root = write(tmp_path / "repo", {"pkg/__init__.py": "from . import a\nfrom . import b\n",
+                                     "pkg/a.py": "A = 1\n",
+                                     "pkg/b.py": "import nosuch_b_xyz\n",
+                                     "main.py": "try:\n    import pkg\nexcept ImportError:\n    pass\n"
+                                                "from pkg.a import A\nprint(A)\nimport pkg.a\n"})
+    result = run(py, ["main.py"], root)
+    assert result.stdout.strip() == "1" and "nosuch_b_xyz" in result.stderr and 'main.py", line 7' in result.stderr
+    _, found = check(root, "main.py", py)
+    assert errors(on_line(found, 4)) == [], [f.message for f in found]
+    assert [f.module for f in errors(on_line(found, 6))] == ["nosuch_b_xyz"]

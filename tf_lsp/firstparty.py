@@ -121,7 +121,8 @@ def _module_level_imports(path: str) -> tuple[ImportStmt, ...]:
 
 
 def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"], list[Finding]],
-                     relative: Callable[[str, str], Resolution], *, pending: tuple[str, ...] = ()) -> list[Finding] | None:
+                     relative: Callable[[str, str], Resolution], *, pending: tuple[str, ...] = (),
+                     loaded: set[str] | None = None) -> list[Finding] | None:
     """The first error raised while a found first-party module runs its own module-level imports (cached while
     none of the files read changes).
 
@@ -130,20 +131,32 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
     again: the file itself and the packages it belongs to (they are initialising: a package's ``__init__`` is
     partly run while its own imports run). ``pending`` are first-party files where the simulated import
     (TFL116) found a failure: when the walk finishes such a file before any earlier error, that failure is the
-    first, and None is returned (keep the simulation's finding)."""
+    first, and None is returned (keep the simulation's finding). ``loaded`` holds the first-party files the
+    statements above ran to the end (in ``sys.modules`` even when an import that ran them failed later): they
+    are not run again, and the files this statement runs to the end are added to it."""
     ws, res = ctx.workspace, ctx.resolution
     if res is None or not res.found:
         return []
     running = _initialising(str(ctx.file_path))
+    loaded = set() if loaded is None else loaded
     files = [p for p in _chain_files(ctx.stmt, res, ctx.resolver, relative, str(ctx.file_path))
              if is_first_party(ws, p) and os.path.normpath(p) not in running]
+    if ctx.stmt.is_from and res.path and os.path.normpath(res.path) in loaded:
+        # `from X import ...` with X in sys.modules already: its parents are not imported again, only the
+        # submodules the list names (`import X.Y` does import its top package again)
+        names = [os.path.normpath(p) for p in files]
+        files = files[names.index(os.path.normpath(res.path)) + 1:] if os.path.normpath(res.path) in names else []
     if not files:
         return []
-    key = ("closure-walk", tuple(files), ctx.resolver.sys_path, tuple(sorted(running)), pending)
+    key = ("closure-walk", tuple(files), ctx.resolver.sys_path, tuple(sorted(running)), pending,
+           tuple(sorted(loaded)))
     hit = ws.memo.get(key)
     if hit is None or any(_mtime(f) != m for f, m in hit[0].items()):    # valid while no file it read changed
         visited: dict[str, int | None] = {}
-        hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited, running, pending))
+        done: set[str] = set()
+        hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited, running | loaded, pending,
+                                             done), done)
+    loaded |= hit[2]
     if hit[1] is None:
         return []
     if hit[1] == "pending":
@@ -199,7 +212,7 @@ def _chain_files(stmt: ImportStmt, res: Resolution, resolver: Resolver, relative
 
 
 def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, int | None],
-          running: frozenset[str], pending: tuple[str, ...]):
+          running: frozenset[str], pending: tuple[str, ...], done: set[str]):
     """(error, file, import statement, chain of files) of the first failing import in execution order, "pending"
     when a ``pending`` file finishes first; None."""
     ws = ctx.workspace
@@ -236,7 +249,10 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
             errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:
                 return errors[0], file, sub, chain
-        return "pending" if file in pend else None
+        if file in pend:
+            return "pending"
+        done.add(file)
+        return None
 
     from tf_lsp.resolver import resolve_relative
     for f in files:

@@ -267,6 +267,7 @@ class Workspace:
                                     f"so what its imports do is unknown; no import of this file was checked.",
                             details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
         implied_memo: dict[str, list[Finding]] = {}
+        loaded: set[str] = set()        # first-party files the statements above ran to the end (sys.modules)
         for stmt in stmts:
             if stmt.type_checking:
                 continue
@@ -286,7 +287,7 @@ class Workspace:
             errors = [f for f in own if f.severity is Severity.ERROR]
             if resolution is not None and resolution.found and all(f.code == "TFL116" for f in errors):
                 # the first failure in execution order: the closure's (other checks' knowledge) or the simulation's
-                closure = closure_failures(ctx, _run_checks, _relative_resolution,
+                closure = closure_failures(ctx, _run_checks, _relative_resolution, loaded=loaded,
                                            pending=_simulated_first_party(ctx) if errors else ())
                 if closure:
                     own = [f for f in own if f.code != "TFL116"] + closure
