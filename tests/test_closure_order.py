@@ -101,3 +101,20 @@ def test_a_module_left_in_sys_modules_by_a_failed_import_is_not_run_again(tmp_pa
     _, found = check(root, "main.py", py)
     assert errors(on_line(found, 4)) == [], [f.message for f in found]
     assert [f.module for f in errors(on_line(found, 6))] == ["nosuch_b_xyz"]
+
+
+def test_a_submodule_importing_its_initialising_package_gets_no_simulated_failure(tmp_path, py):
+    # pkg/__init__ runs a (which does `import pkg`: the partly run package) and then b, whose module-level read
+    # of an attribute c lacks fails (the simulation's finding): that failure belongs to pkg/__init__'s line 2
+    root = write(tmp_path / "repo", {"pkg/__init__.py": "from pkg import a\nfrom pkg import b\n",
+                                     "pkg/a.py": "import pkg\nfrom pkg import c\nA = c.Y\n",
+                                     "pkg/b.py": "from pkg import c\nX = c.nothing_here\n",
+                                     "pkg/c.py": "Y = 1\n",
+                                     "main.py": "import pkg\n"})
+    result = run(py, ["main.py"], root)
+    assert "has no attribute 'nothing_here'" in result.stderr and 'pkg/__init__.py", line 2' in result.stderr
+    _, found = check(root, "pkg/a.py", py)
+    assert errors(found) == [], [f.message for f in found]
+    _, found = check(root, "pkg/__init__.py", py)
+    assert errors(on_line(found, 0)) == []
+    assert ["nothing_here" in f.message for f in errors(on_line(found, 1))] == [True]

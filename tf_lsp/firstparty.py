@@ -137,7 +137,7 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
     ws, res = ctx.workspace, ctx.resolution
     if res is None or not res.found:
         return []
-    running = _initialising(str(ctx.file_path))
+    running = initialising(str(ctx.file_path))
     loaded = set() if loaded is None else loaded
     files = [p for p in _chain_files(ctx.stmt, res, ctx.resolver, relative, str(ctx.file_path))
              if is_first_party(ws, p) and os.path.normpath(p) not in running]
@@ -165,7 +165,7 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
     return [_carry(ctx, error, file, sub, chain)]
 
 
-def _initialising(path: str) -> frozenset[str]:
+def initialising(path: str) -> frozenset[str]:
     """The file and the ``__init__.py`` of every package it belongs to: in ``sys.modules`` while it runs."""
     out = {os.path.normpath(os.path.abspath(path))}
     folder = os.path.dirname(os.path.abspath(path))
