@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_project import check, on_line, py, run, write  # noqa: F401  (py is a fixture)
+import pytest
+
+from tests.test_project import check, on_line, run, write
+from tests.wheelmaker import make_venv
 from tf_lsp.model import Severity
+
+
+@pytest.fixture(scope="module")
+def py(tmp_path_factory) -> Path:
+    return make_venv(tmp_path_factory.mktemp("venv") / "v")
 
 
 def errors(found):

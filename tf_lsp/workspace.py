@@ -19,7 +19,7 @@ from tf_lsp.checks import (FILE_CHECKS, IMPLIED_IMPORTS, IMPORT_CHECKS, OVERRIDD
 from tf_lsp.packs import covered_import_names
 from tf_lsp.filecache import one_pass
 from tf_lsp.envstate import EnvState, load_env
-from tf_lsp.firstparty import choose_way, closure_failures, ways_details
+from tf_lsp.firstparty import choose_way, closure_failures, simulated_first_party, ways_details
 from tf_lsp.fixes import use_interpreter_fix
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
@@ -288,7 +288,7 @@ class Workspace:
             if resolution is not None and resolution.found and all(f.code == "TFL116" for f in errors):
                 # the first failure in execution order: the closure's (other checks' knowledge) or the simulation's
                 closure = closure_failures(ctx, _run_checks, _relative_resolution, loaded=loaded,
-                                           pending=_simulated_first_party(ctx) if errors else ())
+                                           pending=simulated_first_party(ctx) if errors else ())
                 if closure:
                     own = [f for f in own if f.code != "TFL116"] + closure
             carried = [c for c in self._carried(ctx, implied_memo) if not any(_same_cause(c, f) for f in own)]
@@ -382,16 +382,6 @@ def isolated(check, path, run, *, what: str = "") -> list:
 def _is_tf_family(module: str) -> bool:
     """Whether a rule pack speaks for the module (``checkAllImports: false`` checks only those)."""
     return module.split(".")[0] in covered_import_names()
-
-
-def _simulated_first_party(ctx: ImportContext) -> tuple[str, ...]:
-    """The first-party file where the simulated import of the statement first fails (TFL116), if it is one."""
-    from tf_lsp.checks.simulation import simulation
-    from tf_lsp.firstparty import is_first_party
-    stmt = ctx.stmt
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
-    inside = [f for f in simulation(ctx, stmt.module, names).failures if f.importer]
-    return (inside[0].file,) if inside and inside[0].file and is_first_party(ctx.workspace, inside[0].file) else ()
 
 
 def _relative_resolution(target: str, module: str) -> Resolution:
