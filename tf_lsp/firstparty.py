@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from tf_lsp.project import RunWay
     from tf_lsp.workspace import Workspace
 
-_MAX_FILES = 25      # first-party files followed per statement
-_MAX_DEPTH = 3
+_MAX_FILES = 60      # first-party files followed per statement
+_MAX_DEPTH = 12
 
 
 def _rel(path: str, root: Path) -> str:
@@ -121,40 +121,108 @@ def _module_level_imports(path: str) -> tuple[ImportStmt, ...]:
 
 
 def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"], list[Finding]],
-                     relative: Callable[[str, str], Resolution]) -> list[Finding]:
+                     relative: Callable[[str, str], Resolution], *, pending: tuple[str, ...] = (),
+                     loaded: set[str] | None = None) -> list[Finding] | None:
     """The first error raised while a found first-party module runs its own module-level imports (cached while
-    none of the files read changes)."""
+    none of the files read changes).
+
+    The walk follows Python's execution order: depth first, each file's statements top to bottom, a package's
+    ``__init__`` before its submodules. What is already in ``sys.modules`` when the statement runs is not run
+    again: the file itself and the packages it belongs to (they are initialising: a package's ``__init__`` is
+    partly run while its own imports run). ``pending`` are first-party files where the simulated import
+    (TFL116) found a failure: when the walk finishes such a file before any earlier error, that failure is the
+    first, and None is returned (keep the simulation's finding). ``loaded`` holds the first-party files the
+    statements above ran to the end (in ``sys.modules`` even when an import that ran them failed later): they
+    are not run again, and the files this statement runs to the end are added to it."""
     ws, res = ctx.workspace, ctx.resolution
     if res is None or not res.found:
         return []
-    chain = [*res.parents, res]
-    if ctx.stmt.is_from and not ctx.stmt.level and res.search_locations:      # from pkg import submodule
-        chain += [ctx.resolver.resolve(f"{ctx.stmt.module}.{n.name}") for n in ctx.stmt.names if n.name != "*"]
-    files = [r.path for r in chain
-             if r.path is not None and r.found and r.kind in ("module", "package") and is_first_party(ws, r.path)]
+    running = initialising(str(ctx.file_path))
+    loaded = set() if loaded is None else loaded
+    files = [p for p in _chain_files(ctx.stmt, res, ctx.resolver, relative, str(ctx.file_path))
+             if is_first_party(ws, p) and os.path.normpath(p) not in running]
+    if ctx.stmt.is_from and res.path and os.path.normpath(res.path) in loaded:
+        # `from X import ...` with X in sys.modules already: its parents are not imported again, only the
+        # submodules the list names (`import X.Y` does import its top package again)
+        names = [os.path.normpath(p) for p in files]
+        files = files[names.index(os.path.normpath(res.path)) + 1:] if os.path.normpath(res.path) in names else []
     if not files:
         return []
-    key = ("closure-walk", tuple(files), ctx.resolver.sys_path)
+    key = ("closure-walk", tuple(files), ctx.resolver.sys_path, tuple(sorted(running)), pending,
+           tuple(sorted(loaded)))
     hit = ws.memo.get(key)
     if hit is None or any(_mtime(f) != m for f, m in hit[0].items()):    # valid while no file it read changed
         visited: dict[str, int | None] = {}
-        hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited))
+        done: set[str] = set()
+        hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited, running | loaded, pending,
+                                             done), done)
+    loaded |= hit[2]
     if hit[1] is None:
         return []
+    if hit[1] == "pending":
+        return None
     error, file, sub, chain = hit[1]
     return [_carry(ctx, error, file, sub, chain)]
 
 
-def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, int | None]):
-    """(error, file, import statement, chain of files) of the first failing import, breadth first; None."""
+def initialising(path: str) -> frozenset[str]:
+    """The file and the ``__init__.py`` of every package it belongs to: in ``sys.modules`` while it runs."""
+    out = {os.path.normpath(os.path.abspath(path))}
+    folder = os.path.dirname(os.path.abspath(path))
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        out.add(os.path.join(folder, "__init__.py"))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    return frozenset(out)
+
+
+def _chain_files(stmt: ImportStmt, res: Resolution, resolver: Resolver, relative, file: str) -> list[str]:
+    """The source files the statement runs, in order: parent packages, the module, then the submodules a
+    ``from package import sub`` names."""
     from tf_lsp.resolver import resolve_relative
+    out: list[str] = []
+    if stmt.level:
+        anchor = resolve_relative(None, stmt.level, file_path=file)
+        target = resolve_relative(stmt.module or None, stmt.level, file_path=file)
+        if anchor is None or target is None:
+            return []
+        parts = stmt.module.split(".") if stmt.module else []
+        for i in range(len(parts) - 1):             # packages between the anchor and the target run first
+            init = os.path.join(anchor, *parts[:i + 1], "__init__.py")
+            if os.path.isfile(init):
+                out.append(init)
+        if res.path:
+            out.append(res.path)
+        if stmt.is_from and res.search_locations:
+            for n in stmt.names:
+                sub = relative(os.path.join(target, n.name), n.name)
+                if sub.found and sub.path:
+                    out.append(sub.path)
+        return [p for p in out if p.endswith(".py")]
+    out = [r.path for r in (*res.parents, res) if r.found and r.kind in ("module", "package") and r.path]
+    if stmt.is_from and res.search_locations:
+        for n in stmt.names:
+            if n.name != "*":
+                sub = resolver.resolve(f"{stmt.module}.{n.name}")
+                if sub.found and sub.kind in ("module", "package") and sub.path:
+                    out.append(sub.path)
+    return [p for p in out if p.endswith(".py")]
+
+
+def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, int | None],
+          running: frozenset[str], pending: tuple[str, ...], done: set[str]):
+    """(error, file, import statement, chain of files) of the first failing import in execution order, "pending"
+    when a ``pending`` file finishes first; None."""
     ws = ctx.workspace
-    seen: set[str] = set()
-    queue: list[tuple[str, int, tuple[str, ...]]] = [(f, 1, (f,)) for f in files]
-    while queue and len(seen) < _MAX_FILES:
-        file, depth, chain = queue.pop(0)
-        if file in seen or not file.endswith(".py"):
-            continue
+    seen: set[str] = set(running)
+    pend = {os.path.normpath(p) for p in pending}
+
+    def visit(file: str, depth: int, chain: tuple[str, ...]):
+        file = os.path.normpath(file)
+        if file in seen or not file.endswith(".py") or len(visited) >= _MAX_FILES:
+            return None
         seen.add(file)
         visited[file] = _mtime(file)
         for sub in _module_level_imports(file):
@@ -164,8 +232,12 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
             else:
                 sub_res = ctx.resolver.resolve(sub.module)
             if sub_res is not None and sub_res.found and is_first_party(ws, sub_res.path):
-                if depth < _MAX_DEPTH and sub_res.path:
-                    queue.append((sub_res.path, depth + 1, chain + (sub_res.path,)))
+                if depth < _MAX_DEPTH:
+                    for nxt in _chain_files(sub, sub_res, ctx.resolver, relative, file):
+                        if is_first_party(ws, nxt):
+                            hit = visit(nxt, depth + 1, chain + (nxt,))
+                            if hit is not None:
+                                return hit
                 continue
             if sub.level and sub_res is not None and sub_res.found:
                 continue
@@ -177,7 +249,26 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
             errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:
                 return errors[0], file, sub, chain
+        if file in pend:
+            return "pending"
+        done.add(file)
+        return None
+
+    from tf_lsp.resolver import resolve_relative
+    for f in files:
+        hit = visit(f, 1, (f,))
+        if hit is not None:
+            return hit
     return None
+
+
+def simulated_first_party(ctx: "ImportContext") -> tuple[str, ...]:
+    """The first-party file where the simulated import of the statement first fails (TFL116), if it is one."""
+    from tf_lsp.checks.simulation import simulation
+    stmt = ctx.stmt
+    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
+    inside = [f for f in simulation(ctx, stmt.module, names).failures if f.importer]
+    return (inside[0].file,) if inside and inside[0].file and is_first_party(ctx.workspace, inside[0].file) else ()
 
 
 def _mtime(path: str) -> int | None:

@@ -23,7 +23,7 @@ from tf_lsp import safeio
 from tf_lsp.fastparse import parse_for_imports
 from tf_lsp.filecache import cached_by_stamp
 
-FACTS_VERSION = 9
+FACTS_VERSION = 10
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
@@ -114,11 +114,11 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
                    syspath=bool(_SYSPATH_TEXT.search(data)))
 
 
+# ``modules[key] = m`` with a key that is a variable (``__name__`` passed down, as TensorFlow's generated pywrap
+# stubs do): the module may replace itself in sys.modules, so any name may be there
 _DYN_TEXT = re.compile(rb"\bglobals\(\)|\bvars\(\)|\bexec\(|modules\[__name__\]|"
-                       rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(|"
-                       rb"modules\[[^\]\n]+\]\s*=(?!=)")
-"""A module that writes into ``sys.modules`` may put another module in its own place (TensorFlow's generated
-``_pywrap_*`` stubs do ``modules[new_import_path] = pywrap_m`` with ``__name__``): what it defines is unknown."""
+                       rb"\bmodules\[\s*[A-Za-z_][A-Za-z_0-9.]*\s*\]\s*=(?!=)|"
+                       rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(")
 _ALL_CHANGED = re.compile(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)")
 _SYSPATH_TEXT = re.compile(rb"\bpath\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir")
 _HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|__path__")

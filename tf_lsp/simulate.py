@@ -60,9 +60,13 @@ class Simulation:
 
 
 def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] = (),
-                    stdlib: frozenset[str] = frozenset(), max_modules: int = MAX_MODULES) -> Simulation:
-    """Run ``import module`` (and ``from module import names``) in the simulation."""
+                    stdlib: frozenset[str] = frozenset(), max_modules: int = MAX_MODULES,
+                    running: tuple[str, ...] = ()) -> Simulation:
+    """Run ``import module`` (and ``from module import names``) in the simulation. ``running`` are modules
+    already in sys.modules, partly run (the packages of the importing file, initialising): not run again."""
     walk = _Walk(resolver, stdlib=stdlib, max_modules=max_modules)
+    for m in running:
+        walk.state[m] = "running"
     ok = walk.run(module, (), 0)
     verdicts: dict[str, bool | None] = {}
     if ok:

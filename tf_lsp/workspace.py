@@ -25,7 +25,7 @@ from tf_lsp.checks import (
 from tf_lsp.discovery.layout import is_inside
 from tf_lsp.envstate import EnvState, load_env
 from tf_lsp.filecache import one_pass
-from tf_lsp.firstparty import choose_way, closure_failures, ways_details
+from tf_lsp.firstparty import choose_way, closure_failures, simulated_first_party, ways_details
 from tf_lsp.fixes import use_interpreter_fix, with_pins
 from tf_lsp.imports import extract_imports
 from tf_lsp.knowledge.codes import CODES
@@ -275,6 +275,7 @@ class Workspace:
                                     f"so what its imports do is unknown; no import of this file was checked.",
                             details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
         implied_memo: dict[str, list[Finding]] = {}
+        loaded: set[str] = set()        # first-party files the statements above ran to the end (sys.modules)
         for stmt in stmts:
             if stmt.type_checking:
                 continue
@@ -291,8 +292,13 @@ class Workspace:
                                 resolver=stmt_resolver, environ=self.environ, script_dir=script_dir)
             own = _run_checks(ctx)
             own = ([note] if note else []) + [_with_ways(f, ways, self.root) for f in own]
-            if resolution is not None and resolution.found and not any(f.severity is Severity.ERROR for f in own):
-                own += closure_failures(ctx, _run_checks, _relative_resolution)
+            errors = [f for f in own if f.severity is Severity.ERROR]
+            if resolution is not None and resolution.found and all(f.code == "TFL116" for f in errors):
+                # the first failure in execution order: the closure's (other checks' knowledge) or the simulation's
+                closure = closure_failures(ctx, _run_checks, _relative_resolution, loaded=loaded,
+                                           pending=simulated_first_party(ctx) if errors else ())
+                if closure:
+                    own = [f for f in own if f.code != "TFL116"] + closure
             carried = [c for c in self._carried(ctx, implied_memo) if not any(_same_cause(c, f) for f in own)]
             found = carried + own
             for f in found:

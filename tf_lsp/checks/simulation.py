@@ -28,10 +28,11 @@ _PACK_TOPS = frozenset({"tensorflow", "keras"})      # names checked by the Tens
 
 
 def simulation(ctx: "ImportContext", module: str, names: tuple[str, ...] = ()) -> Simulation:
-    key = ("simulate", ctx.script_dir, module, names)
+    running = tuple(m for m in running_modules(ctx) if m.split(".")[0] == module.split(".")[0])
+    key = ("simulate", ctx.script_dir, module, names, running)
     hit = ctx.workspace.memo.get(key)
     if hit is None:
-        hit = ctx.workspace.memo[key] = simulate_import(ctx.resolver, module, names=names,
+        hit = ctx.workspace.memo[key] = simulate_import(ctx.resolver, module, names=names, running=running,
                                                         stdlib=ctx.env.snapshot.stdlib_names)
     return hit
 
@@ -57,6 +58,34 @@ def check(ctx: "ImportContext") -> list[Finding]:
             if f is not None:
                 out.append(_name_finding(ctx, n, f))
     return out
+
+
+def running_modules(ctx: "ImportContext") -> tuple[str, ...]:
+    """The file's own packages and itself, by the names they resolve to: initialising while the file runs (a
+    package's ``__init__`` is in sys.modules, partly run, while its submodules load), so an import does not run
+    them again."""
+    import os
+
+    from tf_lsp.firstparty import initialising
+    out = []
+    path = os.path.abspath(str(ctx.file_path))
+    folder, parts = os.path.dirname(path), []
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem != "__init__":
+        parts.append(stem)
+    files = initialising(path)
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        parts.insert(0, os.path.basename(folder))
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    for i in range(1, len(parts) + 1):
+        name = ".".join(parts[:i])
+        res = ctx.resolver.resolve(name)
+        if res.found and res.path and os.path.normpath(res.path) in files:
+            out.append(name)
+    return tuple(out)
 
 
 def _shadowed(ctx: "ImportContext", f: Failure) -> bool:

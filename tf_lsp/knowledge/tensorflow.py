@@ -212,6 +212,10 @@ REMOVED_MODULES: tuple[RemovedModule, ...] = (
     RemovedModule("tensorflow.estimator", "2.16", "`tf.estimator` was removed in TensorFlow 2.16: migrate to Keras, "
                   "or pin tensorflow<2.16 (with tensorflow-estimator).", "",
                   "wheel: the estimator hook is gone from tensorflow/__init__.py in 2.16.2; TF 2.16 release notes"),
+    RemovedModule("tensorflow.compat.v1.estimator", "2.16", "`tf.compat.v1.estimator` was removed in TensorFlow "
+                  "2.16 with `tf.estimator`: migrate to Keras, or pin tensorflow<2.16 (with tensorflow-estimator).",
+                  "", "wheel: no estimator in tensorflow/_api/v2/compat/v1/__init__.py of tensorflow-cpu 2.21.0; "
+                      "TF 2.16 release notes"),
 )
 
 PRIVATE_PREFIXES: tuple[tuple[str, str], ...] = (

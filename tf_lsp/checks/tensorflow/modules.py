@@ -42,7 +42,8 @@ def removed_or_private(ctx: "ImportContext") -> list[Finding]:
     elif stmt.is_from:
         for n in stmt.names:
             full = f"{stmt.module}.{n.name}"
-            if removed_entry(full) and not ctx.resolver.resolve(full).found and not _defines(ctx, n.name):
+            rec = removed_entry(full)
+            if rec and not ctx.resolver.resolve(full).found and not _defines(ctx, n.name, removed_in=rec.removed_in):
                 out.append(removed_finding(ctx, full, range=n.range))
     if res.found:
         for prefix, source in PRIVATE_PREFIXES:
@@ -55,10 +56,21 @@ def removed_or_private(ctx: "ImportContext") -> list[Finding]:
     return out
 
 
-def _defines(ctx: "ImportContext", name: str) -> bool:
+def _defines(ctx: "ImportContext", name: str, *, removed_in: str) -> bool:
+    """Does the module bind ``name``? When its names cannot be listed (a module that adds names by code, as
+    ``tensorflow/__init__.py`` does), the installed TensorFlow's version decides: at or after the removal, no."""
     from tf_lsp.checks.tensorflow.names import module_names
     known = module_names(ctx.resolution)
-    return known is None or name in known
+    if known is not None:
+        return name in known
+    version = _tf_version(ctx)
+    if version is None:
+        return True
+    from packaging.version import InvalidVersion, Version
+    try:
+        return Version(version).release[:2] < Version(removed_in).release[:2]
+    except InvalidVersion:
+        return True
 
 
 def _tf_version(ctx: "ImportContext") -> str | None:
