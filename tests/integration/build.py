@@ -205,7 +205,8 @@ def build_scenario(scn: Scenario, *, force: bool = False) -> Built:
     with _locked(root):
         data = json.loads(stamp.read_text()) if stamp.exists() else {}
         stale = (data.get("digest") != digest or data.get("format") != OUTCOME_FORMAT
-                 or len(data.get("outcomes", [])) != len(scn.lines))
+                 or len(data.get("outcomes", [])) != len(scn.lines)
+                 or any(o.get("exit") is None for o in data.get("outcomes", [])))   # a timeout is not an outcome
         if force or stale:
             for child in (ws.iterdir() if ws.exists() else ()):
                 if child.name != ".venv":
@@ -253,9 +254,12 @@ def _exception_line(lines: list[str]) -> str:
 
 
 def record_outcomes(ws: Path, python: Path, lines: tuple[str, ...], environ: dict) -> list[dict]:
+    """What each line really does. A probe that timed out (a loaded machine) says nothing about the line: it is run
+    again alone, and a second timeout is recorded as such (``exit`` None), so the next build probes it again."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = [pool.submit(probe_line, ws, python, line, i, environ) for i, line in enumerate(lines)]
-        return [f.result() for f in futures]
+        outcomes = [f.result() for f in futures]
+    return [probe_line(ws, python, o["line"], i, environ) if o["exit"] is None else o for i, o in enumerate(outcomes)]
 
 
 def build_all(names: list[str] | None = None, *, force: bool = False) -> list[Built]:
