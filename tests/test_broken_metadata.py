@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import site_packages, tf_lsp, write_dist
+from tests.badinput import site_packages, tf_lsp, write_dist
 from tests.wheelmaker import make_venv
 
 pytestmark = pytest.mark.timeout(180)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.hostile import tf_lsp
+from tests.badinput import tf_lsp
 from tests.wheelmaker import make_venv
 
 pytestmark = pytest.mark.timeout(300)

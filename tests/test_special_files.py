@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile import record_row, site_packages, tf_lsp, write_dist
+from tests.badinput import record_row, site_packages, tf_lsp, write_dist
 from tests.wheelmaker import make_venv
 from tf_lsp import safeio
 
