@@ -206,11 +206,13 @@ class _Walk:
         for attr in chain:
             sub = f"{cur}.{attr}"
             verdict = self.defines(cur, attr)
-            if self.state.get(sub) == "done":
-                cur = sub                       # an imported submodule is an attribute of its parent
-                continue
             if verdict is True or verdict is None:
-                return                          # a value we do not follow, or unknown
+                # the parent's own code binds the name (TensorFlow's ``from tensorflow._api.v2 import distribute``
+                # puts another module than tensorflow/distribute/ there), or it cannot be known: not followed
+                return
+            if self.state.get(sub) == "done":
+                cur = sub                       # an imported submodule the parent does not rebind is its attribute
+                continue
             if self.resolve(sub).found:
                 return                          # a submodule someone may import later: unknown
             self._fail("attribute", cur, attr, importer, file, line,
