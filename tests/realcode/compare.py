@@ -25,10 +25,11 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.integration.build import clean_environ
+from tests.integration.harness import Prediction
 from tests.realcode.sources import first_party_names, real_dir
 from tests.realcode.truth import Truth
 
@@ -38,14 +39,6 @@ TABLE = ARTIFACTS / "realcode-table.md"
 CHECK_TIMEOUT = 600
 _CANNOT_IMPORT = re.compile(r"cannot import name '([\w.]+)'")
 _NAME = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*$")
-
-
-@dataclass
-class Prediction:
-    returncode: int
-    report: dict | None
-    stderr: str
-    argv: list[str] = field(default_factory=list)
 
 
 def predict(truth: Truth) -> Prediction:
