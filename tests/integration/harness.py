@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 TABLE = ARTIFACTS / "integration-table.md"
 SUMMARY = ARTIFACTS / "integration-summary.md"
+BY_CLASS = ARTIFACTS / "integration-by-class.md"
 FIX_TIMEOUT = 900
 
 
@@ -240,14 +241,35 @@ def render_summary(rows: list[Row], why: dict[str, str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_by_class(rows: list[Row], classes_of: dict[str, tuple[str, ...]], names: dict[str, str]) -> str:
+    """Recall and false alarms per failure class (a scenario counts for each class it names): the failing lines
+    that got an error, and the working lines that got one."""
+    out = ["| class | scenarios | lines | fail for real | caught | recall | working lines | false alarms |",
+           "|---|---|---|---|---|---|---|---|"]
+    for key, title in names.items():
+        mine = [r for r in rows if key in classes_of.get(r.scenario, ())]
+        if not mine:
+            continue
+        failing = [r for r in mine if not r.real_ok]
+        working = [r for r in mine if r.real_ok]
+        caught = sum(r.verdict == "caught" for r in failing)
+        alarms = sum(r.verdict == "false alarm" for r in working)
+        recall = f"{100 * caught / len(failing):.0f}%" if failing else "—"
+        out.append("| " + " | ".join(_cell(c) for c in (
+            title, str(len({r.scenario for r in mine})), str(len(mine)), str(len(failing)), str(caught), recall,
+            str(len(working)), str(alarms))) + " |")
+    return "\n".join(out) + "\n"
+
+
 def write_table(rows: list[Row]) -> Path:
-    from tests.integration.scenarios import SCENARIOS
+    from tests.integration.scenarios import CLASSES, SCENARIOS
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     TABLE.write_text("# tf-lsp predictions vs real imports\n\n" + render_table(rows))
     SUMMARY.write_text(render_summary(rows, {s.name: s.why for s in SCENARIOS}))
+    BY_CLASS.write_text(render_by_class(rows, {s.name: s.classes for s in SCENARIOS}, CLASSES))
     return TABLE
 
 
 __all__ = ["Row", "Prediction", "cli_missing", "predict", "compare", "verify_fixes", "render_table", "write_table",
-           "warnings_of", "render_summary"]
+           "warnings_of", "render_summary", "render_by_class"]

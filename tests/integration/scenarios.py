@@ -76,6 +76,9 @@ class Scenario:
     environ: tuple[tuple[str, str], ...] = ()
     lines: tuple[str, ...] = BREAK_LINES
     why: str = ""
+    # the failure classes of issue 15 this scenario exercises (keys of CLASSES); not part of the digest, so that
+    # tagging a scenario never rebuilds it
+    classes: tuple[str, ...] = ()
 
     @property
     def selected_env(self) -> Env:
@@ -85,10 +88,30 @@ class Scenario:
         d = asdict(self)
         d["env"] = self.env.digest()
         d["selected"] = self.selected.digest() if self.selected else None
+        d.pop("classes", None)
         return d
 
     def digest(self) -> str:
         return _digest(self.definition())
+
+
+# The failure classes the tier reports recall and false alarms for (`table.py --by-class`). "healthy" is no class of
+# failure: the scenarios whose every line should work, where false alarms are counted.
+CLASSES: dict[str, str] = {
+    "healthy": "healthy installs (false alarms)",
+    "env": "missing, shadowed or misplaced packages; wrong interpreter",
+    "declared": "declared version ranges not met (Requires-Dist)",
+    "wheel": "wheels for another Python or platform",
+    "c1-numpy-abi": "1. binary compatibility with NumPy",
+    "c2-closure": "2. the import closure across packages",
+    "c3-truncated": "3. files that parse but lost their content",
+    "c4-lazy": "4. lazy loaders",
+    "c5-partial-tree": "5. leftover partial trees",
+    "c6-ownership": "6. files owned by another distribution",
+    "c7-native-libs": "7. native libraries",
+    "c8-enforced-pairs": "8. constraints the package enforces itself",
+    "c9-import-time-attrs": "9. attribute uses across packages at import time",
+}
 
 
 def _digest(data: dict) -> str:
@@ -151,47 +174,56 @@ _SHADOW_NP = "import numpy as np\nprint(np.arange(3))\n"
 # --- scenarios ----------------------------------------------------------------------------------------------------
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("tf221-healthy", TF221, layout="workspace", lines=SAMPLE_LINES,
-             why="healthy TF 2.21 cpu in the workspace .venv"),
+             why="healthy TF 2.21 cpu in the workspace .venv", classes=('healthy',)),
     Scenario("tf221-gpu-wheel", TF221_GPU, lines=SAMPLE_LINES,
-             why="the CUDA build on a machine without a GPU or CUDA wheels"),
-    Scenario("tf215-healthy", TF215, lines=SAMPLE_LINES, why="healthy TF 2.15 (keras 2), tensorflow-cpu"),
-    Scenario("tf213-healthy", TF213, lines=SAMPLE_LINES, why="healthy TF 2.13, keras 2 era"),
-    Scenario("tf216-healthy", TF216, lines=SAMPLE_LINES, why="healthy TF 2.16, keras 3, numpy<2"),
-    Scenario("numpy-uninstalled", ENV_NO_NUMPY, layout="workspace", why="numpy removed under TF 2.21"),
-    Scenario("tf215-numpy2", ENV_215_NP2, why="numpy 2 forced under TF 2.15"),
-    Scenario("tf216-numpy2", ENV_216_NP2, why="numpy 2 forced under TF 2.16"),
-    Scenario("tf221-protobuf3", ENV_221_PB3, why="protobuf 3.20 under TF 2.21 (declares >=6.31.1)"),
-    Scenario("tf213-protobuf5", ENV_213_PB5, why="protobuf 5 under TF 2.13 (declares <5)"),
-    Scenario("tf214-mldtypes05", ENV_214_MLD, why="ml_dtypes 0.5 under TF 2.14 (pins 0.2.0)"),
-    Scenario("tf215-mldtypes05", ENV_215_MLD, why="ml_dtypes 0.5 under TF 2.15"),
-    Scenario("tf215-keras3", ENV_215_K3, why="keras 3 installed under TF 2.15"),
-    Scenario("tf217-keras2", ENV_217_K2, why="keras 2 forced under TF 2.17"),
+             why="the CUDA build on a machine without a GPU or CUDA wheels", classes=('healthy',)),
+    Scenario("tf215-healthy", TF215, lines=SAMPLE_LINES, why="healthy TF 2.15 (keras 2), tensorflow-cpu", classes=('healthy',)),
+    Scenario("tf213-healthy", TF213, lines=SAMPLE_LINES, why="healthy TF 2.13, keras 2 era", classes=('healthy',)),
+    Scenario("tf216-healthy", TF216, lines=SAMPLE_LINES, why="healthy TF 2.16, keras 3, numpy<2", classes=('healthy',)),
+    Scenario("numpy-uninstalled", ENV_NO_NUMPY, layout="workspace", why="numpy removed under TF 2.21", classes=('env',)),
+    Scenario("tf215-numpy2", ENV_215_NP2, why="numpy 2 forced under TF 2.15", classes=('c1-numpy-abi', 'declared')),
+    Scenario("tf216-numpy2", ENV_216_NP2, why="numpy 2 forced under TF 2.16", classes=('c1-numpy-abi', 'declared')),
+    Scenario("tf221-protobuf3", ENV_221_PB3, why="protobuf 3.20 under TF 2.21 (declares >=6.31.1)", classes=('c2-closure', 'declared')),
+    Scenario("tf213-protobuf5", ENV_213_PB5, why="protobuf 5 under TF 2.13 (declares <5)", classes=('declared',)),
+    Scenario("tf214-mldtypes05", ENV_214_MLD, why="ml_dtypes 0.5 under TF 2.14 (pins 0.2.0)", classes=('c8-enforced-pairs', 'declared')),
+    Scenario("tf215-mldtypes05", ENV_215_MLD, why="ml_dtypes 0.5 under TF 2.15", classes=('declared',)),
+    Scenario("tf215-keras3", ENV_215_K3, why="keras 3 installed under TF 2.15", classes=('c4-lazy',)),
+    Scenario("tf217-keras2", ENV_217_K2, why="keras 2 forced under TF 2.17", classes=('c4-lazy', 'declared')),
     Scenario("legacy-keras-without-tf-keras", TF216, environ=(("TF_USE_LEGACY_KERAS", "1"),),
-             why="TF_USE_LEGACY_KERAS=1 and no tf_keras, TF 2.16"),
+             why="TF_USE_LEGACY_KERAS=1 and no tf_keras, TF 2.16", classes=('c4-lazy',)),
     Scenario("legacy-keras-with-tf-keras", ENV_216_TFK, environ=(("TF_USE_LEGACY_KERAS", "1"),),
-             why="TF_USE_LEGACY_KERAS=1 with tf_keras 2.16"),
-    Scenario("cpu-and-gpu-wheels", ENV_MIXED, why="tensorflow 2.20 installed over tensorflow-cpu 2.21"),
-    Scenario("wheel-for-python312", ENV_CP312, why="tensorflow-cpu 2.21's cp312 wheel in a Python 3.11 environment"),
-    Scenario("wheel-for-aarch64", ENV_AARCH64, why="tensorflow 2.21's Linux aarch64 wheel on an x86_64 machine"),
+             why="TF_USE_LEGACY_KERAS=1 with tf_keras 2.16", classes=('c4-lazy',)),
+    Scenario("cpu-and-gpu-wheels", ENV_MIXED, why="tensorflow 2.20 installed over tensorflow-cpu 2.21", classes=('c6-ownership',)),
+    Scenario("wheel-for-python312", ENV_CP312, why="tensorflow-cpu 2.21's cp312 wheel in a Python 3.11 environment", classes=('wheel',)),
+    Scenario("wheel-for-aarch64", ENV_AARCH64, why="tensorflow 2.21's Linux aarch64 wheel on an x86_64 machine", classes=('wheel',)),
     Scenario("and-cuda-cudnn8", ENV_CUDNN8,
-             why="tensorflow[and-cuda] 2.21 with cuDNN 8.9 forced over the cuDNN 9 it was built for (no GPU here)"),
-    Scenario("deleted-so", ENV_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.21)"),
-    Scenario("tf215-deleted-so", ENV_215_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.15)"),
-    Scenario("deleted-framework-lib", ENV_NO_FRAMEWORK, why="libtensorflow_framework.so.2 deleted (TF 2.21)"),
-    Scenario("truncated-py", ENV_TRUNC, why="tensorflow/python/framework/dtypes.py cut in half"),
-    Scenario("no-metadata", ENV_NO_META, why="tensorflow folder left without its .dist-info"),
+             why="tensorflow[and-cuda] 2.21 with cuDNN 8.9 forced over the cuDNN 9 it was built for (no GPU here)", classes=('c7-native-libs',)),
+    Scenario("deleted-so", ENV_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.21)", classes=('c7-native-libs',)),
+    Scenario("tf215-deleted-so", ENV_215_NO_SO, why="_pywrap_tensorflow_internal.so deleted (TF 2.15)", classes=('c7-native-libs',)),
+    Scenario("deleted-framework-lib", ENV_NO_FRAMEWORK, why="libtensorflow_framework.so.2 deleted (TF 2.21)", classes=('c7-native-libs',)),
+    Scenario("truncated-py", ENV_TRUNC, why="tensorflow/python/framework/dtypes.py cut in half", classes=('c3-truncated',)),
+    Scenario("no-metadata", ENV_NO_META, why="tensorflow folder left without its .dist-info", classes=('c5-partial-tree',)),
     Scenario("target-folder", BARE311, workspace=(("target", "vendor", "tensorflow-cpu==2.21.0"),),
-             why="pip install --target vendor/: a folder not on sys.path"),
+             why="pip install --target vendor/: a folder not on sys.path", classes=('env',)),
     Scenario("workspace-venv-other-interpreter", TF221, layout="workspace", selected=BARE311,
-             why="the workspace .venv has TF; the selected interpreter is another env without it"),
+             why="the workspace .venv has TF; the selected interpreter is another env without it", classes=('env',)),
     Scenario("shadow-tensorflow", TF221, workspace=(("write", "tensorflow.py", _SHADOW_TF),),
-             why="the workspace has its own tensorflow.py"),
+             why="the workspace has its own tensorflow.py", classes=('env',)),
     Scenario("shadow-numpy", TF221, workspace=(("write", "numpy.py", _SHADOW_NP),),
-             why="the workspace has its own numpy.py"),
+             why="the workspace has its own numpy.py", classes=('env', 'c2-closure')),
     Scenario("orphan-folder", TF221, workspace=(("mkdir", "tensorflow"),),
-             why="an empty tensorflow/ folder in the workspace (namespace package)"),
+             why="an empty tensorflow/ folder in the workspace (namespace package)", classes=('env',)),
     Scenario("py313-no-wheel", ENV_313, workspace=(("write", "requirements.txt", "tensorflow-cpu==2.15.1\n"),),
-             why="Python 3.13: TF 2.15 has no wheel; requirements.txt wants it"),
+             why="Python 3.13: TF 2.15 has no wheel; requirements.txt wants it", classes=('env', 'wheel')),
 )
 
+TF_SCENARIOS = SCENARIOS
+# the scenarios outside TensorFlow (issue 15: the same rules must hold for every package), one file per theme
+from tests.integration.scenarios_numpy import SCENARIOS as _NUMPY  # noqa: E402
+from tests.integration.scenarios_pairs import SCENARIOS as _PAIRS  # noqa: E402
+from tests.integration.scenarios_trees import SCENARIOS as _TREES  # noqa: E402
+
+SCENARIOS = TF_SCENARIOS + _NUMPY + _PAIRS + _TREES
 BY_NAME = {s.name: s for s in SCENARIOS}
+assert len(BY_NAME) == len(SCENARIOS), "two scenarios share a name"
+assert all(c in CLASSES for s in SCENARIOS for c in s.classes), "a scenario names an unknown class"

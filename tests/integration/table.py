@@ -4,6 +4,7 @@
     python -m tests.integration.table --no-fixes   # skip carrying out the fixes
     python -m tests.integration.table --truth      # only what the imports really do (no tf-lsp needed)
     python -m tests.integration.table --summary    # one line per scenario, from the last full run (README)
+    python -m tests.integration.table --by-class   # recall and false alarms per failure class, same source
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sys
 from tests.integration import harness
 from tests.integration.build import build_scenario, missing_prerequisites, outcome_label
 from tests.integration.known_gaps import KNOWN_GAPS
-from tests.integration.scenarios import BY_NAME, SCENARIOS
+from tests.integration.scenarios import BY_NAME, CLASSES, SCENARIOS
 
 
 def truth_table(names: list[str]) -> str:
@@ -51,7 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--truth", action="store_true")
     ap.add_argument("--summary", action="store_true",
                     help="print the per-scenario summary of the last full run (from tests/artifacts) for the README")
+    ap.add_argument("--by-class", action="store_true",
+                    help="print recall and false alarms per failure class of the last full run (README)")
     args = ap.parse_args(argv)
+    if args.by_class:
+        print(harness.render_by_class(rows_from_artifact(), {s.name: s.classes for s in SCENARIOS}, CLASSES), end="")
+        return 0
     if args.summary:
         print(harness.render_summary(rows_from_artifact(), {s.name: s.why for s in SCENARIOS}), end="")
         return 0
