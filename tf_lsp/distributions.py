@@ -22,7 +22,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 
 log = logging.getLogger("tf_lsp")
 
@@ -292,7 +292,8 @@ def _egg_requires(path: Path) -> list[str]:
     return out
 
 
-_ENTRY_CACHE: dict[str, tuple[int, tuple[Distribution, ...]]] = {}
+_ENTRY_CACHE: dict[str, tuple[int, tuple[Distribution, ...]]] = registered({},
+    stamp="the folder's stamp (mtime, size, inode; by_mtime)")
 
 
 def _read_entry(entry: str) -> tuple[Distribution, ...]:

@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 
 _PT_LOAD, _PT_DYNAMIC = 1, 2
 _DT_NULL, _DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_RPATH, _DT_RUNPATH = 0, 1, 5, 10, 15, 29
@@ -27,7 +27,8 @@ class DynamicInfo:
     runpath: tuple[str, ...]        # RUNPATH entries, else RPATH entries ($ORIGIN not yet expanded)
 
 
-_CACHE: dict[str, tuple[int, DynamicInfo | None]] = {}
+_CACHE: dict[str, tuple[int, DynamicInfo | None]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def dynamic_info(path: str) -> DynamicInfo | None:

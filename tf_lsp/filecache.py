@@ -1,17 +1,28 @@
-"""The engine's caches: in memory, a value derived from a file or folder kept until its mtime changes (one ``stat``
-per use; no subprocess, no walk); on disk, one root folder and one way to write a file whole or not at all."""
+"""The engine's caches, in one place.
+
+- One stamp: ``stamp(path)`` is (mtime in ns, size, inode), read once per ``one_pass`` block; every cached fact
+  derived from a file or folder is kept only while that stamp is the same (``by_mtime`` in memory,
+  ``cached_by_stamp`` in memory and on disk).
+- One registry: every process cache of tf-lsp (module-level dicts, ``lru`` functions) is made through
+  ``registered``/``lru``, each naming what its entries are checked against; ``clear_all`` empties them all (a
+  refresh). tests/test_caches.py fails on a module-level cache that is not registered.
+- On disk: one root folder (``cache_root``) and one way to write a file whole or not at all (``write_atomic``).
+"""
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
+import sys
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar, cast
 
 T = TypeVar("T")
-_PASS = threading.local()         # .seen: {path: mtime or None} while a pass is open in this thread
+_PASS = threading.local()         # .seen: {path: stamp or None}, .values while a pass is open in this thread
 _MISSING = object()
 
 
@@ -41,43 +52,55 @@ def in_pass(key, compute: Callable[[], T]) -> T:
     return hit
 
 
-def _stamp(path: str) -> tuple[int, int, int]:
+Stamp = tuple[int, int, int]
+
+
+def _stat_now(path: str) -> Stamp:
     st = os.stat(path)
     return (st.st_mtime_ns, st.st_size, st.st_ino)      # a file replaced by another of the same mtime still differs
 
 
-def _mtime(path: str) -> tuple[int, int, int]:
-    """The validity stamp of ``path`` (mtime, size, inode), read once per ``one_pass`` block."""
+def _fresh(path: str) -> Stamp | None:
+    try:
+        return _stat_now(path)
+    except OSError:
+        return None
+
+
+def stamp(path: str) -> Stamp | None:
+    """The validity stamp of ``path`` (mtime in ns, size, inode), None when it cannot be stat-ed: what every cached
+    fact derived from a file or folder is checked against. Read once per ``one_pass`` block (the one stat cache)."""
     seen = getattr(_PASS, "seen", None)
     if seen is None:
-        return _stamp(path)
+        try:
+            return _stat_now(path)
+        except OSError:
+            return None
     hit = seen.get(path, _MISSING)
     if hit is _MISSING:
         try:
-            hit = _stamp(path)
+            hit = _stat_now(path)
         except OSError:
             hit = None
         seen[path] = hit
-    if hit is None:
-        raise FileNotFoundError(path)
     return hit
 
 
 def by_mtime(cache: dict, path: str, compute: Callable[[str], T], *, missing: T = None) -> T:
-    """``compute(path)``, cached in ``cache`` until ``path``'s mtime, size or inode changes. ``missing`` when ``path`` cannot
-    be stat-ed, or when ``compute`` raises OSError (that result is not cached: the next call tries again)."""
-    try:
-        mtime = _mtime(path)
-    except OSError:
+    """``compute(path)``, cached in ``cache`` until ``path``'s stamp (mtime, size, inode) changes. ``missing`` when
+    ``path`` cannot be stat-ed, or when ``compute`` raises OSError (that result is not cached: the next call tries
+    again)."""
+    st = stamp(path)
+    if st is None:
         return missing
     hit = cache.get(path)
-    if hit is not None and hit[0] == mtime:
+    if hit is not None and hit[0] == st:
         return hit[1]
     try:
         value = compute(path)
     except OSError:
         return missing
-    cache[path] = (mtime, value)
+    cache[path] = (st, value)
     return value
 
 
@@ -105,23 +128,14 @@ def write_atomic(path: Path, data: str | bytes) -> bool:
         return False
 
 
-def stamp(path: str) -> tuple[int, int] | None:
-    """(size, mtime in ns) of a file: what a cached fact derived from it is checked against."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
-
-
-_STAMPED: dict[tuple[str, str], tuple[tuple[int, int], object]] = {}
+_STAMPED: dict[tuple[str, str], tuple[Stamp, object]] = {}      # registered below
 
 
 def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, version: int,
                     encode: Callable[[T], object], decode: Callable[[Any], T]) -> T | None:
     """``compute(path)`` cached in memory and on disk (``<cache root>/<kind>/``), each entry stamped with the
-    file's path, size and mtime: a hit is used only when all three still match, so the value is the same as a fresh
-    computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
+    file's path and stamp (mtime, size, inode): a hit is used only when they still match, so the value is the same
+    as a fresh computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
     st = stamp(path)
     if st is None:
         return None
@@ -139,12 +153,71 @@ def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, versio
         value = None
     if value is None:
         value = compute(path)
-        if stamp(path) == st:        # not rewritten while we read it: safe to keep
+        if _fresh(path) == st:       # not rewritten while we read it: safe to keep
             write_atomic(file, json.dumps({"v": version, "path": path, "stamp": list(st), "value": encode(value)}))
     _STAMPED[(kind, path)] = (st, value)
     return value
 
 
+# --- the one registry of process caches ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Registered:
+    """A cache that lives as long as the process: where it is, and what its entries are checked against."""
+
+    module: str
+    cache: Any
+    stamp: str
+    """What decides that an entry is still valid (``"WHEEL: mtime, size, inode"``); caches of facts that never go
+    stale (the key is the content, or tf-lsp's own code) say so."""
+
+    def size(self) -> int:
+        info = getattr(self.cache, "cache_info", None)
+        return info().currsize if info is not None else len(self.cache)
+
+    def clear(self) -> None:
+        clear = getattr(self.cache, "cache_clear", None) or self.cache.clear
+        clear()
+
+
+_REGISTRY: list[Registered] = []
+C = TypeVar("C")
+
+
+def registered(cache: C, *, stamp: str) -> C:
+    """``cache`` (a dict, list or ``functools`` cache kept at module level), recorded so that ``clear_all`` empties it.
+    Every process cache of tf-lsp is made through this or ``lru`` (tests/test_caches.py finds any other)."""
+    module = sys._getframe(1).f_globals.get("__name__", "?")
+    _REGISTRY.append(Registered(module, cache, stamp))
+    return cache
+
+
+def lru(*, maxsize: int | None, stamp: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """``functools.lru_cache(maxsize)``, registered: ``@lru(maxsize=64, stamp="the key is the text")``."""
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        cached = functools.lru_cache(maxsize=maxsize)(fn)
+        _REGISTRY.append(Registered(fn.__module__, cached, stamp))
+        return cached
+    return wrap
+
+
+def registry() -> tuple[Registered, ...]:
+    return tuple(_REGISTRY)
+
+
+def clear_all() -> int:
+    """Empty every registered process cache (a refresh: the server's ``tfLsp.refresh`` and every detected change of
+    an environment); the entries dropped. Disk caches stay: each entry there is checked against its file's stamp."""
+    dropped = 0
+    for r in list(_REGISTRY):
+        dropped += r.size()
+        r.clear()
+    return dropped
+
+
 def clear_memory() -> None:
     """Forget the in-memory stamped values (the disk entries stay, and are still checked against their files)."""
     _STAMPED.clear()
+
+
+registered(_STAMPED, stamp="the file's path, size, mtime and inode (cached_by_stamp)")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.imports import ImportedName, ImportStmt
 from tf_lsp.model import Finding, Range, Severity
 from tf_lsp.resolver import Resolution, Resolver
@@ -81,7 +81,8 @@ def is_first_party(ws: "Workspace", path: str | None) -> bool:
     return path.startswith(os.path.join(str(ws.root), "")) and not path.startswith(prefixes)
 
 
-_IMPORTS: dict[str, tuple[int, tuple[ImportStmt, ...]]] = {}
+_IMPORTS: dict[str, tuple[int, tuple[ImportStmt, ...]]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _certain_imports(body: list[ast.stmt]) -> list[ast.Import | ast.ImportFrom]:

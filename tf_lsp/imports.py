@@ -8,9 +8,9 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TypedDict
 
+from tf_lsp.filecache import lru
 from tf_lsp.model import Range
 
 _GUARD_EXCEPTIONS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException", "OSError"}
@@ -54,7 +54,7 @@ class ImportStmt:
         return self.module.split(".")[0]
 
 
-@lru_cache(maxsize=8)
+@lru(maxsize=8, stamp="none needed: parso's grammar of a Python version")
 def _grammar(version: str):
     import parso  # imported on first use: only files with syntax errors need it (saves ~40 ms at start)
     return parso.load_grammar(version=version)  # pyright: ignore[reportPrivateImportUsage] - parso's documented API, not in its __all__
@@ -120,7 +120,7 @@ def extract_imports(source: str, *, version: str = "3.11", path: str | None = No
     return list(_extract(source, version, path))
 
 
-@lru_cache(maxsize=64)
+@lru(maxsize=64, stamp="none needed: the key is the text itself")
 def _extract(source: str, version: str, path: str | None) -> tuple[ImportStmt, ...]:
     fast = extract_with_ast(source)
     if fast is not None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.knowledge.import_names import known_dist
 from tf_lsp.resolver import listing
 
@@ -99,7 +99,8 @@ def first_party_match(ws: "Workspace", name: str) -> tuple[str, list[str]] | Non
 # --- declared in the project's manifests -------------------------------------------------------------------------
 
 _REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-_DECLARED: dict[str, tuple[int, frozenset[str]]] = {}
+_DECLARED: dict[str, tuple[int, frozenset[str]]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _req_names(lines) -> set[str]:

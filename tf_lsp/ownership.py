@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from tf_lsp.filecache import stamp
+from tf_lsp.filecache import Stamp, registered, stamp
 
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
@@ -18,7 +18,8 @@ def _sizes(dist: "Distribution") -> dict[str, int | None]:
     return {os.path.normpath(e.path): e.size for e in dist.record}
 
 
-_SIZES: dict[str, tuple[tuple[int, int] | None, dict[str, int | None]]] = {}
+_SIZES: dict[str, tuple[Stamp | None, dict[str, int | None]]] = registered({},
+    stamp="RECORD's stamp (mtime, size, inode)")
 
 
 def recorded_sizes(dist: "Distribution") -> dict[str, int | None]:

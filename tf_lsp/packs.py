@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from functools import cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+
+from tf_lsp.filecache import lru
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ExtenderFactory, ImportCheck, ImportContext
@@ -68,7 +69,7 @@ class RulePack:
     """Where the pack's facts come from (its knowledge module names the source of each record)."""
 
 
-@cache
+@lru(maxsize=None, stamp="none needed: tf-lsp's own pack modules")
 def registry() -> tuple[RulePack, ...]:
     """Every pack of ``PACK_MODULES``, imported on first use (tf_lsp.checks builds its lists from it)."""
     packs = []

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,7 @@ def sys_path_edits(text: str, *, file: str, run_dir: str) -> tuple[PathEdit, ...
     return tuple(out)
 
 
-_FILE_EDITS: dict[str, tuple[int, dict]] = {}
+_FILE_EDITS: dict[str, tuple[int, dict]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def file_sys_path_edits(file: str, *, run_dir: str) -> tuple[PathEdit, ...]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.pathedits import PathEdit, file_sys_path_edits, sys_path_edits
 from tf_lsp.resolver import listing
 
@@ -102,7 +102,8 @@ def is_test_file(path: str) -> bool:
 
 # --- cached reads ------------------------------------------------------------------------------------------------
 
-_SCAN: dict[str, tuple[int, tuple[frozenset[str], bool]]] = {}
+_SCAN: dict[str, tuple[int, tuple[frozenset[str], bool]]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _scan_file(path: str) -> tuple[frozenset[str], bool]:
@@ -122,7 +123,7 @@ def scan(path: str) -> tuple[frozenset[str], bool]:
     return by_mtime(_SCAN, path, _scan_file, missing=(frozenset(), False))
 
 
-_JSONC: dict[str, tuple[int, object]] = {}
+_JSONC: dict[str, tuple[int, object]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _read_jsonc(path: str) -> object:
@@ -135,7 +136,8 @@ def read_jsonc(path: str) -> object:
     return by_mtime(_JSONC, path, _read_jsonc)
 
 
-_PYTEST: dict[str, tuple[int, tuple[str, ...]]] = {}
+_PYTEST: dict[str, tuple[int, tuple[str, ...]]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _read_pytest_pythonpath(path: str) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, cache_root, write_atomic
+from tf_lsp.filecache import by_mtime, cache_root, registered, write_atomic
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
@@ -33,7 +33,7 @@ class RecordState:
 
 # --- ownership ---------------------------------------------------------------------------------------------------
 
-_RECORD_PATHS: dict = {}
+_RECORD_PATHS: dict = registered({}, stamp="RECORD's stamp (mtime, size, inode; by_mtime)")
 
 
 def record_paths(dist: "Distribution") -> frozenset[str]:
@@ -80,7 +80,7 @@ def _relevant(path: str) -> bool:
                 or path.endswith("/RECORD") or ".dist-info/" in path and path.endswith(("INSTALLER", "REQUESTED")))
 
 
-_PREPARED: dict[str, tuple[int, tuple]] = {}
+_PREPARED: dict[str, tuple[int, tuple]] = registered({}, stamp="RECORD's stamp (mtime, size, inode; by_mtime)")
 
 
 def _prepared(dist: "Distribution") -> tuple[tuple[tuple[str, str, int | None], ...], tuple[str, ...]]:
@@ -138,7 +138,9 @@ def _state_file(dist: "Distribution"):
     return cache_root() / "records" / (hashlib.sha256(str(dist.metadata_dir).encode()).hexdigest()[:32] + ".json")
 
 
-_STATES: dict[str, tuple] = {}      # state file -> (RECORD mtime and size, folders, their stamp, state)
+# state file -> (RECORD mtime and size, folders, their stamp, state)
+_STATES: dict[str, tuple] = registered({},
+    stamp="RECORD's mtime and size and the stamps of the folders it lists")
 
 
 def _saved_state(dist: "Distribution", rec_key: list) -> tuple[tuple[str, ...], tuple, RecordState] | None:
@@ -218,7 +220,7 @@ def verify_distribution(dist: "Distribution") -> list[str]:
     return problems
 
 
-_HASHES: dict[tuple, str | None] = {}
+_HASHES: dict[tuple, str | None] = registered({}, stamp="the key holds the file's path, mtime and size")
 
 
 def _file_hash(path: str, algo: str) -> str | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, in_pass
+from tf_lsp.filecache import by_mtime, in_pass, registered
 
 SOURCE_SUFFIXES = (".py",)
 MODULE_ALIASES = {"os.path": "set by the os module at import time (posixpath or ntpath)"}
@@ -41,15 +41,18 @@ class Resolution:
 
 # --- directory listings, cached by mtime (FileFinder keeps a similar cache) ------------------------------------
 
-_LISTINGS: dict[str, tuple[int, frozenset[str]]] = {}
-_ZIPS: dict[str, tuple[int, frozenset[str]]] = {}
+_LISTINGS: dict[str, tuple[int, frozenset[str]]] = registered({},
+    stamp="the folder's stamp (mtime, size, inode; by_mtime)")
+_ZIPS: dict[str, tuple[int, frozenset[str]]] = registered({},
+    stamp="the archive's stamp (mtime, size, inode; by_mtime)")
 
 
 def listing(folder: str) -> frozenset[str] | None:
     return by_mtime(_LISTINGS, folder, lambda p: frozenset(os.listdir(p)))
 
 
-_HEADS: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]]] = {}
+_HEADS: dict[tuple[str, bool], tuple[frozenset[str], frozenset[str]]] = registered({},
+    stamp='the folder listing it is derived from (rebuilt whenever the listing is)')
 
 
 def listing_heads(folder: str, *, extensions_only: bool = False) -> frozenset[str]:

@@ -8,7 +8,7 @@ import os
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.knowledge.runtime_modules import RECORDS, RuntimeModules
 from tf_lsp.resolver import Resolution
 
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from tf_lsp.resolver import Resolver
 
 RuntimeFinder = Callable[[str, "Resolver"], "Resolution | None"]
-_READ: dict[str, tuple[int, dict]] = {}
+_READ: dict[str, tuple[int, dict]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _str_args(call: ast.Call) -> list[str]:

@@ -13,6 +13,8 @@ from packaging.specifiers import InvalidSpecifier, Specifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from tf_lsp.filecache import registered
+
 if TYPE_CHECKING:
     from tf_lsp.distributions import Distribution
     from tf_lsp.envstate import EnvState
@@ -141,7 +143,8 @@ def satisfies(spec: SpecifierSet, version: str) -> bool:
         return True
 
 
-_REQS: dict[int, tuple[object, dict[str, list]]] = {}
+_REQS: dict[int, tuple[object, dict[str, list]]] = registered({},
+    stamp='the distribution index it was built from (the same object; a reload makes a new one)')
 
 
 def requirements_on(env: EnvState, name: str) -> list[tuple[Distribution, Requirement]]:

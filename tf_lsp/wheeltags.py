@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 
 ARCH_ALIASES: dict[str, str] = {
     "x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64",
@@ -22,7 +22,7 @@ ARCH_ALIASES: dict[str, str] = {
 }
 """Spellings of one architecture in platform tags and in ``platform.machine()`` -> one canonical name."""
 
-_TAGS: dict = {}
+_TAGS: dict = registered({}, stamp="WHEEL's stamp (mtime, size, inode; by_mtime)")
 
 
 def canonical_arch(name: str) -> str:

@@ -86,3 +86,24 @@ async def test_diagnostics_carry_the_version_that_was_checked(project, server_en
         last = await wait_for(client, t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, lambda p: p.uri == uri and p.version == 10)
         numpy = [d for d in last.diagnostics if "numpy" in d.message]
         assert numpy and numpy[0].range.start.line == 3     # the line numpy is on in version 10
+
+
+async def test_refresh_rereads_environments_and_empties_the_caches(project, server_env, tmp_path):
+    """``tfLsp.refresh``: every registered process cache is emptied (what it dropped is returned), discovery runs
+    again (an environment made after the first listing is offered) and open files are published again."""
+    from tests.wheelmaker import make_venv
+
+    root, *_ = project
+    async with session("neovim", root, env=server_env) as client:
+        uri = open_doc(client, root / "main.py")
+        first = codes(await diagnostics_for(client, uri))
+        folder = {"uri": from_fs_path(str(root))}
+        before = await run_command(client, t.Command(title="", command="tfLsp.listEnvironments", arguments=[folder]))
+        assert not any("later-env" in e["path"] for e in before)
+        make_venv(root / "later-env")
+        again = asyncio.ensure_future(diagnostics_for(client, uri))
+        result = await run_command(client, t.Command(title="", command="tfLsp.refresh", arguments=[folder]))
+        assert result["ok"] and result["cacheEntriesDropped"] > 0, result
+        assert set(codes(await again)) == set(first)
+        after = await run_command(client, t.Command(title="", command="tfLsp.listEnvironments", arguments=[folder]))
+        assert any("later-env" in e["path"] for e in after), after

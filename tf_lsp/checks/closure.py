@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Iterable
 
-from tf_lsp.filecache import stamp
+from tf_lsp.filecache import Stamp, registered, stamp
 from tf_lsp.modfacts import module_facts, parse_for_imports
 from tf_lsp.modfacts import module_level_imports as _module_level_imports
 
@@ -49,9 +49,9 @@ class ModuleGraph:
     def __init__(self, location: str, top: str):
         self.location = location
         self.top = top
-        self.read: dict[str, tuple[int, int] | None] = {}        # files and folders consulted -> their stamp
+        self.read: dict[str, Stamp | None] = {}        # files and folders consulted -> their stamp
 
-    def _stat(self, path: str) -> tuple[int, int] | None:
+    def _stat(self, path: str) -> Stamp | None:
         st = stamp(path)
         self.read.setdefault(path, st)
         return st
@@ -120,7 +120,8 @@ class ModuleGraph:
 
 # --- the public entry point ------------------------------------------------------------------------------------
 
-_CLOSURES: dict[tuple[str, str, int], tuple[dict[str, tuple[int, int] | None], Closure]] = {}
+_CLOSURES: dict[tuple[str, str, int], tuple[dict[str, Stamp | None], Closure]] = registered({},
+    stamp='the stamp of every file and folder the walk read')
 
 
 def import_closure(module: str, *, location: str, metadata_dir: str | os.PathLike | None = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.checks.base import ImportContext
+from tf_lsp.filecache import registered
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.installgate import provider, unknown_reason
 from tf_lsp.knowledge.import_names import dist_for_import
@@ -219,7 +220,7 @@ def _target_folders(root: Path) -> list[str]:
     return out
 
 
-_STDLIB_CACHE: list[frozenset[str]] = []
+_STDLIB_CACHE: list[frozenset[str]] = registered([], stamp="none needed: the running Python's own list of stdlib names")
 
 
 def _all_stdlib_names() -> frozenset[str]:

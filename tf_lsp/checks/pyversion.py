@@ -30,7 +30,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity
 from tf_lsp.record import owning_distribution, record_paths
@@ -101,7 +101,8 @@ def mismatch(tag: ExtTag, snap: "Snapshot") -> str | None:
 
 
 _EXT_ROW = re.compile(r'^"?([^,\n"]+\.(?:so|pyd))"?,', re.M)
-_EXT_PATHS: dict[str, tuple[int, tuple[str, ...]]] = {}
+_EXT_PATHS: dict[str, tuple[int, tuple[str, ...]]] = registered({},
+    stamp="RECORD's stamp (mtime, size, inode; by_mtime)")
 
 
 def extension_paths(dist: "Distribution") -> tuple[str, ...]:

@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
 from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
+from tf_lsp.filecache import lru
 from tf_lsp.fixes import rename_fix
 from tf_lsp.model import Finding, Position, Range, Severity
 
@@ -161,7 +161,7 @@ def _provides_here(location: str, name: str) -> bool:
     return name in names or any(n.startswith(name + ".") for n in names)
 
 
-@lru_cache(maxsize=64)
+@lru(maxsize=64, stamp="the key holds the manifests' stamp")
 def _project_names(root: str, stamp: float) -> frozenset[str]:
     from packaging.utils import canonicalize_name
 
@@ -232,7 +232,7 @@ def _mtime(path: str) -> float:
         return 0.0
 
 
-@lru_cache(maxsize=128)
+@lru(maxsize=128, stamp="the key holds the file's mtime")
 def _shadow_facts(path: str, mtime: float) -> tuple[frozenset[str], bool, str | None] | None:
     """(names defined at module level, has __getattr__ / star import, first attribute of itself used at load)."""
     try:

@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 
 from tf_lsp import __version__
+from tf_lsp.filecache import clear_all
 from tf_lsp.model import Finding
 from tf_lsp.roots import find_root
 from tf_lsp.settings import Settings
@@ -181,9 +182,23 @@ class TfLspServer(LanguageServer):
             folder.ws.forget_first_party()
 
     def refresh_folder(self, folder: Folder) -> bool:
+        """Re-stat the folder's environments; when one changed (an install, a removal), every registered process
+        cache is emptied too (``filecache.clear_all``: each entry is stamped anyway, this drops what no file backs
+        any more). True when something changed."""
         with folder.lock:
             kernels = folder.kernels.refresh() if folder.kernels is not None else False
-            return folder.ws.refresh() or kernels
+            changed = folder.ws.refresh() or kernels
+        if changed:
+            clear_all()
+        return changed
+
+    def reread_environments(self) -> int:
+        """``tfLsp.refresh``: forget every process cache and rebuild every folder's engine (discovery runs again;
+        an interpreter picked through a command stays). The cache entries dropped."""
+        dropped = clear_all()
+        for folder in list(self.folders.values()):
+            self.reset_folder(folder)
+        return dropped
 
     async def ensure_loaded(self, folder: Folder) -> None:
         """Load the folder's environment (probe + index) in a thread, once, with $/progress; then report status."""

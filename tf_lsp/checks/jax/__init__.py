@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Iterable, Mapping
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.fixes import install_fix
 from tf_lsp.knowledge.jax import GPU_PLUGIN_PREFIXES, GPU_PLUGIN_SOURCE, JAX_VERSION_VARIABLE, JAXLIB_GATE
 from tf_lsp.model import Finding, Severity
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from tf_lsp.envstate import EnvState
 
 _LEADING = re.compile(r"[0-9]+(?:\.[0-9]+)*")
-_MODULE_STRINGS: dict = {}
+_MODULE_STRINGS: dict = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def leading_numbers(version: str) -> tuple[int, ...] | None:

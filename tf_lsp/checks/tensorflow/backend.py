@@ -13,13 +13,13 @@ from packaging.utils import canonicalize_name
 
 from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import in_spec, parse_version
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.knowledge.tensorflow import BACKEND_IMPORTS, KERAS_BACKEND_MODULES, BackendImport
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
 
-_CONFIG: dict[str, tuple[int, str | None]] = {}
+_CONFIG: dict[str, tuple[int, str | None]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _read_backend(path: str) -> str | None:

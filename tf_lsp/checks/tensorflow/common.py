@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Mapping
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, lru, registered
 from tf_lsp.resolver import listing
 
 if TYPE_CHECKING:
@@ -54,7 +53,7 @@ def owner_of_folder(env: "EnvState", location: str) -> "Distribution | None":
     return (owning or cands or [None])[0]
 
 
-_OWNS: dict = {}
+_OWNS: dict = registered({}, stamp="RECORD's stamp (mtime, size, inode; by_mtime)")
 
 
 def owns_tf_files(dist: "Distribution") -> bool:
@@ -77,7 +76,7 @@ def _record_lists(dist: "Distribution", paths: tuple[str, ...]) -> bool:
     return any(b"\n" + p.encode() + b"," in text or b'\n"' + p.encode() + b'",' in text for p in paths)
 
 
-@lru_cache(maxsize=4096)
+@lru(maxsize=4096, stamp="none needed: a function of its arguments")
 def parse_version(text: str | None) -> Version | None:
     try:
         return Version(text) if text else None
@@ -85,7 +84,7 @@ def parse_version(text: str | None) -> Version | None:
         return None
 
 
-@lru_cache(maxsize=4096)
+@lru(maxsize=4096, stamp="none needed: a function of its arguments")
 def in_spec(version: Version | None, spec: str) -> bool:
     if version is None:
         return False
@@ -95,7 +94,7 @@ def in_spec(version: Version | None, spec: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=1024)
+@lru(maxsize=1024, stamp="none needed: a function of its arguments")
 def release_of(version: Version) -> Version:
     """2.15.0rc1 / 2.16.0.dev2023 compare as their release (so ``>=2.16`` matches a 2.16 nightly)."""
     return Version(".".join(str(p) for p in version.release))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import TFInstall, in_spec, owns_tf_files, parse_version, release_of
 from tf_lsp.checks.tensorflow.wiring import LAZY_NOTE, keras_attr_only, lazy_attr, routing_for, touches_keras
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.fixes import install_fix, reinstall_fix, uninstall_fix
 from tf_lsp.knowledge.tensorflow import (
     INCOMPATIBILITIES,
@@ -78,7 +78,8 @@ def _finding(ctx: "ImportContext", tf: TFInstall, rec: Incompatibility, installe
 
 
 _GENCODE = re.compile(r"^# Protobuf Python Version: (\S+)", re.M)
-_GENCODE_CACHE: dict[str, tuple[int, str | None]] = {}
+_GENCODE_CACHE: dict[str, tuple[int, str | None]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def gencode_minimum(tf: TFInstall) -> tuple[str, str] | None:
@@ -120,7 +121,8 @@ def _protobuf_gencode(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
 
 # --- (E) conflicting installs ------------------------------------------------------------------------------
 
-_MATCH_CACHE: dict[tuple[str, int], float] = {}
+_MATCH_CACHE: dict[tuple[str, int], float] = registered({},
+    stamp='the key holds the distribution and the mtime of tensorflow/__init__.py')
 
 
 def _disk_match(dist, others, location: str, sample: int = 12) -> float:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.fixes import edit_fix
 from tf_lsp.model import Edit, Finding
 from tf_lsp.resolver import Resolution, listing
@@ -34,7 +34,7 @@ class _Parsed:
     all_names: tuple[str, ...] | None      # literal __all__
 
 
-_PARSED: dict[str, tuple[int, _Parsed | None]] = {}
+_PARSED: dict[str, tuple[int, _Parsed | None]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 _DYNAMIC_CALLS = frozenset({"globals", "exec", "vars", "locals"})
 _GLOBAL_STMT = re.compile(rb"^[ \t]*global[ \t]", re.M)
 

@@ -14,7 +14,7 @@ from packaging.version import Version
 
 from tf_lsp import safeio
 from tf_lsp.checks.tensorflow.common import TFInstall, find_tensorflow, parse_version
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.knowledge.codes import CODES
 from tf_lsp.knowledge.tensorflow import (
@@ -128,7 +128,8 @@ def installed_findings(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
 
 # --- (H) AVX -----------------------------------------------------------------------------------------------------
 
-_CPU: list[frozenset[str] | None] = []
+_CPU: list[frozenset[str] | None] = registered([],
+    stamp="none needed: the machine's CPU flags do not change while tf-lsp runs")
 
 
 def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset[str] | None:
@@ -166,7 +167,8 @@ def _avx(ctx: "ImportContext", tf: TFInstall) -> list[Finding]:
 
 # --- (G) CUDA / cuDNN ------------------------------------------------------------------------------------------
 
-_BUILD_INFO: dict[str, tuple[int, dict | None]] = {}
+_BUILD_INFO: dict[str, tuple[int, dict | None]] = registered({},
+    stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def build_info(tf: TFInstall) -> dict | None:
@@ -189,7 +191,7 @@ def _read_build_info(path: str) -> dict | None:
     return info
 
 
-_LDCACHE: dict[str, tuple[int, bytes]] = {}
+_LDCACHE: dict[str, tuple[int, bytes]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def ld_cache_has(soname: str, path: str = "/etc/ld.so.cache") -> bool:

@@ -19,7 +19,7 @@ from tf_lsp.checks.tensorflow.common import (
     release_of,
     search_path,
 )
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 from tf_lsp.fixes import install_fix, set_env_fix
 from tf_lsp.knowledge.tensorflow import (
     KERAS_MESSAGES_SOURCE,
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
     from tf_lsp.envstate import EnvState
 
-_TEXT: dict[str, tuple[int, str]] = {}
+_TEXT: dict[str, tuple[int, str]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 def _read_text(path: str) -> str:

@@ -231,6 +231,14 @@ def register(server: TfLspServer) -> None:
         cands, chosen = await asyncio.to_thread(lambda: (folder.ws.candidates, folder.ws.choice))
         return [dict(c.to_json(), selected=str(c.python) == str(chosen.python)) for c in cands]
 
+    @server.command("tfLsp.refresh")
+    async def refresh(ls: TfLspServer, *args):
+        """Re-read every environment: every process cache emptied, every folder rediscovered, open files re-checked."""
+        await ls.configured.wait()
+        dropped = await asyncio.to_thread(ls.reread_environments)
+        await ls.recheck_all()
+        return {"ok": True, "cacheEntriesDropped": dropped}
+
     @server.command("tfLsp.doctor")
     async def doctor(ls: TfLspServer, *args):
         folder = _folder(ls, _arg(args))
