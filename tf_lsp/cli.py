@@ -69,7 +69,7 @@ def _codes(value: str | None) -> set[str]:
 
 
 def cmd_check(args) -> int:
-    from tf_lsp.report import dumps, skipped_lines, to_json, to_sarif, to_text
+    from tf_lsp.report import dumps, iter_json, iter_text, skipped_lines, to_json, to_sarif
     from tf_lsp.workspace import Workspace
 
     paths = [Path(p) for p in (args.paths or ["."])]
@@ -89,18 +89,36 @@ def cmd_check(args) -> int:
     checked = [r for r in results if not r.skipped]
     if args.format == "json":
         version = ws.env.snapshot.version_str if Path(ws.choice.python).exists() else None
-        print(dumps(to_json(ws.choice, version, ws.candidates, results)))
+        _write(iter_json(to_json(ws.choice, version, ws.candidates, results, streamed=True)), end="\n")
     elif args.format == "sarif":
         print(dumps(to_sarif(results)))
     else:
-        text = to_text(results, cwd=Path.cwd())
-        if text:
-            print(text)
+        _write(_lines(iter_text(results, cwd=Path.cwd())))
         n_err = sum(1 for r in results for x in r.findings if x.severity.value == "error")
         n_all = sum(len(r.findings) for r in results)
         print(f"{len(checked)} file(s) checked with {printable(ws.choice.python)} (Python {ws.env.snapshot.version_str}): "
               f"{n_err} error(s), {n_all - n_err} other finding(s).", file=sys.stderr)
     return 1 if any(x.severity.value == "error" for r in results for x in r.findings) else 0
+
+
+def _lines(lines):
+    """Each line followed by a newline (nothing at all for no lines)."""
+    for line in lines:
+        yield line
+        yield "\n"
+
+
+def _write(pieces, *, end: str = "") -> None:
+    """Write output as it is made, in blocks (a report of 100,000 findings is never one string in memory)."""
+    out, size = [], 0
+    for piece in pieces:
+        out.append(piece)
+        size += len(piece)
+        if size >= 1 << 16:
+            sys.stdout.write("".join(out))
+            out, size = [], 0
+    sys.stdout.write("".join(out) + end)
+    sys.stdout.flush()
 
 
 def cmd_doctor(args) -> int:

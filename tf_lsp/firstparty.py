@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, registered
+from tf_lsp.filecache import Stamp, by_mtime, registered, stamp
 from tf_lsp.imports import ImportedName, ImportStmt
 from tf_lsp.model import Finding, Range, Severity
 from tf_lsp.resolver import Resolution, Resolver
@@ -153,7 +153,7 @@ def closure_failures(ctx: "ImportContext", run_checks: Callable[["ImportContext"
            tuple(sorted(loaded)))
     hit = ws.memo.get(key)
     if hit is None or any(_mtime(f) != m for f, m in hit[0].items()):    # valid while no file it read changed
-        visited: dict[str, int | None] = {}
+        visited: dict[str, Stamp | None] = {}
         done: set[str] = set()
         hit = ws.memo[key] = (visited, _walk(ctx, files, run_checks, relative, visited, running | loaded, pending,
                                              done), done)
@@ -212,7 +212,7 @@ def _chain_files(stmt: ImportStmt, res: Resolution, resolver: Resolver, relative
     return [p for p in out if p.endswith(".py")]
 
 
-def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, int | None],
+def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited: dict[str, Stamp | None],
           running: frozenset[str], pending: tuple[str, ...], done: set[str]):
     """(error, file, import statement, chain of files) of the first failing import in execution order, "pending"
     when a ``pending`` file finishes first; None."""
@@ -272,11 +272,9 @@ def simulated_first_party(ctx: "ImportContext") -> tuple[str, ...]:
     return (inside[0].file,) if inside and inside[0].file and is_first_party(ctx.workspace, inside[0].file) else ()
 
 
-def _mtime(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
+def _mtime(path: str) -> Stamp | None:
+    """The path's stamp, read once per file check (``filecache.stamp``)."""
+    return stamp(path)
 
 
 def _carry(ctx: "ImportContext", f: Finding, file: str, sub: ImportStmt, chain: tuple[str, ...]) -> Finding:

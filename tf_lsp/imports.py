@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Iterator, TypedDict
 
 from tf_lsp.filecache import lru
 from tf_lsp.model import Range
@@ -25,14 +25,14 @@ class _Where(TypedDict):
     statement_range: Range | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportedName:
     name: str
     range: Range
     alias: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImportStmt:
     module: str               # dotted module name as written ("" for ``from . import x``)
     level: int                # 0 for absolute imports, N for N leading dots
@@ -188,12 +188,42 @@ def _extract_parso(source: str, version: str, path: str | None) -> tuple[ImportS
 _FROM_RE = re.compile(r"from\s*(\.*)\s*([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_]\w*)*)?")
 
 
+CHUNK_LINES = 5_000     # a longer file is parsed in pieces of about this many lines (see _pieces)
+_NOT_A_START = re.compile(r"(?:else|elif|except|finally)\b|[\s#)\]}]")
+
+
+def _pieces(source: str, lines: list[str]) -> list[tuple[int, int]] | None:
+    """Where a long file can be cut into pieces that parse one by one to the same statements: before lines that
+    start at column 0 a new statement (not ``else``/``except``/...). A cut inside a string, a bracket, a
+    continuation or a block makes a piece fail to parse, and then the whole file is parsed (``extract_with_ast``):
+    pieces that all parse hold exactly the file's statements. The syntax tree of a file of 100,000 imports takes
+    ~200 MB at once; pieces keep it to a few. None: parse the file whole (short, or line breaks other than \\n)."""
+    if len(lines) <= CHUNK_LINES or "\r" in source or len(lines) != source.count("\n") + (not source.endswith("\n")):
+        return None
+    out, start = [], 0
+    cut = CHUNK_LINES
+    while cut < len(lines):
+        while cut < len(lines) and (not lines[cut] or _NOT_A_START.match(lines[cut])):
+            cut += 1
+        if cut >= len(lines):
+            break
+        out.append((start, cut))
+        start, cut = cut, cut + CHUNK_LINES
+    out.append((start, len(lines)))
+    return out
+
+
+def _trees(source: str, lines: list[str], pieces: list[tuple[int, int]] | None) -> Iterator[ast.Module]:
+    """The module's syntax tree; for a long file, one tree per piece (``_pieces``), line numbers of the file."""
+    if pieces is None:
+        yield ast.parse(source)
+        return
+    for a, b in pieces:
+        yield ast.increment_lineno(ast.parse("\n".join(lines[a:b]) + "\n"), a)
+
+
 def extract_with_ast(source: str) -> tuple[ImportStmt, ...] | None:
     """The same records as the parso path, from ``ast`` (None when the source does not parse)."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
     lines = source.splitlines()
     out: list[ImportStmt] = []
 
@@ -252,10 +282,22 @@ def extract_with_ast(source: str) -> tuple[ImportStmt, ...] | None:
                 if isinstance(sub, list):
                     visit(sub, guarded, type_checking, in_function)
 
+    pieces = _pieces(source, lines)
     try:
-        visit(tree.body, False, False, False)
+        for tree in _trees(source, lines, pieces):
+            visit(tree.body, False, False, False)
     except _Fallback:
         return None
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        if pieces is None:
+            return None
+        out.clear()
+        try:                                # a piece did not parse: the whole file (which may not either)
+            visit(ast.parse(source).body, False, False, False)
+        except (SyntaxError, ValueError, MemoryError, RecursionError, _Fallback):
+            return None
+    finally:
+        lines.clear()   # the recursive ``visit`` is a reference cycle that would hold every line until a gc run
     out.sort(key=lambda s: (s.range.start.line, s.range.start.character))
     return tuple(out)
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, registered
+from tf_lsp.filecache import Stamp, by_mtime, in_pass, registered, stamp
 from tf_lsp.knowledge.import_names import known_dist
 from tf_lsp.resolver import listing
 
@@ -46,7 +46,7 @@ class Provider:
 
 # --- first-party names -------------------------------------------------------------------------------------------
 
-def first_party_locations(root: Path, *, visited: dict[str, int | None] | None = None) -> dict[str, list[str]]:
+def first_party_locations(root: Path, *, visited: dict[str, Stamp | None] | None = None) -> dict[str, list[str]]:
     """Top-level-importable names of the workspace's own files: every ``x.py`` and every folder holding Python
     files, anywhere in the tree (bounded), -> where they are. ``visited`` receives each folder read and its mtime."""
     out: dict[str, list[str]] = {}
@@ -75,11 +75,12 @@ def first_party_locations(root: Path, *, visited: dict[str, int | None] | None =
     return out
 
 
-def _mtime(path: str) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
+def _mtime(path: str) -> Stamp | None:
+    """The path's stamp, read once per file check (``filecache.stamp``)."""
+    return stamp(path)
+
+
+_CLOSE = 0.85       # how close a name must be to a workspace module's to be taken for it (difflib ratio)
 
 
 def first_party_match(ws: "Workspace", name: str) -> tuple[str, list[str]] | None:
@@ -87,13 +88,21 @@ def first_party_match(ws: "Workspace", name: str) -> tuple[str, list[str]] | Non
     key = ("first-party-names",)
     hit = ws.memo.get(key)
     if hit is None or any(_mtime(d) != m for d, m in hit[0].items()):       # valid while no folder changed
-        visited: dict[str, int | None] = {}
+        visited: dict[str, Stamp | None] = {}
         hit = ws.memo[key] = (visited, first_party_locations(ws.root, visited=visited))
     names = hit[1]
     if name in names:
         return name, names[name]
-    close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.85)
-    return (close[0], names[close[0]]) if close else None
+    last = ws.memo.get(("first-party-last",))          # provider() then unknown_reason() ask for the same name
+    if last is not None and last[0] == name and last[1] is names:
+        return last[2]
+    # difflib's own first test (real_quick_ratio: 2 * shorter / both lengths >= cutoff), made before it: the same
+    # answer without building a matcher for names that cannot pass (a file with 100,000 missing imports)
+    near = [n for n in names if 2.0 * min(len(n), len(name)) / (len(n) + len(name)) >= _CLOSE]
+    close = difflib.get_close_matches(name, near, n=1, cutoff=_CLOSE) if near else []
+    out = (close[0], names[close[0]]) if close else None
+    ws.memo[("first-party-last",)] = (name, names, out)
+    return out
 
 
 # --- declared in the project's manifests -------------------------------------------------------------------------
@@ -172,7 +181,11 @@ def _read_declared(path: str) -> frozenset[str]:
 
 
 def declared(root: Path) -> dict[str, str]:
-    """Distribution names the project declares (normalised) -> the file declaring it."""
+    """Distribution names the project declares (normalised) -> the file declaring it (read once per file check)."""
+    return in_pass(("declared", str(root)), lambda: _declared(root))
+
+
+def _declared(root: Path) -> dict[str, str]:
     files = [n for n in sorted(listing(str(root)) or ()) if (n.startswith("requirements") and n.endswith(".txt"))
              or n in ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile", "environment.yml", "environment.yaml")]
     req_dir = root / "requirements"
@@ -196,16 +209,30 @@ def provider(ws: "Workspace", import_name: str) -> Provider | None:
         if dist == canonicalize_name(top) or (curated and canonicalize_name(curated[0]) == dist):
             return Provider(dist, f"{dist} is declared in {where}")
     if top not in _NAMESPACES:
-        for cand in ws.candidates:
-            if str(cand.python) == str(ws.choice.python):
-                continue
-            other = ws.other_env(cand)
-            for dist in other.index.providers(top) if other is not None else ():
+        for cand, by_import in _other_indexes(ws):
+            for dist in by_import.get(top, ()):
                 return Provider(dist.name, f"{dist.display_name} provides `{top}` in {cand.name} "
                                            f"(its RECORD / top_level.txt)")
     if curated:
         return Provider(curated[0], f"known import name: {curated[1]}")
     return None
+
+
+def _other_indexes(ws: "Workspace") -> tuple:
+    """(candidate, its import name -> distributions) of every other environment, once per environment load (the
+    workspace's ``memo`` is cleared whenever an environment changes)."""
+    key = ("provider-other-indexes", str(ws.choice.python))
+    hit = ws.memo.get(key)
+    if hit is None:
+        out = []
+        for cand in ws.candidates:
+            if str(cand.python) == str(ws.choice.python):
+                continue
+            other = ws.other_env(cand)
+            if other is not None:
+                out.append((cand, other.index.by_import))
+        hit = ws.memo[key] = tuple(out)
+    return hit
 
 
 def unknown_reason(ws: "Workspace", import_name: str) -> str:

@@ -19,7 +19,7 @@ class Severity(str, Enum):
     HINT = "hint"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class Position:
     line: int
     character: int
@@ -38,7 +38,7 @@ class Position:
         return Position(line, char)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Range:
     start: Position
     end: Position
@@ -139,7 +139,7 @@ class Fix:
                    edits=tuple(Edit.from_json(e) for e in edits), kind=kind, preferred=preferred)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A diagnostic in engine terms."""
 

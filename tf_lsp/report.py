@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,25 +50,50 @@ def _lsp_range(text_lines: list[str], f: Finding, lines: tuple[int, int] | None 
     return {"start": pos(f.range.start, start), "end": pos(f.range.end, end)}
 
 
+def _diagnostic(r: FileResult, f: Finding, lines: list[str]) -> dict:
+    d = f.to_json()
+    cell, start, end = r.cell_of(f)
+    d["range"] = _lsp_range(lines, f, (start, end))
+    if cell is not None:
+        d["cell"] = cell
+    d["codeDescription"] = {"href": CODES[f.code].href}
+    d["source"] = "tf-lsp"
+    return d
+
+
+class _Streamed(list):
+    """A list that ``json``'s encoder walks without it being built: its items are made one at a time while the
+    output is written (a file with 100,000 findings never holds 100,000 dicts, nor the whole document)."""
+
+    def __init__(self, make: Callable[[], Iterator], n: int):
+        super().__init__()
+        self._make, self._n = make, n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __bool__(self) -> bool:
+        return self._n > 0
+
+    def __iter__(self) -> Iterator:
+        return iter(self._make())
+
+
 def to_json(choice: InterpreterChoice, python_version: str | None, candidates: Iterable[Candidate],
-            results: Iterable[FileResult]) -> dict:
+            results: Iterable[FileResult], *, streamed: bool = False) -> dict:
+    """The JSON interface as a dict; ``streamed``: its diagnostics lists are made while ``iter_json`` writes them."""
+    results = list(results)
     files, skipped = [], []
     for r in results:
         if r.skipped:
             skipped.append({"path": str(r.path), "reason": r.error})
             continue
-        lines = r.text.splitlines()
-        diags = []
-        for f in r.findings:
-            d = f.to_json()
-            cell, start, end = r.cell_of(f)
-            d["range"] = _lsp_range(lines, f, (start, end))
-            if cell is not None:
-                d["cell"] = cell
-            d["codeDescription"] = {"href": CODES[f.code].href}
-            d["source"] = "tf-lsp"
-            diags.append(d)
-        entry = {"path": str(r.path), "diagnostics": diags}
+
+        def diags(r=r):
+            lines = r.text.splitlines()
+            return (_diagnostic(r, f, lines) for f in r.findings)
+        entry: dict = {"path": str(r.path),
+                       "diagnostics": _Streamed(diags, len(r.findings)) if streamed else list(diags())}
         if r.error:
             entry["error"] = r.error
         if r.interpreter:
@@ -86,6 +111,11 @@ def to_json(choice: InterpreterChoice, python_version: str | None, candidates: I
     }
 
 
+def iter_json(data: dict) -> Iterator[str]:
+    """``dumps(data)`` in pieces, for writing as they are made (the same text)."""
+    return json.JSONEncoder(indent=2).iterencode(data)
+
+
 def _summary(results: Iterable[FileResult]) -> dict:
     counts = {s.value: 0 for s in Severity}
     n = 0
@@ -97,23 +127,31 @@ def _summary(results: Iterable[FileResult]) -> dict:
 
 
 def to_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> str:
-    out = []
+    return "\n".join(iter_text(results, cwd=cwd))
+
+
+def iter_text(results: Iterable[FileResult], *, cwd: Path | None = None) -> Iterator[str]:
+    """The text report one line at a time (each made printable: one line, whatever names and messages hold)."""
+    for line in _text_lines(results, cwd=cwd):
+        yield printable(line)
+
+
+def _text_lines(results: Iterable[FileResult], *, cwd: Path | None = None) -> Iterator[str]:
     for r in results:
         if r.skipped:
             continue                # said on stderr by the CLI (skipped_lines)
         shown = _rel(r.path, cwd)
         if r.error:
-            out.append(f"{shown}:1:1: E902 {r.error}")
+            yield f"{shown}:1:1: E902 {r.error}"
         if r.interpreter:
-            out.append(f"{shown}: checked with {r.interpreter['path']} ({r.interpreter['why']})")
+            yield f"{shown}: checked with {r.interpreter['path']} ({r.interpreter['why']})"
         for f in r.findings:
             cell, line, _ = r.cell_of(f)
             where = f"{shown}:" + (f"cell {cell + 1}:" if cell is not None else "")
-            out.append(f"{where}{line + 1}:{f.range.start.character + 1}: {f.code} [{f.severity.value}] {f.message}")
+            yield f"{where}{line + 1}:{f.range.start.character + 1}: {f.code} [{f.severity.value}] {f.message}"
             for fix in f.fixes[:2]:
                 how = command_line(fix.command) if fix.command else ""
-                out.append(f"    fix: {fix.title}" + (f"  ->  {how}" if how else ""))
-    return "\n".join(printable(line) for line in out)       # one line each, whatever names and messages hold
+                yield f"    fix: {fix.title}" + (f"  ->  {how}" if how else "")
 
 
 def skipped_lines(results: Iterable[FileResult], *, cwd: Path | None = None) -> list[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import zipfile
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence, overload
 
 from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime, in_pass, registered
@@ -22,7 +22,49 @@ MODULE_ALIASES = {"os.path": "set by the os module at import time (posixpath or 
 BYTECODE_SUFFIXES = (".pyc",)
 
 
-@dataclass(frozen=True)
+class MissTrace(Sequence[str]):
+    """The trace of a name no entry has: ``"<entry>: no <name>"`` for each entry, made when read. A file with
+    100,000 missing imports keeps one shared tuple of entries and the name per miss, not 100,000 x entries strings;
+    it equals (and hashes as) the tuple of those lines."""
+
+    __slots__ = ("entries", "tail")
+
+    def __init__(self, entries: tuple[str, ...], tail: str):
+        self.entries, self.tail = entries, tail
+
+    def _lines(self) -> tuple[str, ...]:
+        return tuple(f"{entry or '.'}: no {self.tail}" for entry in self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, i):
+        return self._lines()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lines())
+
+    def __add__(self, other) -> tuple[str, ...]:
+        return self._lines() + tuple(other)
+
+    def __radd__(self, other) -> tuple[str, ...]:
+        return tuple(other) + self._lines()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, (tuple, MissTrace)) and tuple(self) == tuple(other)
+
+    def __hash__(self) -> int:
+        return hash(self._lines())
+
+    def __repr__(self) -> str:
+        return repr(self._lines())
+
+
+@dataclass(frozen=True, slots=True)
 class Resolution:
     name: str
     found: bool
@@ -31,7 +73,7 @@ class Resolution:
     search_locations: tuple[str, ...] = ()
     root: str | None = None            # the sys.path entry (or parent __path__ entry) it came from
     failed_at: str | None = None       # the first dotted prefix that could not be found
-    trace: tuple[str, ...] = ()        # what was tried, in order
+    trace: Sequence[str] = ()          # what was tried, in order (a tuple, or a MissTrace when nothing was found)
     parents: tuple["Resolution", ...] = field(default=(), repr=False)
 
     @property
@@ -138,8 +180,9 @@ class Resolver:
                                  trace=(f"{parent_name} is a module, not a package: it has no submodule {tail!r}",))
             else:
                 res = self._search(name, tail, parent.search_locations, chain)
-        self._memo[name] = res
-        return res
+        if res.found or parent_name:
+            self._memo[name] = res      # a top-level name no entry has is searched again when asked (a few set
+        return res                      # lookups): a file of 100,000 missing imports does not keep them all
 
     def _resolve_top(self, name: str) -> Resolution:
         if name in self.builtin_names:
@@ -152,16 +195,21 @@ class Resolver:
                 hit = _Hit("module", target, (), os.path.dirname(target))
             if hit is not None and hit.kind != "namespace":
                 return Resolution(name, True, "editable", hit.path, hit.locations, hit.entry,
-                                  trace=res.trace + (f"editable finder maps {name} -> {target}",))
+                                  trace=tuple(res.trace) + (f"editable finder maps {name} -> {target}",))
         return res
 
     def _search(self, name: str, tail: str, entries: Sequence[str], chain: tuple[Resolution, ...]) -> Resolution:
-        trace: list[str] = []
+        entries = entries if isinstance(entries, tuple) else tuple(entries)
+        trace: list[str | int] = []      # an int i: entries[i] has nothing (its line is made only if it is kept)
         portions: list[str] = []
-        for entry in entries:
+
+        def lines() -> tuple[str, ...]:
+            return tuple(t if isinstance(t, str) else f"{entries[t] or '.'}: no {tail}" for t in trace)
+
+        for i, entry in enumerate(entries):
             hit = self._find_in(entry, tail)
             if hit is None:
-                trace.append(f"{entry or '.'}: no {tail}")
+                trace.append(i)
                 continue
             if hit.kind == "namespace":
                 portions.extend(hit.locations)
@@ -172,10 +220,10 @@ class Resolver:
             if hit.kind == "package" and self.path_extenders and hit.path:
                 for extend in self.path_extenders:
                     locations = extend(name, hit.path, locations)
-            return Resolution(name, True, hit.kind, hit.path, locations, hit.entry, trace=tuple(trace), parents=chain)
+            return Resolution(name, True, hit.kind, hit.path, locations, hit.entry, trace=lines(), parents=chain)
         if portions:
-            return Resolution(name, True, "namespace", None, tuple(portions), portions[0], trace=tuple(trace), parents=chain)
-        return Resolution(name, False, "missing", failed_at=name, trace=tuple(trace), parents=chain)
+            return Resolution(name, True, "namespace", None, tuple(portions), portions[0], trace=lines(), parents=chain)
+        return Resolution(name, False, "missing", failed_at=name, trace=MissTrace(entries, tail), parents=chain)
 
     def _find_in(self, entry: str, tail: str) -> _Hit | None:
         """FileFinder.find_spec for one folder (or zipimporter for one archive)."""

@@ -104,7 +104,7 @@ def _mapped(resolver: "Resolver", name: str, target: str, rec: RuntimeModules, *
     real = resolver.resolve(target)
     trace = (f"{name}: created at run time by {rec.creator} -> {target}{why} (source: {rec.source})",)
     if not real.found:
-        return Resolution(name, False, "missing", failed_at=real.failed_at or target, trace=trace + real.trace)
+        return Resolution(name, False, "missing", failed_at=real.failed_at or target, trace=trace + tuple(real.trace))
     return Resolution(name, True, "runtime", real.path, real.search_locations, real.root, trace=trace)
 
 

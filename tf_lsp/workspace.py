@@ -275,6 +275,7 @@ class Workspace:
                                     f"so what its imports do is unknown; no import of this file was checked.",
                             details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
         implied_memo: dict[str, list[Finding]] = {}
+        way_lines = ways_details(ways, self.root)      # one tuple, shared by every "not found" finding of the file
         loaded: set[str] = set()        # first-party files the statements above ran to the end (sys.modules)
         for stmt in stmts:
             if stmt.type_checking:
@@ -291,7 +292,7 @@ class Workspace:
             ctx = ImportContext(workspace=self, env=env, file_path=path, stmt=stmt, resolution=resolution,
                                 resolver=stmt_resolver, environ=self.environ, script_dir=script_dir)
             own = _run_checks(ctx)
-            own = ([note] if note else []) + [_with_ways(f, ways, self.root) for f in own]
+            own = ([note] if note else []) + [_with_ways(f, way_lines) for f in own]
             errors = [f for f in own if f.severity is Severity.ERROR]
             if resolution is not None and resolution.found and all(f.code == "TFL116" for f in errors):
                 # the first failure in execution order: the closure's (other checks' knowledge) or the simulation's
@@ -362,11 +363,11 @@ def _same_cause(carried: Finding, own: Finding) -> bool:
     return bool(own.fixes and carried.fixes and own.fixes[0].command and own.fixes[0].command == carried.fixes[0].command)
 
 
-def _with_ways(f: Finding, ways, root: Path) -> Finding:
+def _with_ways(f: Finding, way_lines: tuple[str, ...]) -> Finding:
     """A "not found" finding carries every way the file can run, with the sys.path entries of each and why."""
     if f.code not in _NOT_FOUND:
         return f
-    return replace(f, details=f.details + ways_details(ways, root))
+    return replace(f, details=f.details + way_lines)
 
 
 _NOT_FOUND = frozenset({"TFL100", "TFL101", "TFL102", "TFL111"})

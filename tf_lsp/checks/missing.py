@@ -85,7 +85,9 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
     key = ("elsewhere", name)
     places = ctx.workspace.memo.get(key)
     if places is None:
-        places = ctx.workspace.memo[key] = list(find_elsewhere(ctx, name))
+        places = tuple(find_elsewhere(ctx, name))
+        if places:          # kept per environment load; nothing found is found again quickly (prepared _places)
+            ctx.workspace.memo[key] = places
     for p in places:
         details.append(f"found: {p.where} ({p.path})" + (f", version {p.version}" if p.version else ""))
     fixes = []
@@ -99,10 +101,12 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
         spec = dist_name if not places or not places[0].version else f"{dist_name}=={places[0].version}"
         fixes.append(install_fix(ctx.workspace, [spec], preferred=not usable))
         details.append(f"install: {known.why}")
+        why_not = ""
     else:
-        details.append("install: " + unknown_reason(ctx.workspace, name))
+        why_not = unknown_reason(ctx.workspace, name)
+        details.append("install: " + why_not)
     install_hint = f"install {dist_name} here" if known else "no install is offered"
-    here = f"the selected interpreter {_short(ctx.workspace.choice.python, ctx.workspace.root)} (Python {snap.version_str})"
+    here = _here(ctx)
     project = [p for p, cand in usable if cand.in_workspace or cand.kind in _PROJECT_KINDS]
     if project:
         p = project[0]
@@ -116,10 +120,21 @@ def _top_missing(ctx: ImportContext, name: str) -> list[Finding]:
                                       f"which this interpreter never looks at.", fixes=fixes, details=details, module=name)]
     if known is None:
         return [ctx.finding("TFL100", f"No module named '{name}': it is not found on this file's sys.path in {here}; "
-                                      f"{unknown_reason(ctx.workspace, name)}.", fixes=fixes, details=details,
+                                      f"{why_not}.", fixes=fixes, details=details,
                             module=name)]
     return [ctx.finding("TFL100", f"No module named '{name}': it is not installed in {here}. "
                                   f"Install {dist_name} into it.", fixes=fixes, details=details, module=name)]
+
+
+def _here(ctx: ImportContext) -> str:
+    """``the selected interpreter ./.venv/bin/python (Python 3.11.7)``, made once per environment load."""
+    ws = ctx.workspace
+    key = ("missing-here", str(ws.choice.python))
+    hit = ws.memo.get(key)
+    if hit is None:
+        hit = ws.memo[key] = (f"the selected interpreter {_short(ws.choice.python, ws.root)} "
+                              f"(Python {ctx.env.snapshot.version_str})")
+    return hit
 
 
 def _short(path: Path, root: Path) -> str:
@@ -133,7 +148,8 @@ def _short(path: Path, root: Path) -> str:
 class _Places:
     """Where to look for a module outside the selected interpreter, prepared once per environment load (the
     candidates' static views and a resolver over each one's site-packages), not once per missing import."""
-    others: tuple[tuple[Candidate, EnvState, Resolver, tuple[str, ...]], ...]     # (..., its site folders)
+    others: tuple[tuple[Candidate, EnvState, Resolver, frozenset[str]], ...]
+    """(candidate, its static view, a resolver over its site folders, every name those folders can provide)"""
     user_site: tuple[str, Resolver] | None     # the user site folder, when this interpreter ignores it
     targets: tuple[tuple[str, Resolver], ...]
 
@@ -145,7 +161,7 @@ def _places(ctx: ImportContext) -> _Places:
         return hit
     ws = ctx.workspace
     current = Path(ws.choice.python)
-    others: list[tuple[Candidate, EnvState, Resolver, tuple[str, ...]]] = []
+    others: list[tuple[Candidate, EnvState, Resolver, frozenset[str]]] = []
     for cand in ws.candidates:
         if _same_python(cand.python, current):
             continue
@@ -153,7 +169,8 @@ def _places(ctx: ImportContext) -> _Places:
         if other is None:
             continue
         site = [p for p in other.snapshot.site_packages if os.path.isdir(p)]
-        others.append((cand, other, Resolver(site, ext_suffixes=other.snapshot.ext_suffixes), tuple(site)))
+        heads = frozenset().union(*(listing_heads(f) for f in site))
+        others.append((cand, other, Resolver(site, ext_suffixes=other.snapshot.ext_suffixes), heads))
     snap = ctx.env.snapshot
     user = ((snap.user_site, Resolver([snap.user_site], ext_suffixes=snap.ext_suffixes))
             if snap.user_site and not snap.user_site_enabled else None)
@@ -168,8 +185,8 @@ def find_elsewhere(ctx: ImportContext, name: str) -> Iterable[Elsewhere]:
     ws = ctx.workspace
     places = _places(ctx)
     seen: set[str] = set()
-    for cand, other, resolver, site in places.others:
-        if not any(name in listing_heads(f) for f in site):          # cheap: nothing there can be `name`
+    for cand, other, resolver, heads in places.others:
+        if name not in heads:              # cheap: nothing there can be `name`
             continue
         r = resolver.resolve(name)
         if not r.found or r.kind == "namespace" or r.root is None or r.root in seen:
