@@ -142,7 +142,9 @@ def install_fix(ws: "Workspace", specs: Iterable[str], *, title: str | None = No
                         lambda: environment_manager(ws.choice.python, root=ws.root, preferred=ws.settings.installer))
     flags = (["--force-reinstall"] if force_reinstall else []) + (["--no-deps"] if no_deps else [])
     if manager in ("poetry", "pipenv", "conda") and (flags or not ws.settings.trusted_workspace):
-        manager = "pip"        # project tools read (and run) the project: not in an untrusted workspace
+        # project tools read (and run) the project, and conda reads .condarc files (the environment's prefix among
+        # them): none of them starts for an untrusted workspace (tests/hostile: installer-conda-* cases)
+        manager = "pip"
     argv = _install_argv(manager, python, flags + specs, uv_config=_uv_config(ws),
                          front=_per_load(ws, ("pip-front", python), lambda: _pip_front(python)))
     uv = manager == "uv" or (len(argv) > 1 and argv[1] == "pip" and argv[0] != python)

@@ -13,6 +13,8 @@ from tf_lsp.imports import extract_imports
 from tf_lsp.report import FileResult
 
 PARALLEL_FROM = 400          # files; below this a second process costs more than it saves
+MAX_CACHED = 5_000           # statements; a file with more is parsed again (pickling 100,000 records takes more
+                             # memory than the whole check)
 _CACHE_VERSION = 1
 
 
@@ -46,8 +48,9 @@ class ImportCache:
         if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == py_version:
             return hit[3]
         stmts = tuple(extract_imports(text, version=py_version))
-        self.data[key] = (st.st_mtime_ns, st.st_size, py_version, stmts)
-        self.dirty = True
+        if len(stmts) <= MAX_CACHED:
+            self.data[key] = (st.st_mtime_ns, st.st_size, py_version, stmts)
+            self.dirty = True
         return stmts
 
     def save(self) -> None:
@@ -170,7 +173,7 @@ def _parallel(ws, files, keep) -> list[FileResult]:
             for part in pool.map(_work, chunks, [keep] * len(chunks)):
                 for r, stmts in part:
                     results[r.path] = r
-                    if stmts is not None:
+                    if stmts is not None and len(stmts) <= MAX_CACHED:
                         try:
                             st = os.stat(r.path)
                         except OSError:

@@ -234,6 +234,32 @@ def workspace_installer_configs(ctx):
     write(ctx.ws / ".condarc", f"channels:\n  - {dists.as_uri()}\n")
 
 
+def conda_installer(ctx):
+    """A conda that marks whenever it runs, and conda settings in the workspace and in the environment's prefix
+    (conda reads ``$CONDA_PREFIX/.condarc``): with trust off no conda process may start at all."""
+    fake_tool(ctx, "conda")
+    dists = ctx.ws / "dists"
+    sdist(ctx, dists)
+    for folder in (ctx.ws, ctx.outside):
+        write(folder / ".condarc", f"channels:\n  - {dists.as_uri()}\n")
+
+
+def conda_installer_settings(ctx) -> dict:
+    return {"interpreter": str(ctx.outside_python), "installer": "conda"}
+
+
+def conda_env_in_workspace(ctx):
+    """A conda environment inside the workspace (conda-meta, a .condarc in its prefix, a marking python)."""
+    conda_installer(ctx)
+    fake_env(ctx, ctx.ws / "condaenv")
+    (ctx.ws / "condaenv" / "conda-meta").mkdir(exist_ok=True)
+    write(ctx.ws / "condaenv" / ".condarc", f"channels:\n  - {(ctx.ws / 'dists').as_uri()}\n")
+
+
+def conda_env_settings(ctx) -> dict:
+    return {"interpreter": str(ctx.ws / "condaenv" / "bin" / "python"), "installer": "conda"}
+
+
 def workspace_uv_toml(ctx):
     workspace_installer_configs(ctx)
     uv_managed(ctx)
@@ -353,6 +379,11 @@ CASES = [
     Case("workspace-uv-toml-uv-managed-env", workspace_uv_toml, use_outside, trusted="never", cli="never",
          needs=("uv",), installs=True),
     Case("planted-pip-package", planted_pip, use_outside, trusted="never", cli="never", installs=True),
+    # conda runs only when the user picked it and trusts the workspace (then it is meant to run: the control)
+    Case("installer-conda-condarc-in-workspace-and-prefix", conda_installer, conda_installer_settings,
+         trusted="fires", cli="never", installs=True),
+    Case("conda-env-in-workspace-condarc-in-its-prefix", conda_env_in_workspace, conda_env_settings,
+         trusted="fires", installs=True),
     Case("sitecustomize-usercustomize-root", customize_root),
     Case("sitecustomize-usercustomize-src", customize_src),
     Case("venv-pth-import-line", venv_pth, trusted="fires", cli="fires"),
