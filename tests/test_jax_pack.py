@@ -84,3 +84,20 @@ def test_summary_names_jax(envs, tmp_path):
     ws = Workspace(tmp_path, python=str(envs["ok"]))
     found = {s.framework: s for s in summaries(ws.env, ws.environ)}
     assert found["JAX"].version == "0.10.2" and "TensorFlow" not in found
+
+
+def test_frameworks_without_a_pack_are_named_beside_the_packs(tmp_path):
+    """Keras and PyTorch (no rule pack yet) are data of tf_lsp/packs.py, found from an environment's index; a
+    framework a pack covers is never in that list (issue 11: the engine holds no framework list)."""
+    from tf_lsp import packs
+    from tf_lsp.distributions import build_index
+    from tests.wheelmaker import build_wheel, make_venv, pip_install
+
+    python = make_venv(tmp_path / "env")
+    pip_install(python, "--no-deps", str(build_wheel(tmp_path / "w", "torch", "2.5.0", {"torch/__init__.py": ""})))
+    site = next((tmp_path / "env" / "lib").glob("python3*/site-packages"))
+    found = packs.named_framework(build_index([str(site)]))
+    assert found == {"name": "PyTorch", "short": "PyTorch", "version": "2.5.0", "distribution": "torch"}
+    owned = packs.owned_distributions() | {d for p in packs.registry() for d in p.companions}
+    assert not {d for fw in packs.NAMED_ONLY for d in fw.distributions} & (packs.owned_distributions())
+    assert {p.name for p in packs.registry()}.isdisjoint({fw.name for fw in packs.NAMED_ONLY}), owned

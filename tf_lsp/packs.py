@@ -3,7 +3,8 @@
 A rule pack adds a framework's knowledge on top of the generic checks. It states what it covers instead of being
 found by a naming convention: the import names it speaks for, the distributions it owns, the families of codes
 whose generic findings its own findings replace, its hooks, and a ``summary(env)`` for the status bar and hover.
-The generic engine asks the registry; it holds no framework list of its own.
+The generic engine asks the registry; it holds no framework list of its own. Frameworks without a pack yet are
+named for the status bar only (``NAMED_ONLY``), here beside the packs, not in the engine.
 
 Adding a pack is one module that defines ``PACK = RulePack(...)`` and one line in ``PACK_MODULES``. A pack module
 that fails to import is an error at start-up (it is part of tf-lsp, so that is a bug to see, not to hide).
@@ -82,6 +83,34 @@ def registry() -> tuple[RulePack, ...]:
     return tuple(packs)
 
 
+@dataclass(frozen=True)
+class NamedFramework:
+    """A framework no rule pack covers yet, named in the status bar only (no check, no ownership, no verify)."""
+
+    name: str                         # "PyTorch"
+    short: str                        # what the status bar shows
+    distributions: tuple[str, ...]    # any of these installed means this framework
+
+
+NAMED_ONLY: tuple[NamedFramework, ...] = (
+    NamedFramework("Keras", "Keras", ("keras", "keras-nightly")),
+    NamedFramework("PyTorch", "PyTorch", ("torch",)),
+)
+"""Asked after every pack's ``summary`` (TensorFlow and JAX come from theirs). Distribution names are the ones each
+project's install page tells people to install (https://keras.io/getting_started/,
+https://pytorch.org/get-started/locally/). A framework that gets checks becomes a ``RulePack`` and leaves this list."""
+
+
+def named_framework(index) -> dict | None:
+    """``{"name", "short", "version", "distribution"}`` of the first of ``NAMED_ONLY`` installed in ``index`` (an
+    environment's distribution index), or None."""
+    for fw in NAMED_ONLY:
+        for dist_name in fw.distributions:
+            for dist in index.all(dist_name):
+                return {"name": fw.name, "short": fw.short, "version": dist.version, "distribution": dist.display_name}
+    return None
+
+
 def owned_distributions() -> frozenset[str]:
     return frozenset(d for p in registry() for d in p.distributions)
 
@@ -116,4 +145,5 @@ def summaries(env: "EnvState", environ: Mapping[str, str]) -> list[PackSummary]:
 
 
 __all__ = ["RulePack", "PackSummary", "registry", "PACK_MODULES", "owned_distributions", "covered_import_names",
-           "overridden_families", "key_distributions", "pack_of_check", "summaries"]
+           "overridden_families", "key_distributions", "pack_of_check", "summaries", "NamedFramework", "NAMED_ONLY",
+           "named_framework"]

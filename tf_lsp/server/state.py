@@ -346,16 +346,15 @@ class TfLspServer(LanguageServer):
         """tfLsp/status: the folder's interpreter, the framework found in it (``framework``; ``tfVersion`` kept for
         older clients) and the per-shell commands that activate it (``activate``, for "Open activated terminal")."""
         from tf_lsp.interpreters import activation_commands
-        from tf_lsp.knowledge.frameworks import find_framework
 
         try:
             ws = folder.ws
             env = ws.env
-            from tf_lsp.packs import summaries
+            from tf_lsp.packs import named_framework, summaries
 
             found = summaries(env, ws.environ)
-            tf = next((s for s in found if s.framework == "TensorFlow"), None)
-            framework = found[0].status_label() if found else find_framework(env.index)
+            tf = next((s for s in found if s.framework == "TensorFlow"), None)     # tfVersion: older clients
+            framework = found[0].status_label() if found else named_framework(env.index)
             cand = ws.choice.candidate
             broken = not Path(ws.choice.python).exists() or any(p.startswith("probe failed") for p in env.snapshot.problems)
             self.protocol.notify("tfLsp/status", {
