@@ -13,18 +13,18 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import from_fs_path
 
 from tf_lsp import __version__
 from tf_lsp.filecache import clear_all
 from tf_lsp.model import Finding
 from tf_lsp.roots import find_root
+from tf_lsp.server.uris import document_file, uri_path
 from tf_lsp.settings import Settings
-from tf_lsp.virtual_documents import real_document_path
 from tf_lsp.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -35,13 +35,6 @@ DEBOUNCE = 0.15
 # LSP 3.17 notebook sync: the python cells of Jupyter notebooks (VS Code's built-in ipynb support sends these)
 NOTEBOOK_SYNC = t.NotebookDocumentSyncOptions(notebook_selector=[t.NotebookDocumentFilterWithNotebook(
     notebook="jupyter-notebook", cells=[t.NotebookCellLanguage(language="python")])], save=True)
-
-
-def uri_path(uri: str) -> Path:
-    """The file a URI is about: ``file:`` URIs as pygls decodes them; for others (``vscode-notebook-cell:``,
-    ``untitled:``) the URI's path, which names the notebook."""
-    path = to_fs_path(uri) if uri.startswith("file:") else None
-    return Path(path) if path else Path(unquote(urlparse(uri).path) or uri)
 
 
 @dataclass
@@ -100,14 +93,7 @@ class TfLspServer(LanguageServer):
         imports); for a notebook cell, its notebook; for any other (``untitled:``, a diff view's ``git:``) an unsaved
         file in the first workspace folder, so that its imports resolve from that folder's root; None when there is
         no folder to put it in (then nothing is published for it)."""
-        if uri.startswith(("file:", "vscode-notebook-cell:")):
-            return real_document_path(uri_path(uri))
-        if not self.folders:
-            return None
-        root = next(iter(self.folders.values())).root
-        scheme, _, rest = uri.partition(":")
-        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in rest.rsplit("/", 1)[-1])[:80] or "untitled"
-        return root / f"<{scheme or 'unsaved'}:{name}>"
+        return document_file(uri, first_root=next(iter(self.folders.values())).root if self.folders else None)
 
     def document_path(self, uri: str) -> Path:
         """``path_of``, or the URI's own path when there is no folder to put an unsaved document in."""
@@ -138,7 +124,7 @@ class TfLspServer(LanguageServer):
         return replace(settings, trusted_workspace=trusted)
 
     def add_folder(self, root: Path, settings: Settings, *, declared: bool = True) -> Folder:
-        root = real_document_path(Path(root)).resolve()     # jupyterlab-lsp's rootUri is its shadow folder
+        root = Path(root).resolve()
         folder = Folder(root=root, uri=from_fs_path(str(root)) or root.as_uri(), settings=settings, ws=self._workspace(root, settings),
                         declared=declared)
         self.folders[str(root)] = folder

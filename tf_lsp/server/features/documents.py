@@ -9,7 +9,8 @@ from lsprotocol import types as t
 from tf_lsp.server import settings as wire
 from tf_lsp.server import watch
 from tf_lsp.server.convert import lsp_diagnostic
-from tf_lsp.server.state import TfLspServer, uri_path
+from tf_lsp.server.state import TfLspServer
+from tf_lsp.server.uris import folder_path
 
 log = logging.getLogger("tf_lsp.server")
 
@@ -35,7 +36,7 @@ def register(server: TfLspServer) -> None:
             folders = [t.WorkspaceFolder(uri=params.root_uri, name="root")]
         settings = wire.parse(ls, ls.init_options, where="initializationOptions")
         for f in folders:
-            ls.add_folder(uri_path(f.uri), settings)
+            ls.add_folder(folder_path(f.uri), settings)
 
     @server.feature(t.INITIALIZED)
     async def initialized(ls: TfLspServer, params: t.InitializedParams):
@@ -67,9 +68,9 @@ def register(server: TfLspServer) -> None:
     @server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def did_change_folders(ls: TfLspServer, params: t.DidChangeWorkspaceFoldersParams):
         for f in params.event.removed:
-            ls.folders.pop(str(ls.document_path(f.uri).resolve()), None)
+            ls.folders.pop(str(folder_path(f.uri)), None)
         base = wire.parse(ls, ls.init_options, where="initializationOptions")
-        added = [ls.add_folder(uri_path(f.uri), base) for f in params.event.added]
+        added = [ls.add_folder(folder_path(f.uri), base) for f in params.event.added]
         for folder, raw in zip(added, await wire.fetch(ls, [f.uri for f in added]), strict=False):
             ls.apply_settings(folder, wire.update(ls, folder.settings, raw, where="settings"))
         ls.restrict_outside_folders()

@@ -19,7 +19,8 @@ from lsprotocol import types as t
 from tf_lsp.model import Finding
 from tf_lsp.notebook import NotebookError, build_program, parse_notebook, to_cell
 from tf_lsp.notebookcheck import check_program
-from tf_lsp.server.state import Folder, TfLspServer, uri_path
+from tf_lsp.server.state import Folder, TfLspServer
+from tf_lsp.server.uris import uri_path
 from tf_lsp.workspace import Workspace
 
 log = logging.getLogger("tf_lsp.server")
