@@ -191,7 +191,8 @@ def test_a_notebook_on_another_kernel_is_checked_with_that_kernels_interpreter(t
     """A second kernel, registered as people do (``python -m ipykernel install --user --name other-kernel`` run by
     the kernel's own environment: ipykernel alone, no JupyterLab), and a notebook on it. JupyterLab starts that
     kernel; tf-lsp was started with the default kernel's interpreter (JupyterLab's, which has jupyterlab), yet
-    ``import jupyterlab`` is underlined, checked with the notebook's kernel, and ``import ipykernel`` is not."""
+    ``import jupyterlab`` is underlined, checked with the notebook's kernel, and ``import ipykernel`` is not. Then
+    the notebook is switched to the default kernel and saved: the underline goes."""
     _need_tier()
     kernel_python = CACHE / "kernel-venv" / "bin" / "python"
     _need(kernel_python.exists(), "the second kernel's environment is not installed")
@@ -205,18 +206,23 @@ def test_a_notebook_on_another_kernel_is_checked_with_that_kernels_interpreter(t
                     "--display-name", "Other kernel"], env=env, check=True, capture_output=True, timeout=120)
     spec = json.loads((Path(env["JUPYTER_DATA_DIR"]) / "kernels" / "other-kernel" / "kernel.json").read_text())
     assert spec["argv"][0] == str(kernel_python)
-    result, sessions = _run_lab(tmp_path, nbdir, env, NOTEBOOK="other.ipynb",
+    result, sessions = _run_lab(tmp_path, nbdir, env, NOTEBOOK="other.ipynb", SWITCH_KERNEL="python3",
                                 SCREENSHOT=str(ARTIFACTS / "jupyterlab-other-kernel.png"))
 
-    assert [s["kernel"]["name"] for s in sessions] == ["other-kernel"], sessions    # JupyterLab runs that kernel
     assert result["steps"] == ["notebook open", "diagnostic underline shown", "diagnostics panel lists them",
-                               "hover shows the message", "screenshot taken"]
+                               "hover shows the message", "screenshot taken", "kernel switched and saved",
+                               "underlines follow the kernel"]
     assert [(u["text"], u["cell"]) for u in result["underlines"]] == [("jupyterlab", 1)], result["underlines"]
     assert "No module named 'jupyterlab'" in result["hover"], result["hover"]
     assert str(kernel_python) in result["hover"], result["hover"]            # the notebook's kernel, not the default
     assert len(result["panel"]) == 1, result["panel"]
     row = dict(zip(result["panelHeader"], result["panel"][0], strict=True))
     assert (row["Cell"], row["Line:Ch"], row["Source"]) == ("2", "0:7", "tf-lsp"), row
+    # Switched to the default kernel (JupyterLab's own environment, which has jupyterlab) and saved: the underline
+    # goes, as the notebook now runs where jupyterlab is installed.
+    assert result["afterSwitch"] == [], result["afterSwitch"]
+    assert [s["kernel"]["name"] for s in sessions] == ["python3"], sessions
+    assert json.loads((nbdir / "other.ipynb").read_text())["metadata"]["kernelspec"]["name"] == "python3"
 
 
 LOAD_CONFIG = """
