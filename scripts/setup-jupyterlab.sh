@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the JupyterLab tier (tests/jupyterlab/) needs: JupyterLab and jupyterlab-lsp (pinned) in their own
-# venv under .cache/jupyterlab/venv, playwright-core (pinned by tests/jupyterlab/package-lock.json) under
+# venv under .cache/jupyterlab/venv, a second kernel's environment (ipykernel only) under .cache/jupyterlab/kernel-venv,
+# playwright-core (pinned by tests/jupyterlab/package-lock.json) under
 # .cache/jupyterlab/node, and Debian's chromium when it is missing. Idempotent: a second run only checks stamps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,17 @@ if [ ! -x "$VENV/bin/jupyter-lab" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${PIN
   echo "${PINS[*]}" > "$stamp"
 fi
 
+# 2b. A second kernel's environment: ipykernel alone (no JupyterLab), for the notebook on a non-default kernel.
+KVENV="$DIR/kernel-venv"
+KPINS=(ipykernel==7.4.0)
+kstamp="$KVENV/.tf-lsp-pins"
+if [ ! -x "$KVENV/bin/python" ] || [ "$(cat "$kstamp" 2>/dev/null)" != "${KPINS[*]}" ]; then
+  echo "setup-jupyterlab: installing ${KPINS[*]} into $KVENV"
+  [ -x "$KVENV/bin/python" ] || "$PY" -m venv "$KVENV"
+  "$KVENV/bin/python" -m pip install -q --disable-pip-version-check "${KPINS[@]}"
+  echo "${KPINS[*]}" > "$kstamp"
+fi
+
 # 3. playwright-core, from the committed lock file.
 lock="$ROOT/tests/jupyterlab/package-lock.json"
 if [ ! -f "$NODE/node_modules/.tf-lsp-lock" ] || ! cmp -s "$lock" "$NODE/node_modules/.tf-lsp-lock"; then
@@ -38,4 +50,4 @@ if [ ! -f "$NODE/node_modules/.tf-lsp-lock" ] || ! cmp -s "$lock" "$NODE/node_mo
   cp "$lock" "$NODE/node_modules/.tf-lsp-lock"
 fi
 # (The summary reads the stamps: starting jupyter-lab or chromium just to print versions costs seconds.)
-echo "setup-jupyterlab: $(cat "$stamp") in $VENV, playwright-core $(node -p "require('$NODE/node_modules/playwright-core/package.json').version") in $NODE, chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || command -v chromium)"
+echo "setup-jupyterlab: $(cat "$stamp") in $VENV, $(cat "$kstamp") in $KVENV, playwright-core $(node -p "require('$NODE/node_modules/playwright-core/package.json').version") in $NODE, chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || command -v chromium)"

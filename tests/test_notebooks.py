@@ -236,3 +236,21 @@ def test_any_cells_give_a_program_with_every_line_in_place(sources):
     assert p.text.count("\n") == len(p.lines) == sum(len(re.split(r"\r\n|\r|\n", s)) for s in sources)
     assert [k for k, _ in p.lines] == sorted(k for k, _ in p.lines)
     extract_imports(p.text)                                   # never raises, whatever the cells hold
+
+
+@pytest.mark.parametrize(("pattern", "path", "hit"), [
+    ("*.ipynb", "a/b/x.ipynb", True),                   # no '/': the file name, in any folder
+    ("tf215-*.ipynb", "a/tf215-x.ipynb", True),
+    ("tf215-*.ipynb", "a/tf1-x.ipynb", False),
+    ("a/*.ipynb", "a/x.ipynb", True),                   # with '/': the path from the workspace folder
+    ("a/*.ipynb", "a/b/x.ipynb", False),                # '*' stays inside one folder
+    ("a/**/*.ipynb", "a/b/c/x.ipynb", True),            # '**' crosses folders, and may be none
+    ("a/**/*.ipynb", "a/x.ipynb", True),
+    ("./a/x.ipynb", "a/x.ipynb", True),
+    ("b/*.ipynb", "a/b/x.ipynb", False),                # anchored at the workspace folder
+])
+def test_notebook_interpreter_patterns(tmp_path, pattern, path, hit):
+    from tf_lsp.kernels import glob_match
+
+    assert glob_match(pattern, tmp_path / path, tmp_path) is hit
+    assert glob_match(str(tmp_path / "a") + "/**", tmp_path / path, tmp_path) is path.startswith("a/")

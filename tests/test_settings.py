@@ -7,8 +7,10 @@ from tf_lsp.settings import Settings
 def test_round_trip_and_defaults():
     s, problems = Settings.from_wire({"interpreter": "/x/python", "extraPaths": ["src"], "env": {"TF_USE_LEGACY_KERAS": 1},
                                       "installer": "uv", "checkAllImports": False, "severity": {"TFL114": "none"},
-                                      "trustedWorkspace": False})
+                                      "trustedWorkspace": False,
+                                      "notebookInterpreters": {"experiments/**/*.ipynb": "~/venvs/tf215"}})
     assert not problems
+    assert s.notebook_interpreters == {"experiments/**/*.ipynb": "~/venvs/tf215"}
     assert s.interpreter == "/x/python" and s.extra_paths == ("src",) and s.env == {"TF_USE_LEGACY_KERAS": "1"}
     assert s.installer == "uv" and s.check_all_imports is False and s.severity == {"TFL114": "none"}
     assert Settings.from_wire(s.to_wire()) == (s, [])
@@ -17,11 +19,12 @@ def test_round_trip_and_defaults():
 
 def test_invalid_values_fall_back_and_are_reported():
     s, problems = Settings.from_wire({"installer": "npm", "extraPaths": "src", "checkAllImports": "yes",
-                                      "severity": {"TFL100": "loud"}, "bogusKey": 1, "interpreter": "/ok"})
+                                      "severity": {"TFL100": "loud"}, "bogusKey": 1, "interpreter": "/ok",
+                                      "notebookInterpreters": {"*.ipynb": 3}})
     assert s.installer == "auto" and s.extra_paths == () and s.check_all_imports is True and s.severity == {}
-    assert s.interpreter == "/ok"
+    assert s.interpreter == "/ok" and s.notebook_interpreters == {}
     text = "\n".join(problems)
-    for key in ("installer", "extraPaths", "checkAllImports", "severity", "bogusKey"):
+    for key in ("installer", "extraPaths", "checkAllImports", "severity", "bogusKey", "notebookInterpreters"):
         assert f"tfLsp.{key}" in text
     s, problems = Settings.from_wire(["not", "an", "object"])
     assert s == Settings() and problems

@@ -289,7 +289,8 @@ class _Search:
 
 def _explicit_lead(explicit: str, search: _Search, source: str) -> _Lead:
     value = explicit.strip()
-    what = {"setting": "set by the tfLsp.interpreter setting", "flag": "given with --python"}.get(
+    what = {"setting": "set by the tfLsp.interpreter setting", "flag": "given with --python",
+            "notebook-setting": "set by the tfLsp.notebookInterpreters setting"}.get(
         source, f"set explicitly ({source})")
     if not any(sep in value for sep in ("/", "\\")) and not value.startswith((".", "~", "$")):
         for found in tools.which_all(value, search.environ):

@@ -1,6 +1,7 @@
 """Which interpreter runs a notebook: its kernel's. ``metadata.kernelspec.name`` names a kernelspec folder in one of
 Jupyter's data directories; its ``kernel.json`` ``argv[0]`` is the interpreter. Everything is read from files:
-nothing is run to find a kernel.
+nothing is run to find a kernel. Before the kernelspec come the editor's own choice for the notebook and the
+``notebookInterpreters`` setting (glob pattern -> interpreter), see :meth:`KernelWorkspaces.workspace_for`.
 
 Search order, as ``jupyter --paths`` lists data directories (https://docs.jupyter.org/en/latest/use/jupyter-directories.html):
 ``$JUPYTER_PATH``, the user's data directory (``$JUPYTER_DATA_DIR``, ``$XDG_DATA_HOME/jupyter``,
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,6 +111,58 @@ def kernel_choice(ws, name: str | None) -> InterpreterChoice | None:
                              why=f"kernel '{spec.name}' from {spec.file} (the notebook's metadata.kernelspec.name)")
 
 
+def glob_match(pattern: str, path: Path, root: Path) -> bool:
+    """Whether a ``notebookInterpreters`` pattern names ``path``: without ``/`` it matches the file name; with one,
+    the path from ``root`` (absolute and ``~`` patterns: the absolute path), ``*`` and ``?`` staying inside one
+    folder and ``**`` crossing any number of them (as VS Code's ``files.associations`` reads its patterns)."""
+    pattern = pattern.strip().replace("\\", "/")
+    if "/" not in pattern:
+        return _glob_regex(pattern).fullmatch(path.name) is not None
+    if pattern == "~" or pattern.startswith("~/"):
+        pattern = os.path.expanduser("~") + pattern[1:]
+    if pattern.startswith("/"):
+        target = Path(os.path.abspath(path)).as_posix()
+    else:
+        try:
+            target = Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+        except ValueError:
+            return False
+        pattern = pattern.removeprefix("./")
+    return _glob_regex(pattern).fullmatch(target) is not None
+
+
+def _glob_regex(pattern: str) -> re.Pattern:
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        else:
+            out.append({"*": "[^/]*", "?": "[^/]"}.get(pattern[i], re.escape(pattern[i])))
+            i += 1
+    return re.compile("".join(out))
+
+
+def setting_choice(ws, path: Path) -> InterpreterChoice | None:
+    """The interpreter the ``notebookInterpreters`` setting names for the notebook at ``path`` (first matching
+    pattern), resolved like ``tfLsp.interpreter`` (an environment folder, ``~``, relative to the workspace); None
+    when no pattern matches. Nothing is run here; an interpreter inside an untrusted workspace is later only read
+    (Workspace.static)."""
+    for pattern, value in ws.settings.notebook_interpreters.items():
+        if glob_match(pattern, Path(path), ws.root):
+            from tf_lsp.interpreters import discover_interpreter
+
+            found = discover_interpreter(ws.root, explicit=value, environ=ws._process_env, trusted=True,
+                                         candidates=ws.candidates, explicit_source="notebook-setting")
+            why = found.why.rstrip(".") + f" for notebooks matching '{pattern}'."
+            return InterpreterChoice(python=found.python, source="notebook-setting", why=why,
+                                     candidate=found.candidate)
+    return None
+
+
 class KernelWorkspaces:
     """One engine Workspace per kernel interpreter, made once and shared by the notebooks using it."""
 
@@ -118,13 +172,14 @@ class KernelWorkspaces:
 
     def workspace_for(self, path: Path, kernel_name: str | None, *, python: str | None = None
                       ) -> tuple[Workspace, InterpreterChoice | None]:
-        """(workspace, choice) for a notebook; ``python`` (the editor's own choice for this notebook) wins over
-        the kernelspec. choice is None when the workspace's interpreter is used for want of a kernel."""
+        """(workspace, choice) for a notebook: ``python`` (the editor's own choice for this notebook), else the
+        ``notebookInterpreters`` setting, else the kernelspec. choice is None when the workspace's interpreter is
+        used for want of any of them."""
         if python:
             choice = InterpreterChoice(python=Path(python), source="editor",
                                        why="the interpreter the editor chose for this notebook")
         else:
-            choice = kernel_choice(self.ws, kernel_name)
+            choice = setting_choice(self.ws, path) or kernel_choice(self.ws, kernel_name)
         if choice is None:
             return self.ws, None
         key = str(choice.python)
@@ -144,4 +199,5 @@ class KernelWorkspaces:
         return any(changed)
 
 
-__all__ = ["KernelSpec", "KernelWorkspaces", "data_dirs", "find_kernelspec", "kernel_choice"]
+__all__ = ["KernelSpec", "KernelWorkspaces", "data_dirs", "find_kernelspec", "glob_match", "kernel_choice",
+           "setting_choice"]

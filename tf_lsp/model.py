@@ -210,7 +210,8 @@ class InterpreterChoice:
 
     python: Path
     source: str                  # setting, flag, vscode-settings, pyrightconfig, workspace-env, poetry, pipenv,
-                                 # hatch, pdm, python-version, virtual-env, conda-prefix, path
+                                 # hatch, pdm, python-version, virtual-env, conda-prefix, path; for a notebook
+                                 # also editor, notebook-setting, kernel
     why: str                     # one sentence
     candidate: Candidate | None = None
 

@@ -38,6 +38,11 @@ class Settings:
     """When false, nothing of the workspace runs: an interpreter inside it is never run, one outside it is probed in
     isolated mode (no site, .pth, sitecustomize, PYTHONPATH or .env), and installers ignore the project's settings."""
 
+    notebook_interpreters: dict[str, str] = field(default_factory=dict)
+    """Interpreter per notebook: {glob pattern: interpreter or environment folder}, the first pattern that matches
+    wins over the notebook's kernelspec. A pattern without '/' matches the file name, one with '/' the path from the
+    workspace folder (an absolute or ~ pattern the absolute path); '*' stays inside a folder, '**' crosses them."""
+
     installer_uses_project_config: bool = False
     """Let uv read the project's own settings (pyproject.toml [tool.uv], uv.toml: index, find-links) when it
     installs a fix. Only honoured in a trusted workspace; otherwise uv runs with --no-config."""
@@ -108,6 +113,13 @@ def _str_map(v: Any) -> dict[str, str]:
     return {k: str(x) for k, x in v.items()}
 
 
+def _pattern_map(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(k, str) and k.strip() and isinstance(x, str) and x.strip()
+                                          for k, x in v.items()):
+        raise TypeError(f"expected an object of glob patterns to interpreter paths, got {v!r}")
+    return dict(v)
+
+
 def _bool(v: Any) -> bool:
     if not isinstance(v, bool):
         raise TypeError(f"expected true or false, got {v!r}")
@@ -136,5 +148,6 @@ _VALIDATORS = {
     "check_all_imports": _bool,
     "severity": _severity_map,
     "trusted_workspace": _bool,
+    "notebook_interpreters": _pattern_map,
     "installer_uses_project_config": _bool,
 }

@@ -11,7 +11,9 @@
 # - checks against the interpreter of JupyterLab's default kernel, as JupyterLab itself resolves it
 #   (`--python`): the python3 kernel of ipykernel is the interpreter JupyterLab runs with, and a kernelspec whose
 #   argv[0] is `python` runs with it too. A project `.venv` is not what a notebook runs in; the kernel is.
-#   Notebooks on another kernel are checked against this interpreter too (set TF_LSP_PYTHON to change it).
+#   A notebook on another kernel is checked with that kernel's interpreter: tf-lsp reads the saved notebook's
+#   metadata.kernelspec.name and finds that kernelspec in the Jupyter data folders it inherits from JupyterLab
+#   (JUPYTER_PATH, JUPYTER_DATA_DIR, ~/.local/share/jupyter, this interpreter's share/jupyter ...).
 # - jupyterlab-lsp sends a notebook as one Python document, its code cells joined, under
 #   `<root>/.virtual_documents/` (`LanguageServerManager.virtual_documents_dir`); tf-lsp checks it as the notebook
 #   in its real folder, so `import helpers` finds the helpers.py next to the notebook as the kernel would.

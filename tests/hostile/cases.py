@@ -350,6 +350,17 @@ def virtual_document(ctx):
     write(ctx.ws / ".virtual_documents" / "nb.ipynb", "import numpy\nimport os\n")
 
 
+def notebook_setting(ctx):
+    """A notebook on a kernel of no one's machine, and the notebookInterpreters setting naming a marking script in
+    the workspace for it (a careless user's, or a workspace settings file some editor honours)."""
+    fake_env(ctx, ctx.ws / "kenv")
+    write(ctx.ws / "nb.ipynb", json.dumps({"cells": [{"cell_type": "code", "metadata": {}, "outputs": [],
+                                                      "execution_count": None, "source": "import numpy\n"}],
+                                           "metadata": {"kernelspec": {"name": "python3"}},
+                                           "nbformat": 4, "nbformat_minor": 5}))
+    write(ctx.ws / ".virtual_documents" / "nb.ipynb", "import numpy\nimport os\n")
+
+
 def dotenv_activation(ctx):
     fake_env(ctx, ctx.ws / "actenv")
     (ctx.ws / ".venv" / "pyvenv.cfg").unlink()
@@ -399,6 +410,9 @@ CASES = [
          notebook=True),
     Case("notebook-kernelspec-symlink-into-workspace", kernel_symlink, trusted="fires", cli="fires", notebook=True),
     Case("jupyterlab-virtual-document", virtual_document, trusted="fires", virtual=True),
+    Case("notebook-interpreters-setting-workspace-script", notebook_setting,
+         lambda ctx: {"notebookInterpreters": {"*.ipynb": str(ctx.ws / "kenv")}}, trusted="fires", notebook=True,
+         virtual=True),
 ]
 
 

@@ -1,7 +1,8 @@
 // Drives a running JupyterLab (started by test_jupyterlab.py) in headless Chromium with playwright-core:
 // opens the notebook, waits for tf-lsp's diagnostic underline in a cell, opens the diagnostics panel for the full
 // list, hovers the underline for the message, takes the screenshot, then types another missing module into the
-// cell and waits for its underline. Prints progress lines, then one `RESULT {json}` line.
+// cell and waits for its underline (only when TYPED_MODULE is set); with SWITCH_KERNEL, first switches the notebook
+// to that kernel, saves it and waits for the underlines to change. Prints progress lines, then one `RESULT {json}` line.
 //
 //   PLAYWRIGHT_DIR=.cache/jupyterlab/node JUPYTERLAB_URL=http://127.0.0.1:PORT JUPYTERLAB_TOKEN=... \
 //   NOTEBOOK=nb.ipynb TYPED_MODULE=other_missing SCREENSHOT=docs/images/jupyterlab-diagnostic.png node tests/jupyterlab/drive.mjs
@@ -16,6 +17,7 @@ const need = (name) => {
 const require = createRequire(path.join(path.resolve(need('PLAYWRIGHT_DIR')), 'node_modules', 'x.js'));
 const { chromium } = require('playwright-core');
 
+class Done extends Error {}       // the steps asked for are done (no TYPED_MODULE: no edit step)
 const t0 = Date.now();
 const log = (msg) => console.log(`[jupyterlab ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 const result = { steps: [], underlines: [], hover: '', panel: [], console: [] };
@@ -77,7 +79,29 @@ try {
   step('screenshot taken');
   // Edit the cell as a person would: jupyterlab-lsp sends the whole notebook again and tf-lsp checks the new text,
   // so the underline moves to the module typed now (CodeMirror alone could only drop the old mark, not make one).
-  const typed = need('TYPED_MODULE');
+  // Switch the notebook to another kernel as the Kernel menu does, and save it (the kernelspec tf-lsp reads is the
+  // saved one): the underlines must follow the new kernel's interpreter.
+  const switchTo = process.env.SWITCH_KERNEL;
+  if (switchTo) {
+    const before = JSON.stringify(result.underlines.map((u) => u.text));
+    await page.evaluate(async (name) => {
+      const nb = Array.from(window.jupyterapp.shell.widgets('main')).find((w) => w.context && w.context.path.endsWith('.ipynb'));
+      await nb.sessionContext.changeKernel({ name });
+      // the notebook's metadata follows once the new kernel answers: save after that, as a person would
+      for (let i = 0; i < 300 && (nb.model.getMetadata('kernelspec') || {}).name !== name; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await nb.context.save();
+    }, switchTo);
+    step('kernel switched and saved');
+    await page.waitForFunction(([sel, old]) => JSON.stringify([...document.querySelectorAll(sel)].map((e) => e.textContent)) !== old,
+      [UNDERLINE, before], { timeout: WAIT });
+    await page.waitForTimeout(2000);
+    result.afterSwitch = await page.$$eval(UNDERLINE, (els) => els.map((e) => e.textContent));
+    step('underlines follow the kernel');
+  }
+  const typed = process.env.TYPED_MODULE;
+  if (!typed) throw new Done();
   const editor = page.locator('.jp-Notebook .jp-Cell').nth(result.underlines[0].cell).locator('.cm-content');
   await editor.click();
   await page.keyboard.press('Control+A');
@@ -88,7 +112,7 @@ try {
   }, [UNDERLINE, typed], { timeout: WAIT });
   step('underline follows the edit');
 } catch (err) {
-  failed = String(err && err.stack || err);
+  if (!(err instanceof Done)) failed = String(err && err.stack || err);
 } finally {
   await browser.close();
 }

@@ -11,6 +11,9 @@ The notebook folder holds a ``.venv`` that lacks ipykernel (tf-lsp's discovery w
 (the kernel, not the folder's .venv, runs a notebook) and helpers.py lies next to the notebook (not in
 jupyterlab-lsp's ``.virtual_documents`` shadow folder, where the document's URI points). Then a second missing
 module typed into the cell gets its own underline: the server re-checks what jupyterlab-lsp sends on each edit.
+
+A second notebook runs on another kernel (``.cache/jupyterlab/kernel-venv``: ipykernel without JupyterLab,
+registered with ``ipykernel install --user``): its cells are checked with that kernel's interpreter.
 """
 from __future__ import annotations
 
@@ -58,12 +61,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _notebook(path: Path) -> None:
+def _notebook(path: Path, cells=CELLS, *, kernel: str = "python3", display: str = "Python 3 (ipykernel)") -> None:
     cells = [{"cell_type": kind, "id": f"cell-{i}", "metadata": {}, "source": source,
               **({"outputs": [], "execution_count": None} if kind == "code" else {})}
-             for i, (kind, source) in enumerate(CELLS)]
+             for i, (kind, source) in enumerate(cells)]
     path.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "kernelspec": {"name": kernel, "display_name": display, "language": "python"},
         "language_info": {"name": "python"}}}, indent=1))
 
 
@@ -119,21 +122,20 @@ def _stop(proc: subprocess.Popen, url: str, token: str) -> None:
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
+def _need_tier() -> None:
     _need(JUPYTER_PYTHON.exists() and (CACHE / "venv" / "bin" / "jupyter-lab").exists(), "JupyterLab is not installed")
     _need((PLAYWRIGHT_DIR / "node_modules" / "playwright-core").is_dir(), "playwright-core is not installed")
     _need(Path(CHROMIUM).exists(), f"chromium is not installed at {CHROMIUM}")
     _need(shutil.which("node") is not None, "node is not installed")
 
-    nbdir = tmp_path / "notebooks"
-    nbdir.mkdir()
-    make_venv(nbdir / ".venv")                 # what discovery would pick for a .py file here: it lacks ipykernel
-    (nbdir / "helpers.py").write_text("VALUE = 1\n")
-    _notebook(nbdir / "nb.ipynb")
-    env = _jupyter_dirs(tmp_path)
+
+def _run_lab(tmp_path: Path, nbdir: Path, env: dict, **drive_env: str) -> tuple[dict, list]:
+    """Start JupyterLab on ``nbdir``, run drive.mjs with ``drive_env``, read the kernel sessions it started, stop
+    JupyterLab; (drive.mjs's RESULT, the sessions), failing with both logs when the drive failed."""
     port, token = _free_port(), os.urandom(12).hex()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "jupyterlab.log"
+    sessions: list = []
     with log.open("w") as out:
         proc = subprocess.Popen(
             [str(CACHE / "venv" / "bin" / "jupyter-lab"), "--no-browser", "--allow-root", "--ip=127.0.0.1",
@@ -145,8 +147,9 @@ def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         drive = subprocess.run(["node", str(HERE / "drive.mjs")], capture_output=True, text=True, timeout=240, env={
             **os.environ, "PLAYWRIGHT_DIR": str(PLAYWRIGHT_DIR), "JUPYTERLAB_URL": url, "JUPYTERLAB_TOKEN": token,
-            "NOTEBOOK": "nb.ipynb", "TYPED_MODULE": "typed_module_that_does_not_exist",
-            "SCREENSHOT": str(ARTIFACTS / "jupyterlab-diagnostic.png"), "CHROMIUM": CHROMIUM})
+            "CHROMIUM": CHROMIUM, **drive_env})
+        with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=10) as r:
+            sessions = json.loads(r.read())
     finally:
         _stop(proc, url, token)
     print(drive.stdout)
@@ -154,6 +157,19 @@ def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
     result = json.loads(lines[-1][len("RESULT "):]) if lines else {}
     assert drive.returncode == 0 and not result.get("error"), \
         f"{drive.stdout[-6000:]}\n{drive.stderr[-4000:]}\n--- jupyter lab:\n{log.read_text()[-6000:]}"
+    return result, sessions
+
+
+def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
+    _need_tier()
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    make_venv(nbdir / ".venv")                 # what discovery would pick for a .py file here: it lacks ipykernel
+    (nbdir / "helpers.py").write_text("VALUE = 1\n")
+    _notebook(nbdir / "nb.ipynb")
+    result, _ = _run_lab(tmp_path, nbdir, _jupyter_dirs(tmp_path), NOTEBOOK="nb.ipynb",
+                         TYPED_MODULE="typed_module_that_does_not_exist",
+                         SCREENSHOT=str(ARTIFACTS / "jupyterlab-diagnostic.png"))
 
     assert result["steps"] == ["notebook open", "diagnostic underline shown", "diagnostics panel lists them",
                                "hover shows the message", "screenshot taken", "underline follows the edit"]
@@ -169,6 +185,44 @@ def test_notebook_cell_shows_tf_lsp_diagnostic(tmp_path):
     row = dict(zip(result["panelHeader"], result["panel"][0], strict=True))
     assert f"No module named '{MISSING}'" in row["Message"] and row["Code"] == "TFL100" and row["Source"] == "tf-lsp", row
     assert (row["Cell"], row["Line:Ch"]) == ("3", "0:7"), row     # 1-based cell, 0-based line and column in it
+
+
+def test_a_notebook_on_another_kernel_is_checked_with_that_kernels_interpreter(tmp_path):
+    """A second kernel, registered as people do (``python -m ipykernel install --user --name other-kernel`` run by
+    the kernel's own environment: ipykernel alone, no JupyterLab), and a notebook on it. JupyterLab starts that
+    kernel; tf-lsp was started with the default kernel's interpreter (JupyterLab's, which has jupyterlab), yet
+    ``import jupyterlab`` is underlined, checked with the notebook's kernel, and ``import ipykernel`` is not. Then
+    the notebook is switched to the default kernel and saved: the underline goes."""
+    _need_tier()
+    kernel_python = CACHE / "kernel-venv" / "bin" / "python"
+    _need(kernel_python.exists(), "the second kernel's environment is not installed")
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    (nbdir / "helpers.py").write_text("VALUE = 1\n")
+    _notebook(nbdir / "other.ipynb", [("code", "import ipykernel\nimport helpers\n"), ("code", "import jupyterlab\n")],
+              kernel="other-kernel", display="Other kernel")
+    env = _jupyter_dirs(tmp_path)
+    subprocess.run([str(kernel_python), "-m", "ipykernel", "install", "--user", "--name", "other-kernel",
+                    "--display-name", "Other kernel"], env=env, check=True, capture_output=True, timeout=120)
+    spec = json.loads((Path(env["JUPYTER_DATA_DIR"]) / "kernels" / "other-kernel" / "kernel.json").read_text())
+    assert spec["argv"][0] == str(kernel_python)
+    result, sessions = _run_lab(tmp_path, nbdir, env, NOTEBOOK="other.ipynb", SWITCH_KERNEL="python3",
+                                SCREENSHOT=str(ARTIFACTS / "jupyterlab-other-kernel.png"))
+
+    assert result["steps"] == ["notebook open", "diagnostic underline shown", "diagnostics panel lists them",
+                               "hover shows the message", "screenshot taken", "kernel switched and saved",
+                               "underlines follow the kernel"]
+    assert [(u["text"], u["cell"]) for u in result["underlines"]] == [("jupyterlab", 1)], result["underlines"]
+    assert "No module named 'jupyterlab'" in result["hover"], result["hover"]
+    assert str(kernel_python) in result["hover"], result["hover"]            # the notebook's kernel, not the default
+    assert len(result["panel"]) == 1, result["panel"]
+    row = dict(zip(result["panelHeader"], result["panel"][0], strict=True))
+    assert (row["Cell"], row["Line:Ch"], row["Source"]) == ("2", "0:7", "tf-lsp"), row
+    # Switched to the default kernel (JupyterLab's own environment, which has jupyterlab) and saved: the underline
+    # goes, as the notebook now runs where jupyterlab is installed.
+    assert result["afterSwitch"] == [], result["afterSwitch"]
+    assert [s["kernel"]["name"] for s in sessions] == ["python3"], sessions
+    assert json.loads((nbdir / "other.ipynb").read_text())["metadata"]["kernelspec"]["name"] == "python3"
 
 
 LOAD_CONFIG = """

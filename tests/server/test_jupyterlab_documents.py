@@ -7,6 +7,7 @@ its real folder, not from the shadow folder.
 """
 from __future__ import annotations
 
+import json
 import sys
 
 from lsprotocol import types as t
@@ -80,3 +81,36 @@ async def test_a_client_setting_wins_over_serve_python(tmp_path, server_env):
     lines = {d.range.start.line: d for d in ds}
     assert sorted(lines) == [0, 7], [(d.code, d.message) for d in ds]
     assert "six" in lines[0].message and str(kernel) not in lines[0].message
+
+
+def _kernelspec(data_dir, name: str, python) -> None:
+    """A kernelspec as ``python -m ipykernel install --user --name NAME`` writes it (argv[0] absolute)."""
+    spec = data_dir / "kernels" / name
+    spec.mkdir(parents=True)
+    spec.joinpath("kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": name,
+        "language": "python", "metadata": {"debugger": True}}))
+
+
+def _real_notebook(path, kernel: str) -> None:
+    cells = [{"cell_type": "code", "id": "a", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "import six\nimport helpers\n"},
+             {"cell_type": "code", "id": "b", "metadata": {}, "outputs": [], "execution_count": None,
+              "source": "import numpy_that_does_not_exist\n"}]
+    path.write_text(json.dumps({"cells": cells, "nbformat": 4, "nbformat_minor": 5, "metadata": {
+        "kernelspec": {"name": kernel, "display_name": kernel, "language": "python"}}}))
+
+
+async def test_a_notebook_on_another_kernel_is_checked_with_that_kernels_python(tmp_path, server_env):
+    """JupyterLab starts the server with --python <default kernel's>; a notebook whose metadata.kernelspec names
+    another kernel (registered in the user's Jupyter data folder, which the server inherits from JupyterLab) is
+    checked with that kernel's interpreter: six resolves there, and the message names it."""
+    root, kernel = _notebook_folder(tmp_path)
+    default = make_venv(tmp_path / "jupyterlab-env")          # the default kernel's environment: it lacks six
+    data = tmp_path / "jupyter-data"
+    _kernelspec(data, "other-kernel", kernel)
+    _real_notebook(root / "nb.ipynb", "other-kernel")
+    env = dict(server_env, JUPYTER_DATA_DIR=str(data))
+    ds = await _check_notebook(root, default, env)
+    assert [(d.code, d.range.start.line) for d in ds] == [("TFL100", 7)], [(d.code, d.message) for d in ds]
+    assert str(kernel) in ds[0].message, ds[0].message

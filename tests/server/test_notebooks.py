@@ -251,3 +251,41 @@ async def test_fix_all_in_a_cell_never_switches_or_installs(project, server_env)
         main = open_doc(client, root / "main.py")                       # the folder still uses .venv
         ds = (await settle(client, {main: lambda ds: len(ds) > 0}))[main]
         assert any(d.data["module"] == "six" for d in ds)
+
+
+async def test_notebook_interpreters_setting_picks_per_notebook_under_the_editors_choice(project, server_env, tmp_path):
+    """tfLsp.notebookInterpreters: the first pattern that matches a notebook names its interpreter, over its
+    kernelspec; a notebook no pattern matches keeps its kernelspec (or the folder's interpreter); the editor's own
+    choice for one notebook (tfLsp.useNotebookInterpreter) wins over the setting."""
+    root, bad, good = project
+    spec = tmp_path / "jupyter" / "kernels" / "goodkernel"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({"argv": [str(good), "-m", "ipykernel_launcher"]}))
+    (root / "experiments" / "deep").mkdir(parents=True)
+    paths = {"exp": root / "experiments" / "deep" / "a.ipynb", "pinned": root / "pinned.ipynb",
+             "kernel": root / "kernel.ipynb", "plain": root / "plain.ipynb"}
+    for p in paths.values():
+        p.write_text("{}")
+    settings = {"notebookInterpreters": {"experiments/**/*.ipynb": "good-env", "pinned.ipynb": str(bad)}}
+    env = dict(server_env, JUPYTER_PATH=str(tmp_path / "jupyter"))
+    async with session(vscode_caps(pull=False), root, env=env, settings=settings) as client:
+        cells = {}
+        for key, p in paths.items():       # pinned and kernel both name goodkernel: only the setting tells them apart
+            cells[key] = open_notebook(client, p, ["import six\nimport nosuch_q"],
+                                       kernel="goodkernel" if key in ("pinned", "kernel") else None)
+        got = await settle(client, {c[1][0]: lambda ds: "nosuch_q" in by_module(ds) for c in cells.values()})
+        mods = {key: by_module(got[c[1][0]]) for key, c in cells.items()}
+        assert "six" not in mods["exp"] and "six" not in mods["kernel"]         # good-env: the setting, the kernel
+        assert "six" in mods["pinned"] and "six" in mods["plain"]               # .venv: the setting, the folder's
+        assert "./good-env/bin/python" in mods["exp"]["nosuch_q"].message
+        assert "./.venv/bin/python" in mods["pinned"]["nosuch_q"].message
+        exp_uri, (exp_cell,) = cells["exp"]
+
+        result = await run_command(client, t.Command(title="", command="tfLsp.useNotebookInterpreter",
+                                                     arguments=[{"uri": exp_uri, "python": str(bad)}]))
+        assert result["python"] == str(bad)
+        await settle(client, {exp_cell: lambda ds: "six" in by_module(ds)})
+        result = await run_command(client, t.Command(title="", command="tfLsp.useNotebookInterpreter",
+                                                     arguments=[{"uri": exp_uri, "python": None}]))
+        assert result["python"] == str(good) and "for notebooks matching 'experiments/**/*.ipynb'" in result["why"]
+        await settle(client, {exp_cell: lambda ds: "six" not in by_module(ds)})

@@ -11,6 +11,7 @@ export const SERVER_SETTING_DEFAULTS = {
   checkAllImports: true,
   severity: {} as Record<string, string>,
   trustedWorkspace: true,
+  notebookInterpreters: {} as Record<string, string>,
   installerUsesProjectConfig: false,
 };
 export type ServerSettings = typeof SERVER_SETTING_DEFAULTS;
@@ -74,6 +75,7 @@ export function toServerSettings(get: Getter, opts: { interpreter?: InterpreterP
   const extra = get('extraPaths');
   const env = get('env');
   const severity = get('severity');
+  const notebooks = get('notebookInterpreters');
   const out: ServerSettings = {
     interpreter: str('interpreter', d.interpreter),
     extraPaths: Array.isArray(extra) ? extra.filter((x): x is string => typeof x === 'string') : [],
@@ -82,6 +84,7 @@ export function toServerSettings(get: Getter, opts: { interpreter?: InterpreterP
     checkAllImports: bool('checkAllImports', d.checkAllImports),
     severity: isStringRecord(severity) ? { ...severity } : {},
     trustedWorkspace: opts.trusted ? bool('trustedWorkspace', d.trustedWorkspace) : false,
+    notebookInterpreters: isStringRecord(notebooks) ? { ...notebooks } : {},
     installerUsesProjectConfig: opts.trusted ? bool('installerUsesProjectConfig', d.installerUsesProjectConfig) : false,
   };
   if (opts.interpreter && opts.interpreter.source !== 'server' && opts.interpreter.source !== 'setting') {

@@ -33,11 +33,14 @@ test('settings: defaults, only server keys, wrong types fall back', () => {
   assert.deepEqual(bad.env, {});
   assert.equal(bad.checkAllImports, true);
   assert.equal(bad.installer, 'auto');
+  assert.deepEqual(logic.toServerSettings(getter({ notebookInterpreters: { '*.ipynb': 3 } }), { trusted: true })
+    .notebookInterpreters, {});
   const good = logic.toServerSettings(getter({ interpreter: '/v/bin/python', extraPaths: ['src'], env: { TF_USE_LEGACY_KERAS: '1' },
-    installer: 'uv', checkAllImports: false, severity: { TFL114: 'none' }, trustedWorkspace: true }), { trusted: true });
+    installer: 'uv', checkAllImports: false, severity: { TFL114: 'none' }, trustedWorkspace: true,
+    notebookInterpreters: { 'experiments/**/*.ipynb': '~/venvs/tf215' } }), { trusted: true });
   assert.deepEqual(good, { interpreter: '/v/bin/python', extraPaths: ['src'], env: { TF_USE_LEGACY_KERAS: '1' },
     installer: 'uv', checkAllImports: false, severity: { TFL114: 'none' }, trustedWorkspace: true,
-    installerUsesProjectConfig: false });
+    notebookInterpreters: { 'experiments/**/*.ipynb': '~/venvs/tf215' }, installerUsesProjectConfig: false });
 });
 
 test('settings: an untrusted workspace forces trustedWorkspace off', () => {
