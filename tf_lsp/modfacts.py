@@ -22,8 +22,9 @@ from dataclasses import dataclass, replace
 from tf_lsp import safeio
 from tf_lsp.fastparse import parse_for_imports
 from tf_lsp.filecache import cached_by_stamp
+from tf_lsp.moduleattr import getattr_steps
 
-FACTS_VERSION = 10
+FACTS_VERSION = 11
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
@@ -60,23 +61,29 @@ class ModuleFacts:
     stars: tuple[tuple[str, int], ...]       # ``from module import *`` as (module, level)
     dynamic: bool                            # names may come from code we cannot read statically
     uses: tuple[AttrUse, ...]                # unconditional module-level attribute reads of imported modules
-    hooks: bool = False                      # touches sys.meta_path / sys.modules[...] = / __path__: may make
-                                             # modules that are not files
+    hooks: bool = False                      # touches sys.meta_path / sys.modules[...] = / writes __path__: may
+                                             # make modules that are not files
     syspath: bool = False                    # changes sys.path: modules may come from folders we do not search
+    getattr_steps: tuple | None = None       # the module __getattr__, summarised (``moduleattr``), when it is the
+                                             # only thing that makes ``dynamic`` true
 
     def to_json(self) -> dict:
         return {"parsed": self.parsed, "imports": [[e.module, e.level, list(e.names), e.conditional, e.line,
                                                     e.branch] for e in self.imports],
                 "defines": sorted(self.defines), "all": None if self.all_names is None else list(self.all_names),
                 "stars": [list(s) for s in self.stars], "dynamic": self.dynamic,
-                "uses": [[u.module, list(u.chain), u.line] for u in self.uses], "hooks": self.hooks, "syspath": self.syspath}
+                "uses": [[u.module, list(u.chain), u.line] for u in self.uses], "hooks": self.hooks, "syspath": self.syspath,
+                "getattr": None if self.getattr_steps is None else [[None if n is None else list(n), o]
+                                                                    for n, o in self.getattr_steps]}
 
     @staticmethod
     def from_json(d: dict) -> "ModuleFacts":
         return ModuleFacts(d["parsed"], tuple(ImportEdge(m, lv, tuple(n), c, ln, b) for m, lv, n, c, ln, b in d["imports"]),
                            frozenset(d["defines"]), None if d["all"] is None else tuple(d["all"]),
                            tuple((m, lv) for m, lv in d["stars"]), d["dynamic"],
-                           tuple(AttrUse(m, tuple(c), ln) for m, c, ln in d["uses"]), d["hooks"], d["syspath"])
+                           tuple(AttrUse(m, tuple(c), ln) for m, c, ln in d["uses"]), d["hooks"], d["syspath"],
+                           None if d.get("getattr") is None else tuple((None if n is None else tuple(n), o)
+                                                                         for n, o in d["getattr"]))
 
 
 UNPARSED = ModuleFacts(False, (), frozenset(), None, (), True, (), True, True)
@@ -106,30 +113,48 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
         data = b""
     # ``global X`` in a function: X is bound at module level once that function runs
     extra = {n.strip().decode() for m in _GLOBAL.findall(data) for n in m.split(b",") if n.strip()}
-    facts = facts_of_tree(tree, extra_defines=extra)
+    facts, state = _facts_of_tree(tree, extra_defines=extra)
     # anywhere in the file, function bodies included (they are not parsed)
     if facts.all_names is not None and _ALL_CHANGED.search(data):
         facts = replace(facts, all_names=None)      # __all__ extended by code (a function body included)
-    return replace(facts, dynamic=facts.dynamic or bool(_DYN_TEXT.search(data)), hooks=bool(_HOOK_TEXT.search(data)),
-                   syspath=bool(_SYSPATH_TEXT.search(data)))
+    # ``globals()`` only read (``globals().keys()``) is harmless; each write the tree accounted for (a loop over
+    # literal names writing ``globals()[name]``) is not a dynamic one
+    other = state["dynamic"] or bool(_DYN_TEXT.search(data)) \
+        or len(_GLOBALS_TEXT.findall(data)) > state["globals_ok"]
+    steps = None
+    if not other and "__getattr__" in facts.defines:
+        steps = getattr_steps(data.decode("utf-8", errors="replace"))
+    return replace(facts, dynamic=facts.dynamic or other, hooks=bool(_HOOK_TEXT.search(data)),
+                   syspath=bool(_SYSPATH_TEXT.search(data)), getattr_steps=steps)
 
 
 # ``modules[key] = m`` with a key that is a variable (``__name__`` passed down, as TensorFlow's generated pywrap
 # stubs do): the module may replace itself in sys.modules, so any name may be there
-_DYN_TEXT = re.compile(rb"\bglobals\(\)|\bvars\(\)|\bexec\(|modules\[__name__\]|"
+_GLOBALS_TEXT = re.compile(rb"(?<!\bin )\bglobals\(\)(?!\s*\.\s*(?:keys|items|values|get|copy)\s*\()")
+_DYN_TEXT = re.compile(rb"\bvars\(\)|\bexec\(|modules\[__name__\]|"
                        rb"\bmodules\[\s*[A-Za-z_][A-Za-z_0-9.]*\s*\]\s*=(?!=)|"
                        rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(")
 _ALL_CHANGED = re.compile(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)")
-_SYSPATH_TEXT = re.compile(rb"\bpath\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir")
-_HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|__path__")
+# ``sys.path`` changed (``from sys import path`` then ``path.append``: the name ``path`` is imported from sys); a
+# local list named ``path`` (NumPy's einsumfunc) is not sys.path
+_SYSPATH_TEXT = re.compile(rb"\bsys\.path\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir|"
+                           rb"from\s+sys\s+import\s[^\n]*\bpath\b")
+# ``__path__`` written (assigned, extended, edited in place); reading ``module.__path__`` makes no module
+_HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|"
+                        rb"__path__\s*(?:=(?!=)|\+=|\.\s*(?:append|insert|extend|remove|pop|clear)\s*\(|\[[^\]\n]*\]\s*=(?!=))")
 
 
 def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()) -> ModuleFacts:
+    return _facts_of_tree(tree, extra_defines=extra_defines)[0]
+
+
+def _facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()
+                   ) -> tuple[ModuleFacts, dict]:
     imports = tuple(ImportEdge(m, lv, names, cond, line, branch)
                     for m, lv, names, cond, line, branch in _imports(tree.body, False))
     defines: set[str] = set(extra_defines)
     stars: list[tuple[str, int]] = []
-    state = {"dynamic": False, "all": None}
+    state = {"dynamic": False, "all": None, "globals_ok": 0, "ok_calls": set()}
     _bindings(tree.body, defines, stars, state)
     if state["all"] is not None and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                                         and n.value.id == "__all__" for n in ast.walk(tree)):
@@ -140,7 +165,7 @@ def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] 
         if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.ClassDef)):
             _attr_uses(node, aliases, uses)
     return ModuleFacts(True, imports, frozenset(defines), state["all"], tuple(stars),
-                       state["dynamic"] or "__getattr__" in defines, tuple(uses))
+                       state["dynamic"] or "__getattr__" in defines, tuple(uses)), state
 
 
 # --- imports ---------------------------------------------------------------------------------------------------
@@ -253,6 +278,7 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
                 state["all"] = None          # extended at run time: not a literal any more
         elif isinstance(node, (ast.For, ast.AsyncFor)):
             _targets(node.target, out)
+            _literal_globals_loop(node, out, state)
             _bindings(node.body, out, stars, state)
             _bindings(node.orelse, out, stars, state)
         elif isinstance(node, (ast.With, ast.AsyncWith)):
@@ -279,6 +305,8 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
             state["dynamic"] = True          # capture patterns bind names: rare at module level, not modelled
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for sub in _walk_running(node):
+                if isinstance(sub, ast.Call) and id(sub) in state.get("ok_calls", ()):
+                    continue
                 if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and (
                         sub.func.id in _DYNAMIC_CALLS or (sub.func.id == "setattr" and sub.args and isinstance(
                             sub.args[0], ast.Subscript) and _is_sys_modules(sub.args[0].value))):
@@ -286,6 +314,24 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
                 elif isinstance(sub, ast.NamedExpr):
                     _targets(sub.target, out)
 
+
+
+def _literal_globals_loop(node: ast.For | ast.AsyncFor, out: set[str], state: dict) -> None:
+    """``for ta in ["float96", "float128"]: globals()[ta] = ...`` (NumPy's ``__init__``): binds those literal names,
+    nothing else; such ``globals()`` calls are not dynamic writes."""
+    if "ok_calls" not in state or not isinstance(node.target, ast.Name):
+        return
+    names = _literal_names(node.iter)
+    if names is None:
+        return
+    for sub in _walk_running(node):
+        if isinstance(sub, ast.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0], ast.Subscript):
+            t = sub.targets[0]
+            if isinstance(t.value, ast.Call) and isinstance(t.value.func, ast.Name) and t.value.func.id == "globals" \
+                    and not t.value.args and isinstance(t.slice, ast.Name) and t.slice.id == node.target.id:
+                out.update(names)
+                state["ok_calls"].add(id(t.value))
+                state["globals_ok"] += 1
 
 
 def _walk_running(node: ast.AST):

@@ -11,7 +11,8 @@ the rest of the engine uses). Along the way it checks what the import system wou
 - every attribute that module-level code reads from a module it imported (``np.exceptions.AxisError``) is defined
   there (``AttributeError: module 'numpy' has no attribute 'exceptions'``).
 
-Certain failures only. Where the answer depends on code we cannot read — a module ``__getattr__``, writes through
+Certain failures only. A module ``__getattr__`` is read (``moduleattr``): a name it raises for on every path is
+missing (NumPy 2's ``np.unicode_``). Where the answer depends on code we cannot read — any other ``__getattr__``, writes through
 ``globals()``, a star import of an extension, an extension module, a package that installs import hooks or edits its
 ``__path__`` — the verdict is *unknown* and never an error. Imports under an ``if`` on the platform or the Python
 version, in a ``try`` that catches ImportError, or inside functions are not followed. Standard library modules are
@@ -27,6 +28,7 @@ import os
 from dataclasses import dataclass, field
 
 from tf_lsp.modfacts import ModuleFacts, module_facts
+from tf_lsp.moduleattr import lacks
 from tf_lsp.resolver import Resolution, Resolver
 
 MAX_MODULES = 20_000
@@ -236,7 +238,7 @@ class _Walk:
             return None                         # extension, builtin, bytecode, zip, unparsable
         if name in facts.defines:
             return True
-        if facts.dynamic:
+        if facts.dynamic and facts.getattr_steps is None:
             return None
         unsure = False
         package = module if res.kind == "package" else module.rpartition(".")[0]
@@ -257,7 +259,10 @@ class _Walk:
                 return True
             if v is None:
                 unsure = True
-        return None if unsure else False
+        if unsure:
+            return None
+        # a module __getattr__ (the only dynamic part): False only when it raises for this name on every path
+        return None if facts.getattr_steps is not None and not lacks(facts.getattr_steps, name) else False
 
     def _fail(self, kind: str, module: str, name: str | None, importer: str, file: str | None, line: int,
               message: str, via: tuple[str, ...]) -> None:

@@ -1,5 +1,6 @@
 """TFL117 numpy-abi-mismatch: an extension module the import loads was compiled against a NumPy whose binary
-interface the installed NumPy does not have (``knowledge/numpy_abi.py``, read from the ``.so`` by ``numpyabi``).
+interface the installed NumPy does not have (``knowledge/numpy_abi.py``, read from the ``.so`` by ``numpyabi``):
+built for NumPy 1.x under NumPy 2, or built for NumPy 2 with a C-API target newer than the installed NumPy.
 
 Generic: any package's extension modules, found by simulating the import (``checks/simulation``), only those
 loaded unconditionally. An error: NumPy's own ``import_array()`` refuses to load it. TensorFlow and Keras imports
@@ -14,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from tf_lsp.fixes import install_fix
-from tf_lsp.knowledge.numpy_abi import ABI_BREAKS
+from tf_lsp.knowledge.numpy_abi import ABI_BREAKS, CAPI_SOURCE, c_api
 from tf_lsp.model import Finding
 from tf_lsp.numpyabi import numpy_build
 
@@ -44,6 +45,10 @@ def check(ctx: "ImportContext") -> list[Finding]:
         for rule in ABI_BREAKS:
             if rule.built_for == build.built_for and SpecifierSet(rule.fails_with).contains(numpy[1], prereleases=True):
                 return [_finding(ctx, module, path, numpy, rule)]
+        if build.built_for == "2.x" and build.target:
+            need, have = c_api(build.target), c_api(numpy[1].base_version)
+            if need is not None and have is not None and have < need:
+                return [_target_finding(ctx, module, path, numpy, build.target, need, have)]
     return []
 
 
@@ -61,12 +66,30 @@ def _installed_numpy(ctx: "ImportContext") -> tuple[str, Version] | None:
     return None
 
 
-def _finding(ctx: "ImportContext", module: str, path: str, numpy: tuple[str, Version], rule) -> Finding:
-    where = path
+def _where(ctx: "ImportContext", path: str) -> str:
     for root in ctx.env.snapshot.sys_path:
         if root and path.startswith(root.rstrip(os.sep) + os.sep):
-            where = os.path.relpath(path, root)
-            break
+            return os.path.relpath(path, root)
+    return path
+
+
+def _target_finding(ctx: "ImportContext", module: str, path: str, numpy: tuple[str, Version], target: str,
+                    need: int, have: int) -> Finding:
+    where = _where(ctx, path)
+    pin = f"numpy>={target}"
+    msg = (f"`import {ctx.stmt.module}` fails: it loads {module} ({where}), an extension module compiled against "
+           f"NumPy 2 for the C API of NumPy {target} (0x{need:x}), and {numpy[0]} provides only 0x{have:x}: "
+           f"RuntimeError: module was compiled against NumPy C-API version 0x{need:x} (NumPy {target}) but the "
+           f"running NumPy has C-API version 0x{have:x}, then ImportError: numpy.core.multiarray failed to import. "
+           f"Install {pin}.")
+    fix = install_fix(ctx.workspace, [pin], title=f"Install {pin} (the C API {module} was built for)")
+    return ctx.finding("TFL117", msg, fixes=[fix], module=module,
+                       details=(f"read from {where}: it imports numpy._core._multiarray_umath and targets NumPy "
+                                f"{target}'s C API", f"source: {CAPI_SOURCE}"))
+
+
+def _finding(ctx: "ImportContext", module: str, path: str, numpy: tuple[str, Version], rule) -> Finding:
+    where = _where(ctx, path)
     msg = (f"`import {ctx.stmt.module}` fails: it loads {module} ({where}), an extension module compiled against "
            f"NumPy {rule.built_for}, and {numpy[0]} is installed: {rule.message}. Install {rule.pin}, or a release "
            f"of the package built for NumPy 2.")

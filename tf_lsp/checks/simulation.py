@@ -136,8 +136,24 @@ def _version_fix(ctx: "ImportContext", f: Failure) -> tuple[Fix | None, str]:
             return (install_fix(ctx.workspace, [spec], title=f"Install {spec} (what {imp.name} {imp.version} requires)"),
                     f"{imp.name} {imp.version} requires {req}, and {prov.name} {prov.version} is installed: "
                     f"install {spec}.")
-        return None, f"{prov.name} {prov.version} is installed ({imp.name} {imp.version} requires {req})."
-    return None, f"{prov.name} {prov.version} is installed."
+        return _removal_fix(ctx, f, prov) or (
+            None, f"{prov.name} {prov.version} is installed ({imp.name} {imp.version} requires {req}).")
+    return _removal_fix(ctx, f, prov) or (None, f"{prov.name} {prov.version} is installed.")
+
+
+def _removal_fix(ctx: "ImportContext", f: Failure, prov) -> tuple[Fix, str] | None:
+    """The name is one the installed release removed (``knowledge/removed_names``): install a release that has it."""
+    from packaging.specifiers import SpecifierSet
+
+    from tf_lsp.knowledge.removed_names import removal
+    if f.kind == "module" or not f.name:
+        return None
+    rec = removal(canonicalize_name(prov.name), f.module, f.name)
+    if rec is None or not SpecifierSet(rec.removed).contains(prov.version, prereleases=True):
+        return None
+    return (install_fix(ctx.workspace, [rec.pin], title=f"Install {rec.pin} (it still has {f.module}.{f.name})"),
+            f"{prov.name} {prov.version} is installed, and `{f.name}` was removed from {f.module} in that release "
+            f"line: install {rec.pin}.")
 
 
 def _owner(ctx: "ImportContext", module: str):
