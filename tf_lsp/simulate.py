@@ -12,7 +12,8 @@ the rest of the engine uses). Along the way it checks what the import system wou
   there (``AttributeError: module 'numpy' has no attribute 'exceptions'``).
 
 Certain failures only. Where the answer depends on code we cannot read — a module ``__getattr__``, writes through
-``globals()``, a star import of an extension, an extension module, a package that installs import hooks or edits its
+``globals()``, a star import of an extension, an extension module, module-level code that calls into an extension
+of its own package (which may bind names in the module), a package that installs import hooks or edits its
 ``__path__`` — the verdict is *unknown* and never an error. Imports under an ``if`` on the platform or the Python
 version, in a ``try`` that catches ImportError, or inside functions are not followed. Standard library modules are
 checked for names but not walked into. A missing top-level package is left to the dependency checks (they know
@@ -236,7 +237,7 @@ class _Walk:
             return None                         # extension, builtin, bytecode, zip, unparsable
         if name in facts.defines:
             return True
-        if facts.dynamic:
+        if facts.dynamic or self._calls_own_extension(module, res, facts):
             return None
         unsure = False
         package = module if res.kind == "package" else module.rpartition(".")[0]
@@ -258,6 +259,23 @@ class _Walk:
             if v is None:
                 unsure = True
         return None if unsure else False
+
+    def _calls_own_extension(self, module: str, res: Resolution, facts: ModuleFacts) -> bool:
+        """Module-level code uses an extension module of its own package (``torch._C._multiprocessing_init()`` in
+        torch/multiprocessing/__init__.py, which adds ``_prctl_pr_set_pdeathsig`` to that module): compiled code
+        may bind names in the module, so a name not found in its source is unknown, not missing."""
+        top = module.split(".")[0]
+        package = module if res.kind == "package" else module.rpartition(".")[0]
+        for use in facts.uses:
+            level = len(use.module) - len(use.module.lstrip("."))
+            cur = absolute(use.module[level:], level, package)
+            if cur is None or cur.split(".")[0] != top:
+                continue
+            for attr in (None, *use.chain[:-1][:4]):
+                cur = f"{cur}.{attr}" if attr else cur
+                if self.resolve(cur).kind == "extension":
+                    return True
+        return False
 
     def _fail(self, kind: str, module: str, name: str | None, importer: str, file: str | None, line: int,
               message: str, via: tuple[str, ...]) -> None:
