@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from tf_lsp.fixes import install_fix
+from tf_lsp.fixes import explain_fix, install_fix
+from tf_lsp.installer_env import DEFAULT_INDEX
 from tf_lsp.knowledge.pairs import ENFORCED_PAIRS, EnforcedPair
 from tf_lsp.model import Finding
 from tf_lsp.specifiers import fitting_specifier, satisfies
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
     from tf_lsp.distributions import Distribution
     from tf_lsp.envstate import EnvState
+    from tf_lsp.model import Fix
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Violation:
     where: str                  # the module (and file:line) that enforces it
     source: str                 # the record's source, or "read from <file>:<line>"
     fix_first: str              # "companion" | "package"
+    why: str = ""               # when the range is met but the builds do not fit: what the compiled code lacks
 
 
 def violations(ctx: "ImportContext") -> list[Violation]:
@@ -131,11 +134,15 @@ def _short(ctx: "ImportContext", path: str) -> str:
 
 def _by_record(ctx: "ImportContext", d, comp, rec: EnforcedPair, declared: str) -> Violation | None:
     if rec.accepts == "declared":
-        if not declared or satisfies(SpecifierSet(declared), comp.version):
+        error = rec.error.format(companion_version=comp.version, wanted=declared, package_version=d.version, minimum="")
+        if declared and not satisfies(SpecifierSet(declared), comp.version):
+            return Violation(d, comp, declared, error, rec.enforced_by, rec.source, rec.fix_first)
+        lacking = _lacking_companion_libs(d, comp, rec)
+        if not lacking:
             return None
-        return Violation(d, comp, declared, rec.error.format(companion_version=comp.version, wanted=declared,
-                                                             package_version=d.version, minimum=""),
-                         rec.enforced_by, rec.source, rec.fix_first)
+        why = "; ".join(f"{rel} needs {', '.join(libs)}" for rel, libs in lacking)
+        return Violation(d, comp, declared, error, rec.enforced_by, rec.source, rec.fix_first,
+                         why=f"{why}, which {comp.name} {comp.version} does not have ({rec.companion_libs}/)")
     minimum = module_strings(os.path.join(d.location, *rec.minimum_file.split("/"))).get(rec.minimum_variable)
     have, lo, hi = leading_numbers(comp.version), leading_numbers(minimum or ""), leading_numbers(d.version)
     wanted = f">={minimum},<={d.version}" if minimum else f"<={d.version}"
@@ -149,12 +156,37 @@ def _by_record(ctx: "ImportContext", d, comp, rec: EnforcedPair, declared: str) 
     return Violation(d, comp, wanted, error, rec.enforced_by, rec.source, rec.fix_first)
 
 
+def _lacking_companion_libs(d, comp, rec: EnforcedPair) -> list[tuple[str, list[str]]]:
+    """(library, the companion's libraries it needs that are nowhere): the package was built for another build of
+    the companion. Read from DT_NEEDED and RUNPATH (``tf_lsp.elf``); nothing is loaded."""
+    import glob
+
+    from tf_lsp.elf import dynamic_info, search_dirs
+
+    if not rec.compiled or not rec.companion_lib_prefixes:
+        return []
+    libdir = os.path.join(comp.location, *rec.companion_libs.split("/"))
+    out = []
+    for path in sorted(glob.glob(os.path.join(d.location, rec.compiled)))[:8]:
+        info = dynamic_info(path)
+        if info is None:
+            continue
+        dirs = [libdir, os.path.dirname(path), *search_dirs(path, info)]
+        lacking = [n for n in info.needed if n.startswith(rec.companion_lib_prefixes)
+                   and not any(os.path.exists(os.path.join(x, n)) for x in dirs)]
+        if lacking:
+            out.append((os.path.relpath(path, d.location), lacking))
+    return out
+
+
 def check(ctx: "ImportContext") -> list[Finding]:
     return [_finding(ctx, v) for v in violations(ctx)]
 
 
 def _finding(ctx: "ImportContext", v: Violation) -> Finding:
     d, comp = v.package, v.companion
+    if v.why:
+        return _build_finding(ctx, v)
     fit = fitting_specifier(ctx.env, comp.name, extra=[v.wanted])
     comp_spec = f"{comp.name}{fit.specifier or v.wanted}"
     keep = f"{comp.name}=={_public(comp.version)}"
@@ -166,6 +198,10 @@ def _finding(ctx: "ImportContext", v: Violation) -> Finding:
                          preferred=v.fix_first == "package")]
     if v.fix_first == "package":
         fixes.reverse()
+    if "+" in comp.version and all(getattr(f.args, "index", None) == DEFAULT_INDEX for f in fixes if f.command):
+        # a local build (``2.13.0+cpu``): the default index has no build of the package for it, and installing the
+        # companion from there replaces the local build with another one: say what to install, run nothing
+        fixes = [_variant_fix(d, comp)]
     error = v.error or f"the check at {v.where} raises"
     runs = "" if ctx.stmt.module.split(".")[0] in d.import_names else f" (this import runs {v.where.split(' ')[0]})"
     msg = (f"{d.display_name} {d.version} accepts only {comp.name}{v.wanted}, and {comp.name} {comp.version} is "
@@ -174,6 +210,26 @@ def _finding(ctx: "ImportContext", v: Violation) -> Finding:
     details = (f"dependency: {comp.name}", f"enforced by: {v.where}", f"source: {v.source}",
                f"installed: {d.name} {d.version} in {d.location}", f"installed: {comp.name} {comp.version} in {comp.location}")
     return ctx.finding("TFL104", msg, fixes=fixes, details=details, module=comp.name)
+
+
+def _build_finding(ctx: "ImportContext", v: Violation) -> Finding:
+    """The range is met but the package is a build for another build of the companion (CUDA vs CPU). No install
+    from the default index is offered: it has one build per release, so it would give the same pair again."""
+    d, comp = v.package, v.companion
+    msg = (f"{d.display_name} {d.version} is a build for another build of {comp.name} {_public(comp.version)}: "
+           f"{v.why}. {d.name} loads its compiled code when it is imported, so `import {ctx.stmt.module}` fails: "
+           f"{v.error}")
+    details = (f"dependency: {comp.name}", f"enforced by: {v.where}", f"source: {v.source}",
+               f"installed: {d.name} {d.version} in {d.location}", f"installed: {comp.name} {comp.version} in {comp.location}")
+    return ctx.finding("TFL104", msg, fixes=[_variant_fix(d, comp)], details=details, module=comp.name)
+
+
+def _variant_fix(d, comp) -> "Fix":
+    local = comp.version.split("+", 1)[1] if "+" in comp.version else ""
+    hint = (f"Install the {d.name} release that pins {comp.name}=={_public(comp.version)} from the index "
+            f"{comp.name} {comp.version} came from" + (f" (the one with the '+{local}' builds: the default index has "
+                                                       f"no local versions)" if local else "") + ".")
+    return explain_fix(f"Install the {d.name} build made for {comp.name} {comp.version}", hint)
 
 
 def _public(version: str) -> str:

@@ -36,6 +36,12 @@ class EnforcedPair:
     minimum_variable: str = ""
     error_too_new: str = ""
     """For ``"gate"``: the exception when the companion is newer than the package."""
+    compiled: str = ""
+    """Glob (relative to the site folder) of the compiled libraries ``enforced_by`` needs loaded: when one of them
+    needs a library named ``companion_lib_prefixes*`` that the companion's ``companion_libs`` folder does not have,
+    it was built for another build of the companion (CUDA vs CPU) and the pair is broken even inside the range."""
+    companion_libs: str = ""
+    companion_lib_prefixes: tuple[str, ...] = ()
 
 
 ENFORCED_PAIRS: tuple[EnforcedPair, ...] = (
@@ -53,11 +59,13 @@ ENFORCED_PAIRS: tuple[EnforcedPair, ...] = (
         package="torchvision", companion="torch", enforced_by="torchvision._meta_registrations", accepts="declared",
         error="RuntimeError: operator torchvision::nms does not exist",
         fix_first="package",
+        compiled="torchvision/_C*.so", companion_libs="torch/lib", companion_lib_prefixes=("libc10", "libtorch"),
         source=("torchvision 0.28.0, 0.29.0 and 0.29.1 wheels: torchvision/__init__.py imports .extension, which "
                 "loads the compiled ops (_C.so / _C_stable.so, built against one torch release: 0.29.0 METADATA "
                 "Requires-Dist: torch (==2.14.0), 0.28.0: torch (==2.13.0)) and hides a failure to load them; it "
                 "then imports _meta_registrations, whose module-level @torch.library.register_fake(\"torchvision::nms\") "
-                "raises RuntimeError when the ops were not registered"),
+                "raises RuntimeError when the ops were not registered; torchvision 0.28.0's _C.so (DT_NEEDED) needs libc10_cuda.so "
+                "and libtorch_cuda.so, which torch 2.13.0+cpu's torch/lib does not have"),
     ),
 )
 
