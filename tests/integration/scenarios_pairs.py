@@ -48,3 +48,14 @@ SCENARIOS: tuple[Scenario, ...] = (
              why="torchvision 0.28.0 (pins torch==2.13.0; a CUDA build) beside torch 2.13.0+cpu",
              classes=("c8-enforced-pairs", "c7-native-libs")),
 )
+
+_NMS = "RuntimeError: operator torchvision::nms does not exist"
+_OLD_JAXLIB = "RuntimeError: jaxlib is version 0.10.0, but this version of jax requires version >= 0.10.1"
+# what the real imports do (test_ground_truth.py checks the recorded outcomes against it)
+EXPECTED: dict[str, dict[str, str]] = {
+    "jax010-healthy": {"import jax": "ok", "from jax import jit": "ok"},
+    "jax010-jaxlib-too-old": {"import jax": _OLD_JAXLIB, "import model": _OLD_JAXLIB, "import jaxlib": "ok"},
+    "torch213-healthy": {"import torch": "ok", "from torch import Tensor": "ok"},
+    "torchvision-for-other-torch": {"import torch": "ok", "import torchvision": _NMS},
+    "torchvision-cuda-build-cpu-torch": {"import torch": "ok", "import torchvision": _NMS},
+}
