@@ -157,6 +157,9 @@ def test_version_check_shapes(tmp_path):
                   [(2, ("numpy",))]),
         "assert.py": ("from importlib.metadata import version\nassert version('ml-dtypes') >= '0.5'\n",
                       [(2, ("dist:ml-dtypes",))]),
+        "try_alias.py": ("try:\n    import corelib.version\nexcept Exception as err:\n    raise ImportError('x') from err\n"
+                         "\ndef chk(v):\n    if v < '2':\n        raise RuntimeError(v)\n\nchk(corelib.version.__version__)\n",
+                         [(10, ("corelib",))]),
         "guarded.py": (GUARDED, []),
         "function.py": ("import numpy\ndef f():\n    if numpy.__version__ < '2':\n        raise ImportError\n", []),
         "no_raise.py": ("import numpy\nif numpy.__version__ < '2':\n    OLD = True\n", []),

@@ -8,8 +8,8 @@ around it can catch what it raises):
 - a call of a function defined in the same module that contains ``raise``, with an argument reading X's version
   (jax: ``check_jaxlib_version(jaxlib_version=jaxlib.version.__version__, ...)``)
 
-"Reading X's version" is an attribute chain on a name bound to package X that ends in ``__version__`` or
-``version`` (``jaxlib.version.__version__``, ``np.__version__``), or ``version("dist")`` /
+"Reading X's version" is an attribute chain on a name bound to package X that ends in ``__version__``
+(``jaxlib.version.__version__``, ``np.__version__``), or ``version("dist")`` /
 ``importlib.metadata.version("dist")``. The result names X by its top-level import name, or ``dist:<name>`` for a
 distribution name. Facts are cached until the file changes.
 """
@@ -25,6 +25,7 @@ from tf_lsp.filecache import by_mtime
 _CACHE: dict = {}
 _STRINGS: dict = {}
 _LEADING = re.compile(r"[0-9]+(?:\.[0-9]+)*")
+_VERSION_TEXT = re.compile(rb"__version__|\bversion\(\s*['\"]")
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def version_checks(path: str) -> tuple[VersionCheck, ...]:
 
 def _read(path: str) -> tuple[VersionCheck, ...]:
     data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
-    if b"version" not in data or (b"raise" not in data and b"assert" not in data):
+    if (b"raise" not in data and b"assert" not in data) or not _VERSION_TEXT.search(data):
         return ()                                   # the cheap test that spares parsing almost every file
     try:
         tree = ast.parse(data)
@@ -68,12 +69,18 @@ def _read(path: str) -> tuple[VersionCheck, ...]:
     return tuple(out)
 
 
-def _aliases(body: list[ast.stmt]) -> dict[str, str]:
+def _aliases(body: list[ast.stmt], out: dict[str, str] | None = None) -> dict[str, str]:
     """Module-level names bound to packages: ``import a.b`` binds a -> a; ``import a.b as c``: c -> a;
-    ``from a import b as c``: c -> a."""
-    out: dict[str, str] = {}
+    ``from a import b as c``: c -> a. Imports inside module-level ``try`` / ``if`` / ``with`` blocks count
+    (jax: ``try: import jaxlib.version``); function and class bodies do not."""
+    out = {} if out is None else out
     for node in body:
-        if isinstance(node, ast.Import):
+        if isinstance(node, (ast.Try, ast.If, ast.With)):
+            for block in ("body", "orelse", "finalbody"):
+                _aliases(getattr(node, block, []) or [], out)
+            for h in getattr(node, "handlers", []):
+                _aliases(h.body, out)
+        elif isinstance(node, ast.Import):
             for a in node.names:
                 out[a.asname or a.name.split(".")[0]] = a.name.split(".")[0]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -90,7 +97,7 @@ def _raises(node: ast.AST) -> bool:
 def _versions_read(expr: ast.AST, aliases: dict[str, str]) -> set[str]:
     out: set[str] = set()
     for n in ast.walk(expr):
-        if isinstance(n, ast.Attribute) and n.attr in ("__version__", "version", "VERSION"):
+        if isinstance(n, ast.Attribute) and n.attr == "__version__":
             root = n.value
             while isinstance(root, ast.Attribute):
                 root = root.value

@@ -25,6 +25,7 @@ from tf_lsp.fixes import explain_fix, install_fix
 from tf_lsp.installer_env import DEFAULT_INDEX
 from tf_lsp.knowledge.pairs import ENFORCED_PAIRS, EnforcedPair
 from tf_lsp.model import Finding
+from tf_lsp.modfacts import module_facts
 from tf_lsp.specifiers import fitting_specifier, satisfies
 from tf_lsp.version_checks import leading_numbers, module_strings, version_checks
 
@@ -106,18 +107,37 @@ def _judge(ctx: "ImportContext", cand, ran: tuple[str, ...]) -> Violation | None
         return _by_record(ctx, d, comp, rec, declared)
     tops = set(d.import_names)
     wanted_names = set(_import_names(ctx.env, comp)) | {f"dist:{comp.name}", f"dist:{comp.display_name}"}
+    memo = ctx.workspace.memo
+    # a module can only read the companion's version if it imports it (or importlib.metadata): the facts the
+    # simulation already holds say so, and spare reading every other file again
+    lookfor = frozenset(n for n in wanted_names if not n.startswith("dist:")) | _METADATA_TOPS
     for mod in ran:
         if mod.split(".")[0] not in tops:
             continue
-        res = ctx.resolver.resolve(mod)
-        if not res.path or not res.path.endswith(".py"):
-            continue
-        for chk in version_checks(res.path):
+        key = ("version-checks", ctx.script_dir, mod)       # per environment load: many lines run the same modules
+        hit = memo.get(key)
+        if hit is None:
+            res = ctx.resolver.resolve(mod)
+            hit = memo[key] = ((res.path, version_checks(res.path))
+                               if res.path and res.path.endswith(".py") and _imports_any(res.path, lookfor)
+                               else (None, ()))
+        path, checks = hit
+        for chk in checks:
             if wanted_names & set(chk.names):
-                where = f"{mod} ({_short(ctx, res.path)}:{chk.line})"
-                return Violation(d, comp, declared, "", where, f"read from {_short(ctx, res.path)}:{chk.line}",
+                where = f"{mod} ({_short(ctx, path)}:{chk.line})"
+                return Violation(d, comp, declared, "", where, f"read from {_short(ctx, path)}:{chk.line}",
                                  "companion")
     return None
+
+
+_METADATA_TOPS = frozenset({"importlib", "importlib_metadata"})
+
+
+def _imports_any(path: str, tops: frozenset[str]) -> bool:
+    facts = module_facts(path)
+    if facts is None or not facts.parsed:
+        return True                   # cannot tell: read the file
+    return any(not e.level and e.module.split(".")[0] in tops for e in facts.imports)
 
 
 def _import_names(env: "EnvState", dist: "Distribution") -> tuple[str, ...]:
