@@ -104,6 +104,8 @@ def built():
             "extpkg/mp/__init__.py": "import extpkg._core\nextpkg._core.init()\nfrom extpkg.mp import spawn\n",
             "extpkg/mp/spawn.py": "from . import _hidden\n",
             "extpkg/plain.py": "from extpkg.other import missing_name\n",
+            "extpkg/reader/__init__.py": "import extpkg._core\nF = extpkg._core.init\nfrom extpkg.reader import spawn\n",
+            "extpkg/reader/spawn.py": "from . import _hidden\n",
             "extpkg/other.py": "x = 1\n",
             f"extpkg/_core{ext_suffix}": core.read_bytes()}, top_level=["extpkg"])
         envs = {}
@@ -175,4 +177,9 @@ def test_names_an_own_extension_binds_are_unknown_not_missing(built):
     real = _real(built, "ext", "import extpkg.plain")
     assert real.returncode != 0 and "cannot import name 'missing_name'" in real.stderr
     errors, found = _check(built, "ext", "import extpkg.plain")
+    assert [f.code for f in errors] == ["TFL116"], found
+    # reading an extension's attribute without calling it binds nothing: the missing name is still an error
+    real = _real(built, "ext", "import extpkg.reader")
+    assert real.returncode != 0 and "cannot import name '_hidden'" in real.stderr
+    errors, found = _check(built, "ext", "import extpkg.reader")
     assert [f.code for f in errors] == ["TFL116"], found

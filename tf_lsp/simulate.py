@@ -25,6 +25,7 @@ and the walk stops at ``MAX_MODULES`` modules (then ``complete=False``, the same
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from tf_lsp.modfacts import ModuleFacts, module_facts
@@ -261,25 +262,41 @@ class _Walk:
         return None if unsure else False
 
     def _calls_own_extension(self, module: str, res: Resolution, facts: ModuleFacts) -> bool:
-        """Module-level code uses an extension module of its own package (``torch._C._multiprocessing_init()`` in
-        torch/multiprocessing/__init__.py, which adds ``_prctl_pr_set_pdeathsig`` to that module): compiled code
-        may bind names in the module, so a name not found in its source is unknown, not missing."""
+        """Module-level code calls a function of an extension module of its own package
+        (``torch._C._multiprocessing_init()`` in torch/multiprocessing/__init__.py, which adds
+        ``_prctl_pr_set_pdeathsig`` to that module): compiled code may bind names in the module, so a name not found
+        in its source is unknown, not missing. Reading an extension's attribute (a base class) is no call."""
         top = module.split(".")[0]
         package = module if res.kind == "package" else module.rpartition(".")[0]
+        lines: list[str] | None = None
         for use in facts.uses:
             level = len(use.module) - len(use.module.lstrip("."))
             cur = absolute(use.module[level:], level, package)
             if cur is None or cur.split(".")[0] != top:
                 continue
-            for attr in (None, *use.chain[:-1][:4]):
+            for i, attr in enumerate((None, *use.chain[:-1][:4])):
                 cur = f"{cur}.{attr}" if attr else cur
-                if self.resolve(cur).kind == "extension":
+                if self.resolve(cur).kind != "extension":
+                    continue
+                if lines is None:
+                    lines = _source_lines(res.path)
+                called = re.compile(r"\." + r"\s*\.\s*".join(map(re.escape, use.chain[i:])) + r"\s*\(")
+                if 0 < use.line <= len(lines) and called.search(lines[use.line - 1]):
                     return True
+                break
         return False
 
     def _fail(self, kind: str, module: str, name: str | None, importer: str, file: str | None, line: int,
               message: str, via: tuple[str, ...]) -> None:
         self.failures.append(Failure(kind, module, name, importer, file, line, message, via))
+
+
+def _source_lines(path: str | None) -> list[str]:
+    from tf_lsp import safeio
+    try:
+        return safeio.read_source(path).splitlines() if path else []
+    except (OSError, ValueError):
+        return []
 
 
 def absolute(module: str, level: int, package: str) -> str | None:
