@@ -12,8 +12,9 @@ the rest of the engine uses). Along the way it checks what the import system wou
   there (``AttributeError: module 'numpy' has no attribute 'exceptions'``).
 
 Certain failures only. A module ``__getattr__`` is read (``moduleattr``): a name it raises for on every path is
-missing (NumPy 2's ``np.unicode_``). Where the answer depends on code we cannot read — any other ``__getattr__``, writes through
-``globals()``, a star import of an extension, an extension module, a package that installs import hooks or edits its
+missing (NumPy 2's ``np.unicode_``). Where the answer depends on code we cannot read — any other ``__getattr__``, writes
+through ``globals()``, a star import of an extension, an extension module, module-level code that calls into an
+extension of its own package (which may bind names in the module), a package that installs import hooks or edits its
 ``__path__`` — the verdict is *unknown* and never an error. Imports under an ``if`` on the platform or the Python
 version, in a ``try`` that catches ImportError, or inside functions are not followed. Standard library modules are
 checked for names but not walked into. A missing top-level package is left to the dependency checks (they know
@@ -25,6 +26,7 @@ and the walk stops at ``MAX_MODULES`` modules (then ``complete=False``, the same
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from tf_lsp.modfacts import ModuleFacts, module_facts
@@ -240,6 +242,9 @@ class _Walk:
             return True
         if facts.dynamic and facts.getattr_steps is None:
             return None
+        if self._calls_own_extension(module, res, facts):
+            return None
+            return None
         unsure = False
         package = module if res.kind == "package" else module.rpartition(".")[0]
         for star_mod, level in facts.stars:
@@ -264,9 +269,42 @@ class _Walk:
         # a module __getattr__ (the only dynamic part): False only when it raises for this name on every path
         return None if facts.getattr_steps is not None and not lacks(facts.getattr_steps, name) else False
 
+    def _calls_own_extension(self, module: str, res: Resolution, facts: ModuleFacts) -> bool:
+        """Module-level code calls a function of an extension module of its own package
+        (``torch._C._multiprocessing_init()`` in torch/multiprocessing/__init__.py, which adds
+        ``_prctl_pr_set_pdeathsig`` to that module): compiled code may bind names in the module, so a name not found
+        in its source is unknown, not missing. Reading an extension's attribute (a base class) is no call."""
+        top = module.split(".")[0]
+        package = module if res.kind == "package" else module.rpartition(".")[0]
+        lines: list[str] | None = None
+        for use in facts.uses:
+            level = len(use.module) - len(use.module.lstrip("."))
+            cur = absolute(use.module[level:], level, package)
+            if cur is None or cur.split(".")[0] != top:
+                continue
+            for i, attr in enumerate((None, *use.chain[:-1][:4])):
+                cur = f"{cur}.{attr}" if attr else cur
+                if self.resolve(cur).kind != "extension":
+                    continue
+                if lines is None:
+                    lines = _source_lines(res.path)
+                called = re.compile(r"\." + r"\s*\.\s*".join(map(re.escape, use.chain[i:])) + r"\s*\(")
+                if 0 < use.line <= len(lines) and called.search(lines[use.line - 1]):
+                    return True
+                break
+        return False
+
     def _fail(self, kind: str, module: str, name: str | None, importer: str, file: str | None, line: int,
               message: str, via: tuple[str, ...]) -> None:
         self.failures.append(Failure(kind, module, name, importer, file, line, message, via))
+
+
+def _source_lines(path: str | None) -> list[str]:
+    from tf_lsp import safeio
+    try:
+        return safeio.read_source(path).splitlines() if path else []
+    except (OSError, ValueError):
+        return []
 
 
 def absolute(module: str, level: int, package: str) -> str | None:

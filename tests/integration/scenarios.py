@@ -14,6 +14,9 @@ Steps are tuples so that a definition hashes the same on every machine:
                                     environment's files are hard links into uv's cache and must not be edited)
   ("rmtree", glob)                  delete folders (e.g. a .dist-info, leaving the package without metadata)
   ("try-install", spec)             an install that is expected to fail; its last error lines are recorded
+  ("pip", arg, ...)                 the environment's own ``python -m pip install arg ...`` (pip's configuration
+                                    applies: the wheels it finds on this machine's disk, which uv does not look at);
+                                    "--no-deps" as an argument forces a package in as "force" does
 Workspace steps:
   ("write", relpath, text)          a file in the workspace
   ("mkdir", relpath)                an empty folder in the workspace

@@ -9,6 +9,7 @@ import pytest
 
 from tests.integration.build import build_scenario, env_prefix, missing_prerequisites, site_packages, warnings_of
 from tests.integration.scenarios import BY_NAME
+from tests.integration.scenarios_pairs import EXPECTED as PAIRS_EXPECTED
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(1800)]
 
@@ -39,6 +40,7 @@ EXPECTED: dict[str, dict[str, str]] = {
     "orphan-folder": {TF: "ok", DENSE: "ok"},
     "legacy-keras-with-tf-keras": {TF: "ok", DENSE: "ok"},
 }
+EXPECTED.update(PAIRS_EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

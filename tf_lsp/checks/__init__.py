@@ -21,6 +21,7 @@ CHECK_MODULES = (
     "shadowing",      # TFL107: a workspace file hides the installed package
     "missing",        # TFL100/101/102/111: not found, and where it is instead
     "dependencies",   # TFL103/104/115: Requires-Dist missing or out of range
+    "pairs",          # TFL104: version pairs a package enforces itself at import time
     "conflicts",      # TFL105: several distributions or copies claim one package
     "integrity",      # TFL106: RECORD files missing/truncated, orphan folders, lost __init__.py
     "simulation",     # TFL116/TFL112: what fails inside the code the import runs, across packages

@@ -8,7 +8,8 @@ interpreter) are compared with what is installed.
   (followed a few levels deep). When the closure is complete and the name is not in it, the import works: WARNING.
   When the walk was cut short and the name was not seen: WARNING (conservative, never a false ERROR).
 - A version outside the declared range is a WARNING (TFL115): a declared range is a claim, not a verdict. The
-  TensorFlow rule pack upgrades the combinations known to break to TFL104 through ``dependency_problems``.
+  TensorFlow rule pack upgrades the combinations known to break to TFL104 through ``dependency_problems``, and
+  ``checks.pairs`` does for pairs the package enforces itself at import time (its TFL104 replaces the TFL115).
 
 - A dependency whose metadata is there but whose files are gone (the resolver finds nothing under its import
   name) counts as missing when the import needs it: ERROR, fix = force-reinstall.
@@ -31,6 +32,7 @@ from packaging.utils import canonicalize_name
 
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.checks.closure import Closure, import_closure
+from tf_lsp.checks.pairs import covered
 from tf_lsp.fixargs import InstallArgs
 from tf_lsp.fixes import install_fix
 from tf_lsp.knowledge.import_names import DIST_FOR_IMPORT
@@ -190,7 +192,8 @@ def check(ctx: ImportContext) -> Iterable[Finding]:
         out.append(_missing_finding(ctx, dist, needed, fatal=True))
     if unneeded:
         out.append(_missing_finding(ctx, dist, unneeded, fatal=False))
-    out.extend(_range_finding(ctx, dist, p) for p in problems if not p.missing)
+    enforced = covered(ctx) if any(not p.missing for p in problems) else set()
+    out.extend(_range_finding(ctx, dist, p) for p in problems if not p.missing and (p.dist, p.name) not in enforced)
     return out
 
 
