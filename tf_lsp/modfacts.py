@@ -23,7 +23,7 @@ from tf_lsp import safeio
 from tf_lsp.fastparse import parse_for_imports
 from tf_lsp.filecache import cached_by_stamp
 
-FACTS_VERSION = 10
+FACTS_VERSION = 11
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
@@ -111,7 +111,7 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
     if facts.all_names is not None and _ALL_CHANGED.search(data):
         facts = replace(facts, all_names=None)      # __all__ extended by code (a function body included)
     return replace(facts, dynamic=facts.dynamic or bool(_DYN_TEXT.search(data)), hooks=bool(_HOOK_TEXT.search(data)),
-                   syspath=bool(_SYSPATH_TEXT.search(data)))
+                   syspath=changes_sys_path(data))
 
 
 # ``modules[key] = m`` with a key that is a variable (``__name__`` passed down, as TensorFlow's generated pywrap
@@ -122,6 +122,48 @@ _DYN_TEXT = re.compile(rb"\bglobals\(\)|\bvars\(\)|\bexec\(|modules\[__name__\]|
 _ALL_CHANGED = re.compile(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)")
 _SYSPATH_TEXT = re.compile(rb"\bpath\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir")
 _HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|__path__")
+_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)\n?)*", re.M)
+_DEF_LINE = re.compile(r"^([ \t]*)(?:async\s+)?def\s+([A-Za-z_][A-Za-z_0-9]*)")
+
+
+def changes_sys_path(data: bytes) -> bool:
+    """Does running the module change sys.path? A change in module-level code does; one inside a function only when
+    module-level code calls that function by name (``pytz._test``'s ``sys.path.insert``, run only under
+    ``if __name__ == "__main__"``, and a local list named ``path`` in NumPy's einsumfunc never do)."""
+    if not _SYSPATH_TEXT.search(data):
+        return False
+    from tf_lsp.fastparse import _drop_top_level_functions
+
+    text = data.decode("utf-8", errors="replace")
+    outside = _MAIN_BLOCK.sub("", _drop_top_level_functions(text))
+    pattern = re.compile(_SYSPATH_TEXT.pattern.decode())
+    if pattern.search(outside):
+        return True
+    lines = text.splitlines()
+    for m in pattern.finditer(text):
+        name = _enclosing_def(lines, text.count("\n", 0, m.start()))
+        if name is None or re.search(r"\b" + re.escape(name) + r"\s*\(", outside):
+            return True
+    return False
+
+
+def _enclosing_def(lines: list[str], at: int) -> str | None:
+    """The outermost ``def`` whose block holds line ``at`` (0-based); None when the line is at module level."""
+    indent = len(lines[at]) - len(lines[at].lstrip()) if at < len(lines) else 0
+    name = None
+    for i in range(min(at, len(lines) - 1), -1, -1):
+        line = lines[i]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cur = len(line) - len(line.lstrip())
+        if cur < indent:
+            m = _DEF_LINE.match(line)
+            if m is not None:
+                name = m.group(2)
+            indent = cur
+            if cur == 0:
+                break
+    return name
 
 
 def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()) -> ModuleFacts:
