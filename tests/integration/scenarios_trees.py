@@ -20,6 +20,9 @@ SCI_SCIPY_BLAS = Env(name="py311-scipy-openblas-deleted", install=_SCI, breakage
     ("delete", "scipy.libs/libscipy_openblas-*.so"),))
 SCI_NUMPY_BLAS = Env(name="py311-numpy-openblas-deleted", install=_SCI, breakage=(
     ("delete", "numpy.libs/libscipy_openblas64_-*.so"),))
+# both: NumPy's metadata and its vendored libraries gone, the package folder left (no RECORD to compare with)
+SCI_NUMPY_PARTIAL = Env(name="py311-numpy-partial-tree-no-libs", install=_SCI, breakage=(
+    ("rmtree", "numpy-*.dist-info"), ("rmtree", "numpy.libs")))
 # class 4: Keras 3 behind tf.keras (TF 2.16+) without one of its own dependencies
 TF221_NO_RICH = Env(name="tf221-keras-without-rich", install=(("install", "tensorflow-cpu==2.21.0"),),
                     breakage=(("uninstall", "rich"),))
@@ -45,6 +48,9 @@ SCENARIOS: tuple = (
              why="numpy.libs/libscipy_openblas64_-*.so deleted (NumPy 2.1)",
              lines=("import numpy", "from numpy.linalg import inv", "import scipy", "import pandas",
                     "import dateutil.parser")),
+    Scenario("numpy-partial-tree-no-libs", SCI_NUMPY_PARTIAL, classes=("c5-partial-tree", "c7-native-libs"),
+             why="numpy left without its .dist-info and without numpy.libs/ (OpenBLAS, gfortran)",
+             lines=("import numpy", "import scipy.linalg", "import dateutil.parser")),
     Scenario("tf221-keras-without-rich", TF221_NO_RICH, classes=("c4-lazy",),
              why="TF 2.21 routes tf.keras to Keras 3, whose dependency rich is uninstalled",
              lines=("import tensorflow as tf", "from tensorflow import keras",

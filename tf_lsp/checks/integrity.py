@@ -28,6 +28,7 @@ The RECORD primitives (ownership, the stat pass, hashes, ``verify_distribution``
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp import safeio
@@ -309,13 +310,47 @@ def _is_leftover(ctx: ImportContext, res) -> bool:
     return not any(d.record_error and os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.dists)
 
 
-def _leftover_reinstall(ctx: ImportContext, name: str):
+# a version literal in the package's own files: ``__version__ = "1.2"`` / ``version = '1.14.1'`` (scipy/version.py,
+# numpy/version.py of their wheels; pandas 2.2.3's wheel: ``__version__="2.2.3"`` in _version_meson.py, the file
+# meson builds write, which pandas/__init__.py imports)
+_VERSION_LINE = re.compile(r"""^(?:__version__|version|VERSION)\s*(?::\s*str\s*)?=\s*["']([0-9][^"'\s]*)["']""", re.M)
+
+
+def leftover_version(folder: str) -> str | None:
+    """The version a leftover package folder states in its own files (``__init__.py``, ``version.py``,
+    ``_version_meson.py``, ``_version.py``, ``__about__.py``), or None."""
+    from packaging.version import InvalidVersion, Version
+
+    for name in ("version.py", "_version_meson.py", "_version.py", "__init__.py", "__about__.py"):
+        try:
+            text = safeio.read_source(os.path.join(folder, name))
+        except OSError:
+            continue
+        m = _VERSION_LINE.search(text)
+        if m is not None:
+            try:
+                return str(Version(m.group(1)))
+            except InvalidVersion:
+                continue
+    return None
+
+
+def _leftover_reinstall(ctx: ImportContext, name: str, folder: str | None = None):
+    """Reinstall over the leftover folder: the version its own files state (``--force-reinstall --no-deps``, the
+    same file set, so nothing stale stays behind), else the distribution unpinned."""
     from tf_lsp.fixes import install_fix
     from tf_lsp.installgate import provider
 
     known = provider(ctx.workspace, name)      # only a distribution known to provide the name
+    if known is None:
+        return None
+    version = leftover_version(folder) if folder else None
+    if version is not None:
+        return install_fix(ctx.workspace, [f"{known.dist}=={version}"], force_reinstall=True, no_deps=True,
+                           title=f"Reinstall {known.dist}=={version} over the leftover folder (the version its files "
+                                 f"state)")
     return install_fix(ctx.workspace, [known.dist], force_reinstall=True,
-                       title=f"Reinstall {known.dist} over the leftover folder") if known else None
+                       title=f"Reinstall {known.dist} over the leftover folder")
 
 
 def leftover_fix(ctx: ImportContext, module: str):
@@ -328,7 +363,8 @@ def leftover_fix(ctx: ImportContext, module: str):
     res = ctx.resolver.resolve(top)
     if not res.found or not _is_leftover(ctx, res):
         return None
-    return _leftover_reinstall(ctx, top)
+    root = res.top.root
+    return _leftover_reinstall(ctx, top, os.path.join(root, top) if root and res.top.kind == "package" else None)
 
 
 def _orphan(ctx: ImportContext, res) -> Finding | None:
@@ -356,7 +392,7 @@ def _orphan(ctx: ImportContext, res) -> Finding | None:
                f"too: then another finding on this line says which). pip does not know it: "
                f"importlib.metadata.version('{top.name}') raises PackageNotFoundError and upgrades will not replace "
                f"it. Reinstall the package (pip overwrites the folder and records it).")
-    fix = _leftover_reinstall(ctx, top.name)
+    fix = _leftover_reinstall(ctx, top.name, target if top.kind == "package" else None)
     fixes = [fix] if fix is not None else []
     return ctx.finding("TFL106", msg, severity=sev, module=top.name, fixes=fixes,
                        details=[f"orphan: {target}", f"searched for metadata in: {root}"])
