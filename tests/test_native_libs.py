@@ -181,5 +181,117 @@ def test_reraising_handler_does_not_hide_the_extension_import(env):
     assert len(found) == 1 and found[0].severity is Severity.ERROR
 
 
+# --- generic loader rules (TFL121): no RECORD to compare with, LD_LIBRARY_PATH, libraries preloaded by path ------
+
+def _errors(env, environ_extra: dict | None = None, source: str = "import nativepkg\n"):
+    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "LD_LIBRARY_PATH")}
+    environ.update(environ_extra or {})
+    ws = Workspace(env["ws"], python=str(env["py"]), environ=environ)
+    return [f for f in ws.check_source(env["ws"] / "main.py", source) if f.severity is Severity.ERROR]
+
+
+def test_leftover_folder_without_its_library_is_an_error(env):
+    """The .dist-info is gone (nothing to compare with), then the library: the loader rules still see it."""
+    shutil.rmtree(next(env["pkg"].parent.glob("nativepkg-*.dist-info")))
+    (env["pkg"] / "libcore.so").unlink()
+    real = _imports(env)
+    assert real.returncode != 0 and "libcore.so: cannot open shared object file" in real.stderr
+    found = _errors(env)
+    assert [f.code for f in found] == ["TFL121"]
+    assert "libcore.so: cannot open shared object file" in found[0].message and "_ext" in found[0].message
+
+
+def test_leftover_folder_with_its_library_is_no_error(env):
+    shutil.rmtree(next(env["pkg"].parent.glob("nativepkg-*.dist-info")))
+    assert _imports(env).returncode == 0
+    assert _errors(env) == []
+
+
+_PRE_INIT = ("import ctypes, os\n"
+             "ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'lib', 'libside.so'))\n"
+             "from {pkg}._ext import VALUE\n")
+_SIDE_EXT = _EXT.replace("core_value", "side_value")
+
+
+@pytest.fixture(scope="module")
+def loose_wheels(tmp_path_factory):
+    """Extension modules linked against ``libside.so`` (SONAME libside.so) with no RUNPATH: ``ldpkg`` finds it only
+    through LD_LIBRARY_PATH (the library is in the wheel's ``ldside/`` folder); ``prepkg`` loads ``prepkg/lib/libside.so``
+    by path with ctypes before its extension module; ``nopre`` has the same files without that preload."""
+    cc = _tool("cc")
+    base = tmp_path_factory.mktemp("loose")
+    py = make_venv(base / "builder-venv")
+    q = lambda code: subprocess.run([str(py), "-c", code], capture_output=True, text=True, check=True).stdout.strip()  # noqa: E731
+    inc, suffix = q("import sysconfig; print(sysconfig.get_paths()['include'])"), q(
+        "import sysconfig; print(sysconfig.get_config_var('EXT_SUFFIX'))")
+    tag = q("import sys; v=sys.version_info; print(f'cp{v.major}{v.minor}')")
+    src = base / "src"
+    src.mkdir()
+    (src / "side.c").write_text("int side_value(void) { return 7; }\n")
+    (src / "ext.c").write_text(_SIDE_EXT)
+    run = lambda *a: subprocess.run(a, cwd=src, check=True, capture_output=True)  # noqa: E731
+    run(cc, "-shared", "-fPIC", "-Wl,-soname,libside.so", "-o", "libside.so", "side.c")
+    run(cc, "-shared", "-fPIC", f"-I{inc}", "-o", f"_ext{suffix}", "ext.c", "-L.", "-lside")
+    lib, ext = (src / "libside.so").read_bytes(), (src / f"_ext{suffix}").read_bytes()
+    wtag = f"{tag}-{tag}-linux_x86_64"
+    return {
+        "ldpkg": build_wheel(base / "dist", "ldpkg", "1.0", {"ldpkg/__init__.py": "from ldpkg._ext import VALUE\n",
+                                                           f"ldpkg/_ext{suffix}": ext, "ldside/libside.so": lib}, tag=wtag),
+        "prepkg": build_wheel(base / "dist", "prepkg", "1.0", {"prepkg/__init__.py": _PRE_INIT.format(pkg="prepkg"),
+                                                             f"prepkg/_ext{suffix}": ext, "prepkg/lib/libside.so": lib},
+                              tag=wtag),
+        "nopre": build_wheel(base / "dist", "nopre", "1.0", {"nopre/__init__.py": "from nopre._ext import VALUE\n",
+                                                           f"nopre/_ext{suffix}": ext, "nopre/lib/libside.so": lib},
+                             tag=wtag),
+    }
+
+
+@pytest.fixture
+def loose_env(loose_wheels, tmp_path, monkeypatch):
+    py = make_venv(tmp_path / "venv")
+    pip_install(py, "--no-index", *map(str, loose_wheels.values()))
+    site = Path(run_in(py, "import sysconfig; print(sysconfig.get_paths()['purelib'])").stdout.strip())
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    monkeypatch.setenv("TF_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    return {"py": py, "site": site, "ws": ws}
+
+
+def _runs(env, module: str, extra: dict | None = None) -> subprocess.CompletedProcess:
+    e = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH", "LD_LIBRARY_PATH")}
+    e.update(extra or {})
+    return run_in(env["py"], f"import {module}; assert {module}.VALUE == 7", cwd=env["ws"], env=e)
+
+
+def test_library_found_only_through_ld_library_path(loose_env):
+    side = {"LD_LIBRARY_PATH": str(loose_env["site"] / "ldside")}
+    real_without, real_with = _runs(loose_env, "ldpkg"), _runs(loose_env, "ldpkg", side)
+    assert real_without.returncode != 0 and "libside.so: cannot open shared object file" in real_without.stderr
+    assert real_with.returncode == 0, real_with.stderr
+    found = _errors(loose_env, source="import ldpkg\n")
+    assert [f.code for f in found] == ["TFL121"] and "LD_LIBRARY_PATH: (not set)" in found[0].details
+    assert found[0].fixes and found[0].fixes[0].args.force_reinstall
+    assert _errors(loose_env, side, source="import ldpkg\n") == []
+
+
+def test_library_preloaded_by_path_is_no_error(loose_env):
+    assert _runs(loose_env, "prepkg").returncode == 0
+    assert _errors(loose_env, source="import prepkg\n") == []
+    real = _runs(loose_env, "nopre")            # the same files without the ctypes preload
+    assert real.returncode != 0 and "libside.so: cannot open shared object file" in real.stderr
+    assert [f.code for f in _errors(loose_env, source="import nopre\n")] == ["TFL121"]
+
+
+def test_loader_cache_names_are_read():
+    from tf_lsp.nativeload import LD_CACHE, cached_names
+
+    if not os.path.exists(LD_CACHE):
+        pytest.skip("no loader cache on this system")
+    ldconfig = shutil.which("ldconfig") or "/sbin/ldconfig"
+    out = subprocess.run([ldconfig, "-p"], capture_output=True, text=True).stdout
+    want = {l.split(" (")[0].strip() for l in out.splitlines()[1:] if " => " in l}
+    assert want and want <= cached_names()
+
+
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))

@@ -125,7 +125,7 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
     if not other and "__getattr__" in facts.defines:
         steps = getattr_steps(data.decode("utf-8", errors="replace"))
     return replace(facts, dynamic=facts.dynamic or other, hooks=bool(_HOOK_TEXT.search(data)),
-                   syspath=bool(_SYSPATH_TEXT.search(data)), getattr_steps=steps)
+                   syspath=changes_sys_path(data), getattr_steps=steps)
 
 
 # ``modules[key] = m`` with a key that is a variable (``__name__`` passed down, as TensorFlow's generated pywrap
@@ -142,6 +142,48 @@ _SYSPATH_TEXT = re.compile(rb"\bsys\.path\.(?:insert|append|extend)\(|\bsys\.pat
 # ``__path__`` written (assigned, extended, edited in place); reading ``module.__path__`` makes no module
 _HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|"
                         rb"__path__\s*(?:=(?!=)|\+=|\.\s*(?:append|insert|extend|remove|pop|clear)\s*\(|\[[^\]\n]*\]\s*=(?!=))")
+_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)\n?)*", re.M)
+_DEF_LINE = re.compile(r"^([ \t]*)(?:async\s+)?def\s+([A-Za-z_][A-Za-z_0-9]*)")
+
+
+def changes_sys_path(data: bytes) -> bool:
+    """Does running the module change sys.path? A change in module-level code does; one inside a function only when
+    module-level code calls that function by name (``pytz._test``'s ``sys.path.insert``, run only under
+    ``if __name__ == "__main__"``, and a local list named ``path`` in NumPy's einsumfunc never do)."""
+    if not _SYSPATH_TEXT.search(data):
+        return False
+    from tf_lsp.fastparse import _drop_top_level_functions
+
+    text = data.decode("utf-8", errors="replace")
+    outside = _MAIN_BLOCK.sub("", _drop_top_level_functions(text))
+    pattern = re.compile(_SYSPATH_TEXT.pattern.decode())
+    if pattern.search(outside):
+        return True
+    lines = text.splitlines()
+    for m in pattern.finditer(text):
+        name = _enclosing_def(lines, text.count("\n", 0, m.start()))
+        if name is None or re.search(r"\b" + re.escape(name) + r"\s*\(", outside):
+            return True
+    return False
+
+
+def _enclosing_def(lines: list[str], at: int) -> str | None:
+    """The outermost ``def`` whose block holds line ``at`` (0-based); None when the line is at module level."""
+    indent = len(lines[at]) - len(lines[at].lstrip()) if at < len(lines) else 0
+    name = None
+    for i in range(min(at, len(lines) - 1), -1, -1):
+        line = lines[i]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cur = len(line) - len(line.lstrip())
+        if cur < indent:
+            m = _DEF_LINE.match(line)
+            if m is not None:
+                name = m.group(2)
+            indent = cur
+            if cur == 0:
+                break
+    return name
 
 
 def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()) -> ModuleFacts:

@@ -176,8 +176,11 @@ class _Walk:
         if not parent:
             return False                        # a missing top-level package: the dependency checks' finding
         pres = self.resolve(parent)
-        if parent.split(".")[0] in self.hooked or self.path_changed or pres.kind not in ("package", "namespace", "module"):
-            # import hooks, a changed sys.path or an extension module (which may register submodules itself)
+        if parent.split(".")[0] in self.hooked or (self.path_changed and pres.kind == "namespace") \
+                or pres.kind not in ("package", "namespace", "module"):
+            # import hooks, an extension module (which may register submodules itself), or a changed sys.path under
+            # a namespace package (its portions are looked up again on sys.path; a regular package's submodules are
+            # searched in its own __path__ only)
             self.unknown.append(f"{missing}: not a file, but it may be made at run time")
             return False
         msg = f"ModuleNotFoundError: No module named '{missing}'"

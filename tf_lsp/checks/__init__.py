@@ -25,6 +25,7 @@ CHECK_MODULES = (
     "conflicts",      # TFL105: several distributions or copies claim one package
     "integrity",      # TFL106: RECORD files missing/truncated, orphan folders, lost __init__.py
     "simulation",     # TFL116/TFL112: what fails inside the code the import runs, across packages
+    "native",         # TFL121: an extension module the import loads needs a shared library the loader cannot find
     "numpy_abi",      # TFL117: an extension module the import loads was built for another NumPy ABI
     "pyversion",      # TFL108/110: built for another Python / platform
 )

@@ -28,6 +28,7 @@ The RECORD primitives (ownership, the stat pass, hashes, ``verify_distribution``
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp import safeio
@@ -294,20 +295,84 @@ def _submodule_exists(folder: str, name: str) -> bool:
     return name in names or any(n.startswith(name + ".") and n.endswith((".py", *_EXT)) for n in names)
 
 
-def _orphan(ctx: ImportContext, res) -> Finding | None:
-    """The import lands in a site-packages folder that no installed distribution claims."""
+def _is_leftover(ctx: ImportContext, res) -> bool:
+    """``res`` lands in a site-packages folder that no installed distribution claims (a leftover tree)."""
     top = res.top
     root = top.root
     if not root or top.kind in ("builtin", "editable", "zip", "alias"):
-        return None
+        return False
     site = {os.path.normpath(p) for p in ctx.env.snapshot.site_packages}
     if os.path.normpath(root) not in site:
-        return None
+        return False
     if any(os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.providers(top.name)):
-        return None
-    if any(d.record_error and os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.dists):
-        return None     # a distribution here has a RECORD we could not read: it may well claim the folder
+        return False
+    # a distribution here whose RECORD we could not read may well claim the folder
+    return not any(d.record_error and os.path.normpath(d.location) == os.path.normpath(root) for d in ctx.env.index.dists)
 
+
+# a version literal in the package's own files: ``__version__ = "1.2"`` / ``version = '1.14.1'`` (scipy/version.py,
+# numpy/version.py of their wheels; pandas 2.2.3's wheel: ``__version__="2.2.3"`` in _version_meson.py, the file
+# meson builds write, which pandas/__init__.py imports)
+_VERSION_LINE = re.compile(r"""^(?:__version__|version|VERSION)\s*(?::\s*str\s*)?=\s*["']([0-9][^"'\s]*)["']""", re.M)
+
+
+def leftover_version(folder: str) -> str | None:
+    """The version a leftover package folder states in its own files (``__init__.py``, ``version.py``,
+    ``_version_meson.py``, ``_version.py``, ``__about__.py``), or None."""
+    from packaging.version import InvalidVersion, Version
+
+    for name in ("version.py", "_version_meson.py", "_version.py", "__init__.py", "__about__.py"):
+        try:
+            text = safeio.read_source(os.path.join(folder, name))
+        except OSError:
+            continue
+        m = _VERSION_LINE.search(text)
+        if m is not None:
+            try:
+                return str(Version(m.group(1)))
+            except InvalidVersion:
+                continue
+    return None
+
+
+def _leftover_reinstall(ctx: ImportContext, name: str, folder: str | None = None):
+    """Reinstall over the leftover folder: the version its own files state (``--force-reinstall --no-deps``, the
+    same file set, so nothing stale stays behind), else the distribution unpinned."""
+    from tf_lsp.fixes import install_fix
+    from tf_lsp.installgate import provider
+
+    known = provider(ctx.workspace, name)      # only a distribution known to provide the name
+    if known is None:
+        return None
+    version = leftover_version(folder) if folder else None
+    if version is not None:
+        return install_fix(ctx.workspace, [f"{known.dist}=={version}"], force_reinstall=True, no_deps=True,
+                           title=f"Reinstall {known.dist}=={version} over the leftover folder (the version its files "
+                                 f"state)")
+    return install_fix(ctx.workspace, [known.dist], force_reinstall=True,
+                       title=f"Reinstall {known.dist} over the leftover folder")
+
+
+def leftover_fix(ctx: ImportContext, module: str):
+    """The fix for a failure inside a leftover tree (a package folder without its .dist-info, often missing files
+    too: an interrupted uninstall): reinstall the distribution known to provide its top-level name over it. None
+    when ``module`` is not in such a tree or no distribution is known to provide it."""
+    top = module.split(".")[0]
+    if not top:
+        return None
+    res = ctx.resolver.resolve(top)
+    if not res.found or not _is_leftover(ctx, res):
+        return None
+    root = res.top.root
+    return _leftover_reinstall(ctx, top, os.path.join(root, top) if root and res.top.kind == "package" else None)
+
+
+def _orphan(ctx: ImportContext, res) -> Finding | None:
+    """The import lands in a site-packages folder that no installed distribution claims."""
+    if not _is_leftover(ctx, res):
+        return None
+    top = res.top
+    root = top.root
     target = os.path.join(root, top.name)
     if top.kind == "namespace":
         contents = [n for n in os.listdir(target) if n != "__pycache__"] if os.path.isdir(target) else []
@@ -323,17 +388,14 @@ def _orphan(ctx: ImportContext, res) -> Finding | None:
         sev = Severity.WARNING
         what = f"{target}/" if top.kind == "package" else top.path
         msg = (f"`{top.name}` is loaded from {what}, which no installed distribution claims (no .dist-info lists it): "
-               f"typically left by an interrupted uninstall or a deleted .dist-info. The import works, but pip does not "
-               f"know it: importlib.metadata.version('{top.name}') raises PackageNotFoundError and upgrades will not "
-               f"replace it. Reinstall the package (pip overwrites the folder and records it).")
-    from tf_lsp.fixes import install_fix
-    from tf_lsp.installgate import provider
-
-    known = provider(ctx.workspace, top.name)      # only a distribution known to provide the name
-    fixes = [install_fix(ctx.workspace, [known.dist], force_reinstall=True,
-                         title=f"Reinstall {known.dist} over the leftover folder")] if known else []
+               f"typically left by an interrupted uninstall or a deleted .dist-info (files the import runs may be gone "
+               f"too: then another finding on this line says which). pip does not know it: "
+               f"importlib.metadata.version('{top.name}') raises PackageNotFoundError and upgrades will not replace "
+               f"it. Reinstall the package (pip overwrites the folder and records it).")
+    fix = _leftover_reinstall(ctx, top.name, target if top.kind == "package" else None)
+    fixes = [fix] if fix is not None else []
     return ctx.finding("TFL106", msg, severity=sev, module=top.name, fixes=fixes,
                        details=[f"orphan: {target}", f"searched for metadata in: {root}"])
 
 
-__all__ = ["check"]
+__all__ = ["check", "leftover_fix"]

@@ -58,7 +58,14 @@ def _submodule_missing(ctx: ImportContext, missing: str) -> list[Finding]:
     return [ctx.finding("TFL111", f"`{parent_name}` is installed{owner} but has no submodule "
                                   f"`{missing.rpartition('.')[2]}`: `import {ctx.stmt.module}` fails with "
                                   f"ModuleNotFoundError: No module named '{missing}'.",
-                        details=(f"searched: {where}",), module=missing)]
+                        details=(f"searched: {where}",), module=missing, fixes=_leftover_fixes(ctx, missing))]
+
+
+def _leftover_fixes(ctx: ImportContext, module: str) -> list:
+    from tf_lsp.checks.integrity import leftover_fix
+
+    fix = leftover_fix(ctx, module)
+    return [fix] if fix is not None else []
 
 
 def _common_details(ctx: ImportContext) -> tuple[str, str]:

@@ -13,6 +13,7 @@ Unknown stays silent: nothing is reported where the simulation could not decide.
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -104,6 +105,12 @@ def _inside_finding(ctx: "ImportContext", failures: list[Failure]) -> Finding:
     place = describe(first, site_roots=roots)
     chain = " -> ".join(first.via[-4:])
     fix, why = _version_fix(ctx, first)
+    if fix is None:
+        from tf_lsp.checks.integrity import leftover_fix
+        fix = leftover_fix(ctx, first.module) or leftover_fix(ctx, first.importer)
+        if fix is not None:
+            why = (f"{first.module.split('.')[0]} is a leftover folder no distribution claims (an interrupted "
+                   f"uninstall or a deleted .dist-info): reinstall it.")
     msg = (f"`import {ctx.stmt.module}` fails: {first.importer} ({place}), which this import runs, does "
            f"{_what(first)}: {first.message}.")
     if why:
@@ -177,6 +184,12 @@ def _name_finding(ctx: "ImportContext", n, f: Failure) -> Finding:
     fixes = [edit_fix(f"Change to `{c}`", (Edit(str(ctx.file_path), n.range, c),), old=n.name, new=c,
                       preferred=i == 0) for i, c in enumerate(close)]
     msg = f.message + (f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else "")
+    from tf_lsp.checks.integrity import leftover_fix
+    leftover = leftover_fix(ctx, f.module)
+    if leftover is not None:      # files of a leftover tree are gone: reinstalling it comes first
+        msg += (f". {f.module.split('.')[0]} is a leftover folder no distribution claims (an interrupted uninstall "
+                f"or a deleted .dist-info): reinstall it")
+        fixes = [leftover, *(replace(x, preferred=False) for x in fixes)]
     return ctx.finding("TFL112", msg, range=n.range, fixes=fixes, module=f"{f.module}.{n.name}",
                        details=("read statically from the module's source",))
 

@@ -44,6 +44,7 @@ CODES: dict[str, Code] = {c.code: c for c in (
     Code("TFL115", "version-warning", _W, "A dependency is outside its declared range, but the import still works."),
     Code("TFL116", "import-fails-inside", _E, "Code the import runs (in this package or another) imports a submodule, a name or an attribute that the installed files do not have."),
     Code("TFL117", "numpy-abi-mismatch", _E, "An extension module the import loads was compiled against a NumPy whose binary interface the installed NumPy lacks: NumPy 1.x under NumPy 2, or a C-API target newer than the installed NumPy (read from the .so)."),
+    Code("TFL121", "native-library-missing", _E, "An extension module the import loads needs a shared library (DT_NEEDED) that the dynamic loader finds nowhere: RPATH/RUNPATH, LD_LIBRARY_PATH, the loader cache, the default folders."),
     Code("TFL120", "run-folder-dependent", _I, "The import works only in some of the ways the file can run (from another folder, as a module, under pytest): it says which."),
     Code("TFL190", "environment-broken", _W, "The selected interpreter could not be inspected (missing, not executable or hanging)."),
 )}

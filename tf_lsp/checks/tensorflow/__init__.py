@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from tf_lsp.checks.tensorflow import backend, compat, modules, names, platform, wiring
+from tf_lsp.checks.tensorflow import backend, compat, lazy, modules, names, platform, wiring
 from tf_lsp.checks.tensorflow.common import find_tensorflow
 from tf_lsp.knowledge.tensorflow import TF_DISTRIBUTIONS, TF_DISTRIBUTIONS_SOURCE
 from tf_lsp.model import Finding
@@ -49,13 +49,15 @@ def check(ctx: "ImportContext") -> Iterable[Finding]:
 
 
 def implied_imports(ctx: "ImportContext") -> list[tuple[str, str]]:
-    """Modules a statement imports first (``import keras`` -> its backend, TensorFlow by default)."""
-    return backend.implied_imports(ctx)
+    """Modules a statement imports first (``import keras`` -> its backend, TensorFlow by default;
+    ``from tensorflow.keras.layers import Dense`` -> the Keras 3 that tf.keras is routed to)."""
+    return backend.implied_imports(ctx) + lazy.implied_imports(ctx)
 
 
 def file_findings(ws, path, text: str) -> list[Finding]:
-    """Findings that need the file text: ``tf.config.list_physical_devices('GPU')`` lines (CUDA, TFL109)."""
-    return platform.gpu_call_findings(ws, path, text)
+    """Findings that need the file text: ``tf.config.list_physical_devices('GPU')`` lines (CUDA, TFL109), and
+    ``tf.keras.<name>`` reads that make TensorFlow's lazy loader import a Keras that fails."""
+    return platform.gpu_call_findings(ws, path, text) + lazy.use_findings(ws, path, text)
 
 
 def summary(env: "EnvState", environ: Mapping[str, str]) -> PackSummary | None:
