@@ -52,6 +52,21 @@ def download(project: Project) -> Path:
     return archive
 
 
+def download_all(projects) -> None:
+    """The sdists not yet here (or not matching their sha256), fetched with ONE ``pip download`` (a pip start per
+    project cost more than the downloads); ``download`` then checks each."""
+    folder = real_dir() / "sdists"
+    wanted = [p for p in projects if not (folder / p.archive).exists() or sha256_of(folder / p.archive) != p.sha256]
+    if len(wanted) < 2:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in wanted:
+        (folder / p.archive).unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+            "--no-binary", ":all:", "--dest", str(folder), *[p.spec for p in wanted]]
+    subprocess.run(argv, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT)
+
+
 def unpack(project: Project) -> Path:
     """The project's root folder, unpacked from its checked sdist (again when the archive changed)."""
     archive = download(project)

@@ -31,8 +31,9 @@ def measured():
     if not present:
         pytest.skip("no repository checkout on disk: " + "; ".join(absent(c) for c in CHECKOUTS))
     per_project, total = {}, compare.Summary()
-    for name, truth in record_all([c.name for c in present], checkouts=True).items():
-        prediction = compare.predict(truth)
+    truths = record_all([c.name for c in present], checkouts=True)
+    for name, prediction in compare.predict_all(truths).items():
+        truth = truths[name]
         assert prediction.report is not None, (
             f"{name}: tf-lsp check failed (exit {prediction.returncode}):\n{prediction.stderr[-3000:]}")
         rows, installs = compare.compare(truth, prediction), compare.first_party_installs(truth, prediction)

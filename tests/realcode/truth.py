@@ -26,7 +26,7 @@ from tests.integration.scenarios import PYTHONS, Env
 from tests.realcode.manifest import BY_NAME, ENV_INSTALL, ENV_PYTHON, PROJECTS, Project, manifest_digest
 from tests.realcode.repos import BY_NAME as CHECKOUTS_BY_NAME
 from tests.realcode.repos import CHECKOUTS, Checkout, absent, checkout_digest, checkout_root
-from tests.realcode.sources import SourceFile, in_scope, real_dir, unpack
+from tests.realcode.sources import SourceFile, download_all, in_scope, real_dir, unpack
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "runner.py"
@@ -166,6 +166,7 @@ def record_all(names: list[str] | None = None, *, force: bool = False,
     else:
         chosen = [BY_NAME[n] for n in names] if names else list(PROJECTS)
     prepared, stale = {}, []
+    download_all([p for p in chosen if isinstance(p, Project)])
     for project in chosen:
         if isinstance(project, Project):
             root = unpack(project)
