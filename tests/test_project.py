@@ -350,3 +350,67 @@ def test_declared_in_any_manifest_is_known(tmp_path, py, manifest, text):
     installs = [fx.args.specs for f in found for fx in f.fixes if fx.action == "install"]
     assert installs == [("declared-thing",)], manifest
     assert any(f"is declared in {manifest}" in d for f in found for d in f.details)
+
+
+# --- layouts of the real-code tier's repositories (tests/realcode/repos.py) -----------------------------------------
+
+def test_script_beside_an_init_runs_its_folder_as_sys_path_0(tmp_path, py):
+    """google/automl's efficientdet/: an ``__init__.py`` in the folder, yet ``python main.py`` runs from it and
+    imports its siblings by their bare names."""
+    root = write(tmp_path / "repo", {
+        "efficientdet/__init__.py": "",
+        "efficientdet/main.py": "import dataloader\nif __name__ == '__main__':\n    print(dataloader.utils.X)\n",
+        "efficientdet/dataloader.py": "import utils\nfrom tf2 import anchors\n",
+        "efficientdet/utils.py": "X = 5\n",
+        "efficientdet/tf2/__init__.py": "",
+        "efficientdet/tf2/anchors.py": "import utils\n"})
+    _, found = check(root, "efficientdet/dataloader.py", py)
+    assert [f for f in found if f.severity is Severity.ERROR] == [], [f.message for f in found]
+    assert {f.code for f in found} == {"TFL120"} and "imported by `efficientdet/main.py`" in found[0].message
+    assert run(py, ["main.py"], root / "efficientdet").stdout.strip() == "5"
+    # a sibling without a __main__ block is not an entry script: nothing runs the folder as sys.path[0] for it
+    (root / "efficientdet" / "main.py").write_text("import dataloader\n")
+    _, found = check(root, "efficientdet/dataloader.py", py)
+    assert [f.module for f in found if f.severity is Severity.ERROR] == ["utils", "tf2"]
+
+
+def test_sys_path_edit_of_an_imported_helper_counts_after_its_import(tmp_path, py):
+    """``import _init_paths`` (ktrain's tests: ``import testenv``): the helper beside the script edits sys.path
+    when it is imported; imports after that line see the edit, imports before it do not."""
+    root = write(tmp_path / "repo", {
+        "tools/_init_paths.py": "import os.path as osp\nimport sys\n"
+                                "sys.path.insert(0, osp.join(osp.dirname(__file__), '..', 'lib'))\n",
+        "tools/train.py": "import _init_paths\nimport netlib_xyz\nprint(netlib_xyz.N)\n",
+        "tools/early.py": "import netlib_xyz\nimport _init_paths\n",
+        "lib/netlib_xyz.py": "N = 11\n"})
+    _, found = check(root, "tools/train.py", py)
+    assert [f for f in found if f.severity is Severity.ERROR] == [], [f.message for f in found]
+    assert run(py, ["train.py"], root / "tools").stdout.strip() == "11"
+    _, found = check(root, "tools/early.py", py)
+    errors = [f for f in found if f.severity is Severity.ERROR]
+    assert [(f.module, f.range.start.line) for f in errors] == [("netlib_xyz", 0)]
+    assert not [fx for f in errors for fx in f.fixes if fx.action == "install"]
+    assert "No module named 'netlib_xyz'" in run(py, ["early.py"], root / "tools").stderr
+
+
+def test_followed_module_edits_and_a_folder_named_like_a_missing_package(tmp_path, py):
+    """tensorflow/examples' reinforcement_learning/ml/tf_agents/: the imported module appends ``ml/`` to sys.path
+    and then fails on ``tf_agents.environments``; afterwards ``import tf_agents`` finds the folder ``ml/tf_agents/``
+    itself (a namespace package), and its submodules are missing."""
+    root = write(tmp_path / "repo", {
+        "ml/common_xyz.py": "C = 1\n",
+        "ml/agents_xyz/env_mod.py": "import os\nimport sys\n"
+                                    "sys.path.append(os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))\n"
+                                    "import common_xyz\nfrom agents_xyz.environments import py_environment\n",
+        "ml/agents_xyz/train.py": "try:\n    import env_mod\nexcept ImportError as e:\n    print('1:', e)\n"
+                                  "import agents_xyz\nfrom agents_xyz.drivers import py_driver\n"})
+    _, found = check(root, "ml/agents_xyz/train.py", py)
+    errors = {f.range.start.line: f for f in found if f.severity is Severity.ERROR or f.code == "TFL111"}
+    first = [f for f in found if f.range.start.line == 1]
+    assert first and "agents_xyz.environments" in first[0].message and "common_xyz" not in first[0].message
+    assert 4 not in errors                                               # `import agents_xyz` works
+    assert "namespace package" in errors[5].message and "installed" not in errors[5].message
+    assert not [fx for f in found for fx in f.fixes if fx.action == "install"]
+    out = run(py, ["train.py"], root / "ml" / "agents_xyz")
+    assert "1: No module named 'agents_xyz.environments'" in out.stdout
+    assert "No module named 'agents_xyz.drivers'" in out.stderr

@@ -17,6 +17,7 @@ from tf_lsp import safeio
 from tf_lsp.filecache import Stamp, by_mtime, registered, stamp
 from tf_lsp.imports import ImportedName, ImportStmt
 from tf_lsp.model import Finding, Range, Severity
+from tf_lsp.pathedits import file_sys_path_edits
 from tf_lsp.resolver import Resolution, Resolver
 
 if TYPE_CHECKING:
@@ -219,6 +220,23 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
     ws = ctx.workspace
     seen: set[str] = set(running)
     pend = {os.path.normpath(p) for p in pending}
+    # sys.path as the walk changes it: a followed module's own sys.path edits count for what runs after them
+    # (tensorflow/examples' planestrike_py_environment.py appends its parent folder, then imports `common`)
+    state = {"resolver": ctx.resolver}
+
+    def apply_edits(file: str, before: int | None) -> None:
+        edits = [e for e in file_sys_path_edits(file, run_dir=ctx.script_dir)
+                 if (before is None or e.line < before) and (file, e.line, e.path) not in applied]
+        if not edits:
+            return
+        applied.update((file, e.line, e.path) for e in edits)
+        current = state["resolver"].sys_path
+        head = [e.path for e in edits if e.front]
+        tail = [e.path for e in edits if not e.front]
+        path = tuple(dict.fromkeys(head + [p for p in current if p not in head] + tail))
+        state["resolver"] = ws.resolver_on(path)
+
+    applied: set[tuple] = set()
 
     def visit(file: str, depth: int, chain: tuple[str, ...]):
         file = os.path.normpath(file)
@@ -227,14 +245,16 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
         seen.add(file)
         visited[file] = _mtime(file)
         for sub in _module_level_imports(file):
+            apply_edits(file, sub.line)
+            resolver = state["resolver"]
             if sub.level:
                 target = resolve_relative(sub.module or None, sub.level, file_path=file)
                 sub_res = None if target is None else relative(target, sub.module)
             else:
-                sub_res = ctx.resolver.resolve(sub.module)
+                sub_res = resolver.resolve(sub.module)
             if sub_res is not None and sub_res.found and is_first_party(ws, sub_res.path):
                 if depth < _MAX_DEPTH:
-                    for nxt in _chain_files(sub, sub_res, ctx.resolver, relative, file):
+                    for nxt in _chain_files(sub, sub_res, resolver, relative, file):
                         if is_first_party(ws, nxt):
                             hit = visit(nxt, depth + 1, chain + (nxt,))
                             if hit is not None:
@@ -242,7 +262,7 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
                 continue
             if sub.level and sub_res is not None and sub_res.found:
                 continue
-            sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file))
+            sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file), resolver=resolver)
             found = run_checks(sub_ctx)
             if not sub.level and sub_res is not None and sub_res.found:
                 from tf_lsp.checks.tensorflow.names import name_findings
@@ -250,6 +270,7 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
             errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:
                 return errors[0], file, sub, chain
+        apply_edits(file, None)
         if file in pend:
             return "pending"
         done.add(file)

@@ -216,3 +216,50 @@ def file_sys_path_edits(file: str, *, run_dir: str) -> tuple[PathEdit, ...]:
     if run_dir not in entry["by_dir"]:
         entry["by_dir"][run_dir] = sys_path_edits(entry["text"], file=file, run_dir=run_dir)
     return entry["by_dir"][run_dir]
+
+
+@dataclass(frozen=True)
+class HelperEdit:
+    """A sys.path edit made by a module the file imports at module level (``import _init_paths``, ``import
+    testenv``): it takes effect on the import's line."""
+
+    edit: PathEdit     # the helper's own edit (its line is in the helper)
+    helper: str        # the helper's file
+    line: int          # 0-based line of the file's import that runs the helper
+    name: str          # the imported name
+
+
+_MAX_HELPERS = 20      # module-level imports looked at per file
+
+
+def _module_level_imports(text: str) -> list[tuple[str, int]]:
+    """(top-level name, 0-based line) of the plain absolute imports the module body surely reaches."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    out: list[tuple[str, int]] = []
+    for stmt in _module_level(tree.body):
+        if isinstance(stmt, ast.Import):
+            out += [(a.name.split(".")[0], stmt.lineno - 1) for a in stmt.names]
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and stmt.module:
+            out.append((stmt.module.split(".")[0], stmt.lineno - 1))
+    return out[:_MAX_HELPERS * 4]
+
+
+def helper_sys_path_edits(text: str, *, folder: str, run_dir: str) -> tuple[HelperEdit, ...]:
+    """The sys.path edits of the modules next to the file (in ``folder``, its sys.path[0]) that it imports at
+    module level, each effective from the importing line on. Only a helper whose text edits sys.path counts."""
+    if not folder:
+        return ()
+    out: list[HelperEdit] = []
+    seen: set[str] = set()
+    for name, line in _module_level_imports(text):
+        if name in seen or len(seen) >= _MAX_HELPERS:
+            continue
+        seen.add(name)
+        helper = os.path.join(folder, name + ".py")
+        if not os.path.isfile(helper):
+            continue
+        out += [HelperEdit(e, helper, line, name) for e in file_sys_path_edits(helper, run_dir=run_dir)]
+    return tuple(out)

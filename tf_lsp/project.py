@@ -20,7 +20,7 @@ from typing import Mapping, Sequence
 
 from tf_lsp import safeio
 from tf_lsp.filecache import by_mtime, registered
-from tf_lsp.pathedits import PathEdit, file_sys_path_edits, sys_path_edits
+from tf_lsp.pathedits import PathEdit, file_sys_path_edits, helper_sys_path_edits, sys_path_edits
 from tf_lsp.resolver import listing
 
 _MAIN = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:", re.M)
@@ -256,6 +256,7 @@ def run_ways(root: Path, file: Path, text: str | None = None, *, sources: Sequen
         ways.append(RunWay(f"as `python -m {rmod}` from the workspace root", str(root),
                            tuple([PathEntry(str(root), f"working folder of `python -m {rmod}` (the workspace root)")]
                                  + _common(str(root), sources, own(str(root)), root))))
+    ways = [_with_helper_edits(w, text, root) for w in ways]
     out: list[RunWay] = []
     seen: set[tuple] = set()
     for w in ways:
@@ -264,6 +265,19 @@ def run_ways(root: Path, file: Path, text: str | None = None, *, sources: Sequen
             seen.add(key)
             out.append(w)
     return tuple(out)
+
+
+def _with_helper_edits(way: RunWay, text: str, root: Path) -> RunWay:
+    """The way, plus the sys.path edits of the helper modules the file imports from its sys.path[0] (``import
+    _init_paths``; ktrain's tests' ``import testenv``), each effective after the importing line."""
+    head = next((e.path for e in way.entries if e.front and e.line < 0), "")
+    helpers = helper_sys_path_edits(text, folder=head, run_dir=way.run_dir)
+    if not helpers:
+        return way
+    extra = tuple(PathEntry(h.edit.path, f"{_rel(h.helper, root).rstrip('/')} line {h.edit.line + 1}: "
+                                         f"`{h.edit.source.strip()}` (run by `import {h.name}`, line {h.line + 1})",
+                            h.line, h.edit.front) for h in helpers)
+    return RunWay(way.label, way.run_dir, way.entries + extra)
 
 
 def _pytest_way(root: Path, file_s: str, sources, own) -> RunWay:
@@ -335,6 +349,10 @@ def entry_script_ways(root: Path, file_s: str, *, sources: Sequence[PathSource],
     (``raspberry_pi/pose_estimation.py`` imports ``ml.movenet``: ``ml/movenet.py`` runs with ``raspberry_pi/``.)"""
     out: list[RunWay] = []
     folder = os.path.dirname(file_s)
+    if os.path.isfile(os.path.join(folder, "__init__.py")):
+        # a script beside it, run from this folder, imports it by its own name: the folder is a package too
+        # (google/automl's efficientdet/ has an __init__.py, yet `python main.py` there runs `import dataloader`)
+        out += _sibling_entry_ways(root, file_s, sources=sources, own=own)
     d = folder
     for _ in range(_UP_LEVELS):
         parent = os.path.dirname(d)
@@ -355,4 +373,26 @@ def entry_script_ways(root: Path, file_s: str, *, sources: Sequence[PathSource],
             out.append(RunWay(f"imported by `{_rel(script, root).rstrip('/')}` (`python {n}` from `{_rel(d, root)}`)",
                               d, tuple([PathEntry(d, f"folder of the entry script {n}, which imports `{top}`")]
                                        + _edits(edits, n, own=False) + _common(d, sources, own(d), root))))
+    return out
+
+
+def _sibling_entry_ways(root: Path, file_s: str, *, sources: Sequence[PathSource], own) -> list[RunWay]:
+    """Scripts (with a ``__main__`` block) in the file's own folder that import it by its bare name."""
+    folder = os.path.dirname(file_s)
+    stem = os.path.basename(file_s)[:-3]
+    if not stem.isidentifier() or stem == "__init__":
+        return []
+    out: list[RunWay] = []
+    names = sorted(n for n in (listing(folder) or ()) if n.endswith(".py") and n not in ("__init__.py",
+                                                                                         os.path.basename(file_s)))
+    for n in names[:_FILES_PER_FOLDER]:
+        script = os.path.join(folder, n)
+        tops, has_main = scan(script)
+        if stem not in tops or not has_main:
+            continue
+        edits = file_sys_path_edits(script, run_dir=folder)
+        out.append(RunWay(f"imported by `{_rel(script, root).rstrip('/')}` (`python {n}` from `{_rel(folder, root)}`)",
+                          folder, tuple([PathEntry(folder, f"folder of the entry script {n}, which imports `{stem}`")]
+                                        + _edits(edits, n, own=False) + _common(folder, sources, own(folder), root))))
+        break                   # one such script says it: the others give the same sys.path
     return out

@@ -1,6 +1,8 @@
 """tf-lsp's prediction for every import statement of the real projects, against the recorded ground truth.
 
     python -m tests.realcode.compare [PROJECT ...]    # print the summary and write tests/artifacts/realcode-table.md
+    python -m tests.realcode.compare --repos [NAME ...]   # the checked-out repositories (repos.py, a local measure):
+                                                          # tests/artifacts/realrepos-table.md
 
 Per statement (all its documented ways of running together):
   real        "ok" when it works in at least one documented way, "fail" when it fails in every one, "unknown" when a
@@ -53,6 +55,14 @@ def predict(truth: Truth) -> Prediction:
     except json.JSONDecodeError:
         report = None
     return Prediction(proc.returncode, report, proc.stderr, argv)
+
+
+def predict_all(truths: dict[str, Truth]) -> dict[str, Prediction]:
+    """``predict`` for every project, two at a time (the ground truth runs two processes at a time too)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(truths, pool.map(predict, truths.values()), strict=True))
 
 
 @dataclass
@@ -196,9 +206,16 @@ def provided_top_levels(python: Path) -> set[str]:
     return {_normalize(n) for n in names}
 
 
-def declared_distributions(root: Path) -> set[str]:
-    """Every distribution the project's own metadata names (runtime and extras)."""
+def declared_distributions(root: Path, folders: tuple[str, ...] = ()) -> set[str]:
+    """Every distribution the project's own metadata names (runtime and extras; for a repository, the
+    ``requirements*.txt`` files of its measured sub-folders)."""
     names = set()
+    for folder in folders:
+        for req in (root / folder).rglob("requirements*.txt"):
+            for line in req.read_text(encoding="utf-8", errors="replace").splitlines():
+                line = line.split("#", 1)[0].strip()
+                if line and not line.startswith("-"):
+                    names.add(_normalize(_spec_name(line)))
     for req in root.glob("*.egg-info/requires.txt"):
         for line in req.read_text(encoding="utf-8", errors="replace").splitlines():
             if line.strip() and not line.startswith("["):
@@ -214,8 +231,9 @@ def declared_distributions(root: Path) -> set[str]:
 def first_party_installs(truth: Truth, prediction: Prediction) -> list[dict]:
     """Install fixes whose package is named like a first-party module (that nothing installed provides and the
     project does not declare)."""
-    first_party = ({_normalize(n) for n in first_party_names(truth.root)} - provided_top_levels(truth.python)
-                   - declared_distributions(truth.root))
+    folders = getattr(truth.project, "folders", ("",))
+    first_party = ({_normalize(n) for n in first_party_names(truth.root, folders)}
+                   - provided_top_levels(truth.python) - declared_distributions(truth.root, folders))
     found = []
     for rel, diags in _diagnostics_by_file(prediction, truth).items():
         for d in diags:
@@ -319,10 +337,11 @@ def render(per_project: dict[str, tuple[list[Row], list[dict]]], *, commit: str 
     return "\n".join(out) + "\n"
 
 
-def write_table(text: str) -> Path:
+def write_table(text: str, *, name: str | None = None) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    TABLE.write_text(text)
-    return TABLE
+    path = ARTIFACTS / name if name else TABLE
+    path.write_text(text)
+    return path
 
 
 def head_commit() -> str:
@@ -338,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*")
+    ap.add_argument("--repos", action="store_true", help="the checked-out repositories (repos.py), not the sdists")
     args = ap.parse_args(argv)
     why = missing_prerequisites()
     if why:
@@ -345,8 +365,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     per_project = {}
     total = Summary()
-    for name, truth in record_all(args.names or None).items():
-        prediction = predict(truth)
+    truths = record_all(args.names or None, checkouts=args.repos)
+    for name, prediction in predict_all(truths).items():
+        truth = truths[name]
         if prediction.report is None:
             print(f"{name}: tf-lsp check exit {prediction.returncode}: {prediction.stderr[-800:]}", file=sys.stderr)
             return 1
@@ -356,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
         total.add(rows, installs)
         print(f"{name}: {s.line()}")
     print(f"all: {total.line()}")
-    print(f"(table in {write_table(render(per_project, commit=head_commit()))})")
+    table = write_table(render(per_project, commit=head_commit()), name="realrepos-table.md" if args.repos else None)
+    print(f"(table in {table})")
     return 0
 
 

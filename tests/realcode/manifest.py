@@ -35,6 +35,8 @@ class RunRule:
     how: str                  # "package" | "script"
     doc_file: str
     doc_text: str
+    folder: str = ""          # the run folder, relative to the root (repos.py); "" = the root
+    pythonpath: tuple[str, ...] = ()   # folders the documented command puts on PYTHONPATH (relative to the root)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Runs inside the project's environment (``python -I -B runner.py SPEC``); standard library only.
 
 SPEC (JSON): {"cwd": folder, "path": [entries to put first on sys.path], "out": file, "files": [{"rel", "file",
-"name", "package", "statements": [{"line", "source"}]}]}. Each statement runs in its file's own namespace
+"name", "package", "statements": [{"line", "source"}]}]}. A statement with ``"setup": true`` (a module-level ``sys.path`` edit of the file, or what it reads) runs in its place
+and its record says ``setup`` (it is not judged); ``sys.path`` is put back after each file (each file is its own run). Each statement runs in its file's own namespace
 (``__name__`` and ``__package__`` as the documented way of running gives them), in order, inside try/except;
 one JSON line per statement goes to OUT as soon as it is known, so a crash or a timeout loses only the statement
 it happened in.
@@ -120,9 +121,20 @@ def main() -> int:
         for f in spec["files"]:
             ns = {"__name__": f["name"], "__package__": f["package"], "__file__": f["file"],
                   "__builtins__": __builtins__}
-            before = set(sys.modules)
+            before, path_before = set(sys.modules), list(sys.path)
             stubs, errors = _enter_package(f["package"], spec["path"][0])
             for st in f["statements"]:
+                if st.get("setup"):        # recorded (one line per statement) but never judged
+                    record = {"file": f["rel"], "line": st["line"], "ok": True, "setup": True}
+                    try:
+                        exec(compile(st["source"], f["file"], "exec", dont_inherit=True), ns)
+                    except BaseException as exc:  # the edit fails for real: the imports after it see that
+                        if isinstance(exc, KeyboardInterrupt):
+                            raise
+                        record.update(ok=False, **_describe(exc))
+                    out.write(json.dumps(record) + "\n")
+                    out.flush()
+                    continue
                 record = {"file": f["rel"], "line": st["line"], "ok": True}
                 # a package's own __init__ runs while that package is partly initialised: only a broken PARENT
                 # means the file cannot be reached through its package
@@ -137,6 +149,7 @@ def main() -> int:
                 out.write(json.dumps(record) + "\n")
                 out.flush()
             _leave_package(stubs, before)
+            sys.path[:] = path_before
     return 0
 
 

@@ -52,6 +52,21 @@ def download(project: Project) -> Path:
     return archive
 
 
+def download_all(projects) -> None:
+    """The sdists not yet here (or not matching their sha256), fetched with ONE ``pip download`` (a pip start per
+    project cost more than the downloads); ``download`` then checks each."""
+    folder = real_dir() / "sdists"
+    wanted = [p for p in projects if not (folder / p.archive).exists() or sha256_of(folder / p.archive) != p.sha256]
+    if len(wanted) < 2:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in wanted:
+        (folder / p.archive).unlink(missing_ok=True)
+    argv = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+            "--no-binary", ":all:", "--dest", str(folder), *[p.spec for p in wanted]]
+    subprocess.run(argv, capture_output=True, text=True, timeout=DOWNLOAD_TIMEOUT)
+
+
 def unpack(project: Project) -> Path:
     """The project's root folder, unpacked from its checked sdist (again when the archive changed)."""
     archive = download(project)
@@ -75,6 +90,14 @@ def unpack(project: Project) -> Path:
 class Mode:
     how: str                  # "package" | "script"
     doc: str                  # "file: text" that documents it
+    folder: str = ""          # run folder relative to the root ("" = the root)
+    pythonpath: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How the outcome is keyed: the way, plus its run folder and PYTHONPATH when it has them."""
+        extra = (f" in {self.folder}" if self.folder else "") + "".join(f" +{p}" for p in self.pythonpath)
+        return self.how + extra
 
 
 @dataclass(frozen=True)
@@ -91,6 +114,7 @@ class SourceFile:
     rel: str                  # posix path relative to the project root
     modes: tuple[Mode, ...]
     statements: tuple[Statement, ...]
+    setup: tuple[Statement, ...] = ()   # module-level sys.path edits, run in order with the imports, not judged
 
 
 def _applies(rule: RunRule, rel: str, text: str) -> bool:
@@ -99,12 +123,13 @@ def _applies(rule: RunRule, rel: str, text: str) -> bool:
     return rule.doc_file != SELF or rule.doc_text in text
 
 
-def modes_of(project: Project, rel: str, text: str) -> tuple[Mode, ...]:
-    modes: dict[str, Mode] = {}
+def modes_of(project, rel: str, text: str) -> tuple[Mode, ...]:
+    modes: dict[tuple, Mode] = {}
     for rule in project.rules:
-        if _applies(rule, rel, text) and rule.how not in modes:
+        key = (rule.how, rule.folder, rule.pythonpath)
+        if _applies(rule, rel, text) and key not in modes:
             where = rel if rule.doc_file == SELF else rule.doc_file
-            modes[rule.how] = Mode(rule.how, f"{where}: {rule.doc_text}")
+            modes[key] = Mode(rule.how, f"{where}: {rule.doc_text}", rule.folder, rule.pythonpath)
     return tuple(modes.values())
 
 
@@ -158,7 +183,44 @@ def statements_of(text: str) -> tuple[Statement, ...]:
     return tuple(sorted(found, key=lambda s: s.line))
 
 
-def in_scope(project: Project, root: Path) -> list[SourceFile]:
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def path_edits_of(text: str) -> tuple[Statement, ...]:
+    """The module-level statements that change ``sys.path`` (``sys.path.append(...)``, ``if p not in sys.path:
+    ...``, a call of a module-level function that does), with the module-level assignments and functions they
+    read: run before the imports that follow them, as the file does, so that the imports are judged the way the
+    file really runs them."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return ()
+    body = tree.body
+    editors = {n.name for n in body if isinstance(n, ast.FunctionDef) and "sys.path" in ast.unparse(n)}
+    chosen: set[int] = set()
+    for i, node in enumerate(body):
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)):
+            continue
+        src = ast.unparse(node)
+        if "sys.path" in src or (_names_in(node) & editors and isinstance(node, (ast.Expr, ast.If))):
+            chosen.add(i)
+    wanted = set().union(*(_names_in(body[i]) for i in chosen)) if chosen else set()
+    for _ in range(3):          # the assignments (and editing functions) those statements read, a few levels deep
+        for i, node in enumerate(body):
+            if i in chosen:
+                continue
+            if isinstance(node, ast.Assign) and {t.id for t in node.targets if isinstance(t, ast.Name)} & wanted \
+                    and i < max(chosen):
+                chosen.add(i)
+                wanted |= _names_in(node.value)
+            elif isinstance(node, ast.FunctionDef) and node.name in wanted and node.name in editors:
+                chosen.add(i)
+    return tuple(Statement(body[i].lineno, body[i].end_lineno or body[i].lineno, ast.unparse(body[i]), False,
+                           False) for i in sorted(chosen))
+
+
+def in_scope(project, root: Path) -> list[SourceFile]:
     files = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
@@ -170,15 +232,16 @@ def in_scope(project: Project, root: Path) -> list[SourceFile]:
         modes = modes_of(project, rel, text)
         if not modes:
             raise RuntimeError(f"{project.name}: {rel} is in scope but no rule says how it runs")
-        files.append(SourceFile(rel, modes, statements_of(text)))
+        files.append(SourceFile(rel, modes, statements_of(text), path_edits_of(text)))
     return files
 
 
-def first_party_names(root: Path) -> set[str]:
-    """Every module and package name inside the project tree (any depth): what an install must never be named."""
+def first_party_names(root: Path, folders: tuple[str, ...] = ("",)) -> set[str]:
+    """Every module and package name inside the project tree (any depth; only under ``folders`` of a repository
+    with many projects): what an install must never be named."""
     names = set()
-    for path in root.rglob("*.py"):
-        rel = path.relative_to(root)
+    for base, path in [(root / folder, p) for folder in folders for p in (root / folder).rglob("*.py")]:
+        rel = path.relative_to(base)
         names.add(path.stem)
         names.update(part for part in rel.parts[:-1])
     names.discard("__init__")

@@ -12,7 +12,7 @@ import pytest
 from tests.realcode import compare
 from tests.realcode.conftest import RESULTS
 from tests.realcode.manifest import PROJECTS, SELF
-from tests.realcode.sources import in_scope, real_dir, sha256_of, unpack
+from tests.realcode.sources import download_all, in_scope, real_dir, sha256_of, unpack
 
 pytestmark = [pytest.mark.realcode, pytest.mark.timeout(1800)]
 
@@ -25,8 +25,9 @@ def measured():
     if why:
         pytest.skip(why)
     per_project, total = {}, compare.Summary()
-    for name, truth in record_all().items():
-        prediction = compare.predict(truth)
+    truths = record_all()
+    for name, prediction in compare.predict_all(truths).items():
+        truth = truths[name]
         assert prediction.report is not None, (
             f"{name}: tf-lsp check failed (exit {prediction.returncode}):\n{prediction.stderr[-3000:]}")
         rows, installs = compare.compare(truth, prediction), compare.first_party_installs(truth, prediction)
@@ -40,6 +41,7 @@ def measured():
 @pytest.mark.parametrize("project", PROJECTS, ids=[p.name for p in PROJECTS])
 def test_sdist_is_the_pinned_one_and_its_run_docs_exist(project):
     """The archive pip fetched has the manifest's sha256; every documenting line is really in the project."""
+    download_all(PROJECTS)                   # one pip run for all the archives still missing
     root = unpack(project)
 
     assert sha256_of(real_dir() / "sdists" / project.archive) == project.sha256

@@ -24,7 +24,9 @@ from pathlib import Path
 from tests.integration.build import build_env, clean_environ, uv_binary
 from tests.integration.scenarios import PYTHONS, Env
 from tests.realcode.manifest import BY_NAME, ENV_INSTALL, ENV_PYTHON, PROJECTS, Project, manifest_digest
-from tests.realcode.sources import SourceFile, in_scope, real_dir, unpack
+from tests.realcode.repos import BY_NAME as CHECKOUTS_BY_NAME
+from tests.realcode.repos import CHECKOUTS, Checkout, absent, checkout_digest, checkout_root
+from tests.realcode.sources import SourceFile, download_all, in_scope, real_dir, unpack
 
 HERE = Path(__file__).resolve().parent
 RUNNER = HERE / "runner.py"
@@ -66,21 +68,26 @@ def _dotted(rel: str) -> tuple[str, str]:
     return name, ".".join(parts[:-1])
 
 
-def groups_of(project: Project, root: Path, files: list[SourceFile]) -> list[Group]:
+def groups_of(project, root: Path, files: list[SourceFile]) -> list[Group]:
     groups: dict[tuple, Group] = {}
     for f in files:
         runnable = [{"line": s.line, "source": s.source} for s in f.statements if not s.type_checking]
         if not runnable:
             continue
+        if f.setup:
+            runnable = sorted(runnable + [{"line": s.line, "source": s.source, "setup": True} for s in f.setup],
+                              key=lambda st: st["line"])
         for mode in f.modes:
+            base = root / mode.folder if mode.folder else root
+            extra = [str(root / p) for p in mode.pythonpath]
             if mode.how == "package":
-                key, cwd, path = ("package",), root, [str(root)]
-                name, package = _dotted(f.rel)
+                key, cwd, path = ("package", str(base), *extra), base, [str(base), *extra]
+                name, package = _dotted((root / f.rel).relative_to(base).as_posix())
             else:
                 folder = (root / f.rel).parent
-                key, cwd, path = ("script", str(folder)), root, [str(folder)]
+                key, cwd, path = ("script", str(folder), str(base), *extra), base, [str(folder), *extra]
                 name, package = "__main__", None
-            group = groups.setdefault(key, Group(project.name, mode.how, cwd, path))
+            group = groups.setdefault(key, Group(project.name, mode.label, cwd, path))
             group.files.append({"rel": f.rel, "file": str(root / f.rel), "name": name, "package": package,
                                 "statements": runnable})
     return list(groups.values())
@@ -126,20 +133,22 @@ def run_group(group: Group, python: Path) -> list[dict]:
     return results
 
 
-def _digest(project: Project, files: list[SourceFile], python: Path) -> str:
+def _digest(project, files: list[SourceFile], python: Path) -> str:
     h = hashlib.sha256()
     installed = sorted(p.name for p in python.parent.parent.glob("lib/python3*/site-packages/*.dist-info"))
-    h.update(json.dumps([manifest_digest(), ENV.digest(), str(python), installed]).encode())
-    for path in (RUNNER, HERE / "truth.py", HERE / "sources.py"):
+    source = manifest_digest() if isinstance(project, Project) else checkout_digest(project)
+    h.update(json.dumps([source, ENV.digest(), str(python), installed]).encode())
+    for path in (RUNNER, HERE / "truth.py", HERE / "sources.py", HERE / "repos.py"):
         h.update(path.read_bytes())
     for f in files:
-        h.update(json.dumps([f.rel, [m.how for m in f.modes], [(s.line, s.source) for s in f.statements]]).encode())
+        h.update(json.dumps([f.rel, [m.label for m in f.modes], [(s.line, s.source) for s in f.statements],
+                             [(s.line, s.source) for s in f.setup]]).encode())
     return h.hexdigest()[:20]
 
 
 @dataclass
 class Truth:
-    project: Project
+    project: Project | Checkout
     root: Path
     python: Path
     files: list[SourceFile]
@@ -147,16 +156,28 @@ class Truth:
     seconds: float
 
 
-def record_all(names: list[str] | None = None, *, force: bool = False) -> dict[str, Truth]:
-    """Ground truth for the projects (recorded again only where stale), keyed by project name."""
+def record_all(names: list[str] | None = None, *, force: bool = False,
+               checkouts: bool = False) -> dict[str, Truth]:
+    """Ground truth for the projects (recorded again only where stale), keyed by project name. ``checkouts``: the
+    repositories of ``repos.py`` instead of the sdists (each must be on disk; see ``repos.absent``)."""
     python = environment()
-    chosen = [BY_NAME[n] for n in names] if names else list(PROJECTS)
+    if checkouts:
+        chosen = [CHECKOUTS_BY_NAME[n] for n in names] if names else list(CHECKOUTS)
+    else:
+        chosen = [BY_NAME[n] for n in names] if names else list(PROJECTS)
     prepared, stale = {}, []
+    download_all([p for p in chosen if isinstance(p, Project)])
     for project in chosen:
-        root = unpack(project)
+        if isinstance(project, Project):
+            root = unpack(project)
+        else:
+            why = absent(project)
+            if why:
+                raise RuntimeError(why)
+            root = checkout_root(project)
         files = in_scope(project, root)
         digest = _digest(project, files, python)
-        cache = real_dir() / "truth" / f"{project.name}.json"
+        cache = real_dir() / "truth" / f"{project.name.replace('/', '+')}.json"
         data = json.loads(cache.read_text()) if cache.exists() else {}
         prepared[project.name] = (project, root, files, digest, cache, data)
         if force or data.get("digest") != digest:
@@ -189,15 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("names", nargs="*")
     ap.add_argument("--force", action="store_true")
+    ap.add_argument("--repos", action="store_true", help="the checked-out repositories (repos.py), not the sdists")
     args = ap.parse_args(argv)
     why = missing_prerequisites()
     if why:
         print(f"cannot record: {why}", file=sys.stderr)
         return 2
     started = time.monotonic()
-    truths = record_all(args.names or None, force=args.force)
+    truths = record_all(args.names or None, force=args.force, checkouts=args.repos)
     for name, t in truths.items():
-        recs = [r for per in t.outcomes.values() for r in per.values()]
+        recs = [r for per in t.outcomes.values() for r in per.values() if not r.get("setup")]
         print(f"{name:<28} files={len(t.files):<4} statements={len(t.outcomes):<5} runs={len(recs):<5} "
               f"ok={sum(r['ok'] is True for r in recs):<5} failed={sum(r['ok'] is False for r in recs):<4} "
               f"unknown={sum(r['ok'] is None for r in recs)}")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from tf_lsp.checks.base import ImportContext
 from tf_lsp.filecache import registered
+from tf_lsp.firstparty import is_first_party
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.installgate import provider, unknown_reason
 from tf_lsp.knowledge.import_names import dist_for_import
@@ -55,6 +56,17 @@ def _submodule_missing(ctx: ImportContext, missing: str) -> list[Finding]:
     dist = ctx.env.index.owner(parent_name.split(".")[0], parent.top.root) if parent.found else None
     owner = f" ({dist.display_name} {dist.version})" if dist else ""
     where = ", ".join(parent.search_locations) or parent.path or "?"
+    local = parent.path or (parent.search_locations[0] if parent.search_locations else None)
+    if parent.found and not dist and is_first_party(ctx.workspace, local):
+        # a folder of the workspace, not a distribution (a sample's `tf_agents/` folder found as a namespace
+        # package once tf-agents itself is missing): say so, never "installed"
+        rel = os.path.relpath(local, ctx.workspace.root)
+        what = (f"the folder {rel}/ of this workspace (a namespace package: it has no __init__.py)"
+                if parent.kind == "namespace" else f"{rel} of this workspace")
+        return [ctx.finding("TFL111", f"`{parent_name}` resolves to {what}, which has no submodule "
+                                      f"`{missing.rpartition('.')[2]}`: `import {ctx.stmt.module}` fails with "
+                                      f"ModuleNotFoundError: No module named '{missing}'.",
+                            details=(f"searched: {where}",), module=missing)]
     return [ctx.finding("TFL111", f"`{parent_name}` is installed{owner} but has no submodule "
                                   f"`{missing.rpartition('.')[2]}`: `import {ctx.stmt.module}` fails with "
                                   f"ModuleNotFoundError: No module named '{missing}'.",
