@@ -52,7 +52,7 @@ def written_by_other(env: "EnvState", dist: "Distribution", rel: str) -> "Distri
         if other is dist or os.path.normpath(other.location) != os.path.normpath(dist.location):
             continue
         size = recorded_sizes(other).get(rel, -1)
-        if size == st[0] and _installed_at(other) >= mine:
+        if size == st[1] and _installed_at(other) >= mine:      # stamp: (mtime, size, inode)
             if best is None or _installed_at(other) > _installed_at(best):
                 best = other
     return best
