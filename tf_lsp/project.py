@@ -106,8 +106,8 @@ _SCAN: dict[str, tuple[int, tuple[frozenset[str], bool]]] = registered({},
     stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
-def _scan_file(path: str) -> tuple[frozenset[str], bool]:
-    text = safeio.read_head(path, 200_000)      # a regular file only: a FIFO next to the script cannot hang us
+def _import_tops(text: str) -> frozenset[str]:
+    """Top-level names a source text imports (a cheap scan of its import lines)."""
     tops: set[str] = set()
     for m in _IMPORT.finditer(text):
         if m.group(1):
@@ -115,7 +115,12 @@ def _scan_file(path: str) -> tuple[frozenset[str], bool]:
         else:
             for part in m.group(2).split(","):
                 tops.add(part.strip().split()[0].split(".")[0])
-    return frozenset(tops), bool(_MAIN.search(text))
+    return frozenset(tops)
+
+
+def _scan_file(path: str) -> tuple[frozenset[str], bool]:
+    text = safeio.read_head(path, 200_000)      # a regular file only: a FIFO next to the script cannot hang us
+    return _import_tops(text), bool(_MAIN.search(text))
 
 
 def scan(path: str) -> tuple[frozenset[str], bool]:
@@ -271,6 +276,8 @@ def _with_helper_edits(way: RunWay, text: str, root: Path) -> RunWay:
     """The way, plus the sys.path edits of the helper modules the file imports from its sys.path[0] (``import
     _init_paths``; ktrain's tests' ``import testenv``), each effective after the importing line."""
     head = next((e.path for e in way.entries if e.front and e.line < 0), "")
+    if not head or not any(os.path.isfile(os.path.join(head, n + ".py")) for n in _import_tops(text)):
+        return way                          # no imported module beside it: nothing to parse
     helpers = helper_sys_path_edits(text, folder=head, run_dir=way.run_dir)
     if not helpers:
         return way
