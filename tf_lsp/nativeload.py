@@ -25,14 +25,15 @@ from dataclasses import dataclass
 
 from tf_lsp import safeio
 from tf_lsp.elf import dynamic_info, search_dirs
-from tf_lsp.filecache import by_mtime
+from tf_lsp.filecache import by_mtime, registered
 
 LD_CACHE = "/etc/ld.so.cache"
 DEFAULT_DIRS = ("/lib", "/usr/lib", "/lib64", "/usr/lib64")
 MAX_OBJECTS = 2000
 # the cache's string table holds each library's path (its key, the name, is often stored as the tail of that path)
 _CACHE_NAME = re.compile(rb"[\x00/]([^\x00/]{1,200}?\.so(?:\.[^\x00/]{0,40})?)(?=\x00)")
-_CACHES: dict[str, tuple[int, frozenset[str]]] = {}
+_CACHES: dict[str, tuple[int, frozenset[str]]] = registered(
+    {}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 
 
 @dataclass(frozen=True)
