@@ -121,7 +121,7 @@ def _test(test: ast.expr, param: str) -> tuple[str, ...] | None:
     None when it cannot be evaluated statically."""
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.Or):
         parts = [_test(v, param) for v in test.values]
-        return None if any(p is None for p in parts) else tuple(n for p in parts for n in p)
+        return None if any(p is None for p in parts) else tuple(n for p in parts if p is not None for n in p)
     if not isinstance(test, ast.Compare) or len(test.ops) != 1:
         return None
     left, op, right = test.left, test.ops[0], test.comparators[0]
@@ -135,7 +135,7 @@ def _test(test: ast.expr, param: str) -> tuple[str, ...] | None:
     if isinstance(op, ast.In) and isinstance(left, ast.Name) and left.id == param \
             and isinstance(right, (ast.Tuple, ast.List, ast.Set)) \
             and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in right.elts):
-        return tuple(e.value for e in right.elts)
+        return tuple(e.value for e in right.elts if isinstance(e, ast.Constant) and isinstance(e.value, str))
     return None
 
 

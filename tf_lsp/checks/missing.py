@@ -57,7 +57,7 @@ def _submodule_missing(ctx: ImportContext, missing: str) -> list[Finding]:
     owner = f" ({dist.display_name} {dist.version})" if dist else ""
     where = ", ".join(parent.search_locations) or parent.path or "?"
     local = parent.path or (parent.search_locations[0] if parent.search_locations else None)
-    if parent.found and not dist and is_first_party(ctx.workspace, local):
+    if parent.found and not dist and local is not None and is_first_party(ctx.workspace, local):
         # a folder of the workspace, not a distribution (a sample's `tf_agents/` folder found as a namespace
         # package once tf-agents itself is missing): say so, never "installed"
         rel = os.path.relpath(local, ctx.workspace.root)

@@ -122,6 +122,8 @@ def _judge(ctx: "ImportContext", cand, ran: tuple[str, ...]) -> Violation | None
                                if res.path and res.path.endswith(".py") and _imports_any(res.path, lookfor)
                                else (None, ()))
         path, checks = hit
+        if path is None:
+            continue
         for chk in checks:
             if wanted_names & set(chk.names):
                 where = f"{mod} ({_short(ctx, path)}:{chk.line})"
