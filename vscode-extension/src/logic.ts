@@ -93,7 +93,7 @@ export function toServerSettings(get: Getter, opts: { interpreter?: InterpreterP
   return out;
 }
 
-/** The framework the server found in the environment (tf_lsp/knowledge/frameworks.py). */
+/** The framework the server found in the environment (tf_lsp/packs.py). */
 export interface FrameworkInfo { name: string; short: string; version?: string | null; distribution?: string }
 
 export interface StatusParams {
