@@ -286,10 +286,8 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
 
 def simulated_first_party(ctx: "ImportContext") -> tuple[str, ...]:
     """The first-party file where the simulated import of the statement first fails (TFL116), if it is one."""
-    from tf_lsp.checks.simulation import simulation
-    stmt = ctx.stmt
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
-    inside = [f for f in simulation(ctx, stmt.module, names).failures if f.importer]
+    from tf_lsp.checks.simulation import statement_simulation
+    inside = [f for f in statement_simulation(ctx).failures if f.importer]
     return (inside[0].file,) if inside and inside[0].file and is_first_party(ctx.workspace, inside[0].file) else ()
 
 

@@ -13,12 +13,10 @@ if TYPE_CHECKING:
 
 def lost_names(ctx: "ImportContext", modules: set[str]) -> dict[str, Failure]:
     """For each of ``modules``, the first failure of the simulated import that is a name it does not define."""
-    from tf_lsp.checks.simulation import simulation
+    from tf_lsp.checks.simulation import statement_simulation
 
-    stmt = ctx.stmt
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
     out: dict[str, Failure] = {}
-    for f in simulation(ctx, stmt.module, names).failures:
+    for f in statement_simulation(ctx).failures:
         if f.kind in ("name", "attribute") and f.module in modules and f.module not in out:
             out[f.module] = f
     return out

@@ -35,10 +35,9 @@ def check(ctx: "ImportContext") -> list[Finding]:
     stmt, res = ctx.stmt, ctx.resolution
     if stmt.level or res is None or not res.found or not stmt.module:
         return []
-    from tf_lsp.checks.simulation import simulation
+    from tf_lsp.checks.simulation import statement_simulation
 
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
-    sim = simulation(ctx, stmt.module, names)
+    sim = statement_simulation(ctx)
     extensions = _extensions(ctx, sim)
     if not extensions:
         return []

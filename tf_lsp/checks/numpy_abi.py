@@ -32,10 +32,9 @@ def check(ctx: "ImportContext") -> list[Finding]:
     numpy = _installed_numpy(ctx)
     if numpy is None:
         return []
-    from tf_lsp.checks.simulation import simulation
+    from tf_lsp.checks.simulation import statement_simulation
 
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
-    sim = simulation(ctx, stmt.module, names)
+    sim = statement_simulation(ctx)
     for module, path in sim.extensions:
         if module.split(".")[0] == "numpy":
             continue

@@ -56,9 +56,9 @@ def violations(ctx: "ImportContext") -> list[Violation]:
     candidates = _candidates(ctx.env, ctx.workspace.memo)
     if not candidates:
         return []
-    from tf_lsp.checks.simulation import simulation
+    from tf_lsp.checks.simulation import simulation, statement_names
 
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
+    names = statement_names(stmt)
     key = ("pairs", ctx.script_dir, stmt.module, names)
     hit = ctx.workspace.memo.get(key)
     if hit is None:

@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 _PACK_TOPS = frozenset({"tensorflow", "keras"})      # names checked by the TensorFlow pack (checks/tensorflow/names.py)
 
 
+def statement_names(stmt) -> tuple[str, ...]:
+    """The names a statement imports from its module (``from m import a, b``); () for ``import m`` and star imports."""
+    return tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
+
+
+def statement_simulation(ctx: "ImportContext") -> Simulation:
+    """The simulated import of the statement being checked (memoised by ``simulation``)."""
+    return simulation(ctx, ctx.stmt.module, statement_names(ctx.stmt))
+
+
 def simulation(ctx: "ImportContext", module: str, names: tuple[str, ...] = ()) -> Simulation:
     running = tuple(m for m in running_modules(ctx) if m.split(".")[0] == module.split(".")[0])
     key = ("simulate", ctx.script_dir, module, names, running)
@@ -42,8 +52,7 @@ def check(ctx: "ImportContext") -> list[Finding]:
     stmt, res = ctx.stmt, ctx.resolution
     if stmt.level or res is None or not res.found or not stmt.module:
         return []
-    names = tuple(n.name for n in stmt.names) if stmt.is_from and not stmt.star else ()
-    sim = simulation(ctx, stmt.module, names)
+    sim = statement_simulation(ctx)
     out: list[Finding] = []
     from tf_lsp.checks.lost_names import damaged_file
 
