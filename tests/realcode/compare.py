@@ -306,6 +306,26 @@ def _diag_label(d: dict) -> str:
     return f"{d['code']}/{d['severity']}: {d['message'][:160]}"
 
 
+def false_alarm_listing(per_project: dict[str, tuple[list[Row], list[dict]]], limit: int = 40) -> str:
+    """The false alarms, one line each (file, line, statement, the errors said), for a failing assertion."""
+    alarms = [r for rows, _ in per_project.values() for r in rows if r.verdict == "false alarm"]
+    return "\n".join(f"  {r.project} {r.rel}:{r.line} `{r.source}`: "
+                     + "; ".join(_diag_label(d) for d in r.errors) for r in alarms[:limit])
+
+
+def install_listing(per_project: dict[str, tuple[list[Row], list[dict]]], limit: int = 40) -> str:
+    """The install fixes named after a first-party module, one line each."""
+    installs = [i for _, ins in per_project.values() for i in ins]
+    return "\n".join(f"  {i['project']} {i['file']}:{i['line']} {i['code']}: {i['title']}" for i in installs[:limit])
+
+
+def wrong_reason_listing(per_project: dict[str, tuple[list[Row], list[dict]]], limit: int = 40) -> str:
+    """The caught lines whose reason is not what really fails, one line each (the real error and what was said)."""
+    wrong = [r for rows, _ in per_project.values() for r in rows if r.wrong_reason]
+    return "\n".join(f"  {r.project} {r.rel}:{r.line} `{r.source}`: real {r.real_label()[:160]}; said "
+                     + "; ".join(_diag_label(d)[:160] for d in r.errors) for r in wrong[:limit])
+
+
 def render(per_project: dict[str, tuple[list[Row], list[dict]]], *, commit: str = "") -> str:
     total = Summary()
     out = ["# tf-lsp on real projects: predictions vs real imports", ""]

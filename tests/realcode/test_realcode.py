@@ -68,24 +68,19 @@ def test_ground_truth_ran_every_statement(measured):
 
 def test_false_alarms_at_most_one_percent_of_errors(measured):
     per_project, total = measured
-    alarms = [r for rows, _ in per_project.values() for r in rows if r.verdict == "false alarm"]
-    listing = "\n".join(f"  {r.project} {r.rel}:{r.line} `{r.source}`: "
-                        + "; ".join(compare._diag_label(d) for d in r.errors) for r in alarms[:40])
+    listing = compare.false_alarm_listing(per_project)
     assert total.false_alarms <= 0.01 * total.errors, f"{total.line()}\n{listing}"
 
 
 def test_no_install_fix_names_a_first_party_module(measured):
     per_project, total = measured
     installs = [i for _, ins in per_project.values() for i in ins]
-    listing = "\n".join(f"  {i['project']} {i['file']}:{i['line']} {i['code']}: {i['title']}" for i in installs[:40])
-    assert not installs, f"{total.line()}\n{listing}"
+    assert not installs, f"{total.line()}\n{compare.install_listing(per_project)}"
 
 
 def test_wrong_reasons_at_most_two_percent(measured):
     per_project, total = measured
-    wrong = [r for rows, _ in per_project.values() for r in rows if r.wrong_reason]
-    listing = "\n".join(f"  {r.project} {r.rel}:{r.line} `{r.source}`: real {r.real_label()[:160]}; said "
-                        + "; ".join(compare._diag_label(d)[:160] for d in r.errors) for r in wrong[:40])
+    listing = compare.wrong_reason_listing(per_project)
     assert total.wrong_reasons <= 0.02 * total.caught, f"{total.line()}\n{listing}"
 
 
