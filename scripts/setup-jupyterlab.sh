@@ -20,25 +20,26 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt_install setup-jupyterlab chromium || exit 1
 fi
 
+# A venv at $1 holding the pins that follow $2 (a file the install makes, e.g. bin/jupyter-lab), reinstalled when the
+# pins recorded in its stamp differ.
+pinned_venv() {
+  local venv="$1" made="$2"; shift 2
+  local stamp="$venv/.tf-lsp-pins"
+  if [ ! -x "$venv/$made" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$*" ]; then
+    echo "setup-jupyterlab: installing $* into $venv"
+    [ -x "$venv/bin/python" ] || "$PY" -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "$@"
+    echo "$*" > "$stamp"
+  fi
+}
+
 # 2. JupyterLab + jupyterlab-lsp in a dedicated venv (the kernel the notebook runs in is this venv's python).
-stamp="$VENV/.tf-lsp-pins"
-if [ ! -x "$VENV/bin/jupyter-lab" ] || [ "$(cat "$stamp" 2>/dev/null)" != "${PINS[*]}" ]; then
-  echo "setup-jupyterlab: installing ${PINS[*]} into $VENV"
-  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PINS[@]}"
-  echo "${PINS[*]}" > "$stamp"
-fi
+pinned_venv "$VENV" bin/jupyter-lab "${PINS[@]}"
 
 # 2b. A second kernel's environment: ipykernel alone (no JupyterLab), for the notebook on a non-default kernel.
 KVENV="$DIR/kernel-venv"
 KPINS=(ipykernel==7.4.0)
-kstamp="$KVENV/.tf-lsp-pins"
-if [ ! -x "$KVENV/bin/python" ] || [ "$(cat "$kstamp" 2>/dev/null)" != "${KPINS[*]}" ]; then
-  echo "setup-jupyterlab: installing ${KPINS[*]} into $KVENV"
-  [ -x "$KVENV/bin/python" ] || "$PY" -m venv "$KVENV"
-  "$KVENV/bin/python" -m pip install -q --disable-pip-version-check "${KPINS[@]}"
-  echo "${KPINS[*]}" > "$kstamp"
-fi
+pinned_venv "$KVENV" bin/python "${KPINS[@]}"
 
 # 3. playwright-core, from the committed lock file.
 lock="$ROOT/tests/jupyterlab/package-lock.json"
@@ -50,4 +51,4 @@ if [ ! -f "$NODE/node_modules/.tf-lsp-lock" ] || ! cmp -s "$lock" "$NODE/node_mo
   cp "$lock" "$NODE/node_modules/.tf-lsp-lock"
 fi
 # (The summary reads the stamps: starting jupyter-lab or chromium just to print versions costs seconds.)
-echo "setup-jupyterlab: $(cat "$stamp") in $VENV, $(cat "$kstamp") in $KVENV, playwright-core $(node -p "require('$NODE/node_modules/playwright-core/package.json').version") in $NODE, chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || command -v chromium)"
+echo "setup-jupyterlab: $(cat "$VENV/.tf-lsp-pins") in $VENV, $(cat "$KVENV/.tf-lsp-pins") in $KVENV, playwright-core $(node -p "require('$NODE/node_modules/playwright-core/package.json').version") in $NODE, chromium $(dpkg-query -W -f='${Version}' chromium 2>/dev/null || command -v chromium)"
