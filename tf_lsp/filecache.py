@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator, TypeVar, cast
 
 T = TypeVar("T")
 _PASS = threading.local()         # .seen: {path: mtime or None} while a pass is open in this thread
+_READS = threading.local()        # .stack: the read sets of the ``recording`` blocks open in this thread
 _MISSING = object()
 
 
@@ -46,21 +47,106 @@ def _stamp(path: str) -> tuple[int, int, int]:
     return (st.st_mtime_ns, st.st_size, st.st_ino)      # a file replaced by another of the same mtime still differs
 
 
-def _mtime(path: str) -> tuple[int, int, int]:
-    """The validity stamp of ``path`` (mtime, size, inode), read once per ``one_pass`` block."""
+def _stamp_or_none(path: str) -> tuple[int, int, int] | None:
+    """``_stamp(path)``, None when it cannot be stat-ed; read once per ``one_pass`` block."""
     seen = getattr(_PASS, "seen", None)
-    if seen is None:
-        return _stamp(path)
-    hit = seen.get(path, _MISSING)
+    hit = _MISSING if seen is None else seen.get(path, _MISSING)
     if hit is _MISSING:
         try:
             hit = _stamp(path)
         except OSError:
             hit = None
-        seen[path] = hit
+        if seen is not None:
+            seen[path] = hit
+    return hit
+
+
+def _mtime(path: str) -> tuple[int, int, int]:
+    """The validity stamp of ``path`` (mtime, size, inode), read once per ``one_pass`` block, and noted in every
+    open ``recording`` block."""
+    hit = _stamp_or_none(path)
+    stack = getattr(_READS, "stack", None)
+    if stack:
+        for reads in stack:
+            reads[path] = hit
     if hit is None:
         raise FileNotFoundError(path)
     return hit
+
+
+# --- read sets: a value derived from many files, valid while every one of them is as it was ------------------------
+
+@contextmanager
+def recording() -> Iterator[dict]:
+    """Within the block, every path whose stamp the engine reads (``by_mtime``, ``cached_by_stamp``, ``note``) is
+    collected into the yielded dict (path -> stamp, None for a path that does not exist). Blocks nest: an inner
+    block's reads are the outer's too."""
+    stack = getattr(_READS, "stack", None)
+    if stack is None:
+        stack = _READS.stack = []
+    reads: dict = {}
+    stack.append(reads)
+    try:
+        yield reads
+    finally:
+        stack.pop()
+
+
+def is_recording() -> bool:
+    return bool(getattr(_READS, "stack", None))
+
+
+def note(path: str) -> None:
+    """Add ``path``'s current stamp to the open ``recording`` blocks (for a read that goes around the caches)."""
+    if is_recording():
+        try:
+            _mtime(path)
+        except OSError:
+            pass
+
+
+def _reads_hold(reads: list) -> bool:
+    for path, old in reads:
+        now = _stamp_or_none(path)
+        if (None if now is None else list(now)) != old:
+            return False
+    return True
+
+
+def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version: int,
+                    encode: Callable[[T], object], decode: Callable[[Any], T]) -> T:
+    """``compute()`` kept on disk (``<cache root>/<kind>/``) with its read set: every path whose stamp was read while
+    it ran (see ``recording``). A stored value is used only when ``key`` (JSON: every input that is not a file) is
+    the same and every path of its read set still has the stamp it had (a missing path is still missing), so the
+    value is the one a fresh computation would give. The computation's own reads still reach outer recordings."""
+    blob = json.dumps([version, key], sort_keys=True, default=str)
+    digest = hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    file = cache_root() / kind / digest[:2] / f"{digest}.json"
+    try:
+        data = json.loads(file.read_text())
+        if data.get("key") == blob and _reads_hold(data["reads"]):
+            value = decode(data["value"])
+            stack = getattr(_READS, "stack", None)
+            if stack:
+                for path, st in data["reads"]:
+                    for reads in stack:
+                        reads[path] = None if st is None else tuple(st)
+            return value
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    with recording() as reads:
+        value = compute()
+    if all(_unchanged(p, st) for p, st in reads.items()):        # nothing changed while it ran: safe to keep
+        write_atomic(file, json.dumps({"key": blob, "value": encode(value),
+                                       "reads": [[p, None if st is None else list(st)] for p, st in reads.items()]}))
+    return value
+
+
+def _unchanged(path: str, st) -> bool:
+    try:
+        return _stamp(path) == st
+    except OSError:
+        return st is None
 
 
 def by_mtime(cache: dict, path: str, compute: Callable[[str], T], *, missing: T = None) -> T:
@@ -124,7 +210,9 @@ def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, versio
     computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
     st = stamp(path)
     if st is None:
+        note(path)
         return None
+    note(path)
     hit = _STAMPED.get((kind, path))
     if hit is not None and hit[0] == st:
         return cast(T, hit[1])          # one kind is always stored by one caller, with one value type
