@@ -304,14 +304,41 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
 
 
 
+def _children(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.iter_child_nodes(node))``, without its generator per field (this runs for every node of every
+    module of an import's closure)."""
+    out: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            out.append(value)
+        elif isinstance(value, list):
+            out.extend(item for item in value if isinstance(item, ast.AST))
+    return out
+
+
+def _walk(nodes: list) -> list[ast.AST]:
+    """Every node under ``nodes`` (themselves included), in no particular order (what ``ast.walk`` visits)."""
+    out: list[ast.AST] = []
+    todo = list(nodes)
+    while todo:
+        n = todo.pop()
+        out.append(n)
+        todo.extend(_children(n))
+    return out
+
+
+_NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
 def _walk_running(node: ast.AST):
     """``ast.walk`` without the bodies of functions and lambdas (and of classes: their names are not the module's)."""
     todo = [node]
     while todo:
         n = todo.pop()
         yield n
-        for child in ast.iter_child_nodes(n):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        for child in _children(n):
+            if not isinstance(child, _NOT_RUN):
                 todo.append(child)
 
 
@@ -338,8 +365,6 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
     name (``import numpy as np`` -> np: numpy; ``import a.b`` -> a: a)."""
     counts: dict[str, int] = {}
     bound: dict[str, str] = {}
-    every: set[str] = set()
-    _bindings(body, every, [], {"dynamic": False, "all": None})
     for node in body:
         if isinstance(node, ast.Import):
             for a in node.names:
@@ -355,7 +380,7 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
     # a name bound anywhere else too (``np = None`` in an except branch) is not trusted
     others: set[str] = set()
     plain = (ast.Import, ast.ImportFrom)
-    for node in ast.walk(ast.Module(body=[n for n in body if not isinstance(n, plain)], type_ignores=[])):
+    for node in _walk([n for n in body if not isinstance(n, plain)]):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             others.add(node.id)
         elif isinstance(node, ast.alias):
@@ -392,5 +417,5 @@ def _attr_uses(node: ast.AST, aliases: dict[str, str], out: list[AttrUse]) -> No
         if isinstance(cur, ast.Name) and cur.id in aliases:
             out.append(AttrUse(aliases[cur.id], tuple(reversed(chain)), node.lineno))
             return
-    for child in ast.iter_child_nodes(node):
+    for child in _children(node):
         _attr_uses(child, aliases, out)
