@@ -92,6 +92,12 @@ def recording() -> Iterator[dict]:
         stack.pop()
 
 
+def add_reads(reads: dict) -> None:
+    """Add a read set recorded earlier (a shared part of the computation) to the open ``recording`` blocks."""
+    for open_reads in getattr(_READS, "stack", None) or ():
+        open_reads.update(reads)
+
+
 def is_recording() -> bool:
     return bool(getattr(_READS, "stack", None))
 
@@ -192,7 +198,13 @@ def write_atomic(path: Path, data: str | bytes) -> bool:
 
 
 def stamp(path: str) -> tuple[int, int] | None:
-    """(size, mtime in ns) of a file: what a cached fact derived from it is checked against."""
+    """(size, mtime in ns) of a file: what a cached fact derived from it is checked against. Read once per
+    ``one_pass`` block (one state of the disk per file's check), like ``by_mtime``'s."""
+    st = _stamp_or_none(path)
+    return None if st is None else (st[1], st[0])
+
+
+def _fresh_stamp(path: str) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
@@ -227,7 +239,7 @@ def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, versio
         value = None
     if value is None:
         value = compute(path)
-        if stamp(path) == st:        # not rewritten while we read it: safe to keep
+        if _fresh_stamp(path) == st:        # not rewritten while we read it: safe to keep
             write_atomic(file, json.dumps({"v": version, "path": path, "stamp": list(st), "value": encode(value)}))
     _STAMPED[(kind, path)] = (st, value)
     return value

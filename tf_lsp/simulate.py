@@ -23,12 +23,14 @@ and the walk stops at ``MAX_MODULES`` modules (then ``complete=False``, the same
 """
 from __future__ import annotations
 
+import json
 import os
+import sys
 from dataclasses import dataclass, field
 
 from tf_lsp import fastparse, modfacts, runtime_modules
 from tf_lsp import resolver as _resolver_module
-from tf_lsp.filecache import cached_by_reads, note
+from tf_lsp.filecache import add_reads, cached_by_reads, in_pass, note, recording
 from tf_lsp.knowledge import runtime_modules as _runtime_knowledge
 from tf_lsp.modfacts import ModuleFacts, module_facts
 from tf_lsp.resolver import Resolution, Resolver
@@ -76,7 +78,8 @@ class Simulation:
     def from_json(d: dict) -> "Simulation":
         return Simulation(d["start"], d["found"],
                           tuple(Failure(k, m, n, i, f, ln, msg, tuple(via)) for k, m, n, i, f, ln, msg, via in d["failures"]),
-                          tuple(d["unknown"]), tuple(d["modules"]), tuple((m, f) for m, f in d["extensions"]),
+                          tuple(d["unknown"]), tuple(map(sys.intern, d["modules"])),   # one copy per name, not per result
+                          tuple((m, f) for m, f in d["extensions"]),
                           d["complete"], dict(d["names"]))
 
 
@@ -97,12 +100,31 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
     def compute() -> Simulation:
         for code in _CODE_FILES:            # the walk's own rules: a changed tf-lsp computes again
             note(code)
-        # a fresh resolver: resolutions memoized before the recording started would hide their reads
-        return _simulate(resolver.fresh(), module, names=names, stdlib=stdlib, max_modules=max_modules,
-                         running=running)
+        # every walk of a ``tensorflow.*`` module first runs ``tensorflow`` itself, the same way each time: within
+        # one file's check (``filecache.in_pass``: one state of the disk) that part is walked once, and each
+        # statement goes on from a copy of it, its reads added to the statement's read set
+        share = json.dumps({k: v for k, v in key.items() if k not in ("module", "names")}, sort_keys=True, default=str)
+        top = module.split(".")[0]
+        base, top_reads = in_pass(("simulation-top", share, top),
+                                  lambda: _top_walk(resolver, top, stdlib=stdlib, max_modules=max_modules,
+                                                    running=running))
+        add_reads(top_reads)
+        return _finish(base.copy(), module, names)
 
     return cached_by_reads("simulations", key, compute, version=_CACHE_VERSION, encode=Simulation.to_json,
                            decode=Simulation.from_json)
+
+
+def _top_walk(resolver: Resolver, top: str, *, stdlib: frozenset[str], max_modules: int,
+              running: tuple[str, ...]) -> tuple["_Walk", dict]:
+    """A walk (on a fresh resolver) that has run the top-level package ``top``, as every walk of a module under it
+    starts; and the stamps it read."""
+    with recording() as reads:
+        walk = _Walk(resolver.fresh(), stdlib=stdlib, max_modules=max_modules)
+        for m in running:
+            walk.state[m] = "running"
+        walk.run(top, (), 0)
+    return walk, dict(reads)
 
 
 def _simulate(resolver: Resolver, module: str, *, names: tuple[str, ...], stdlib: frozenset[str], max_modules: int,
@@ -110,6 +132,10 @@ def _simulate(resolver: Resolver, module: str, *, names: tuple[str, ...], stdlib
     walk = _Walk(resolver, stdlib=stdlib, max_modules=max_modules)
     for m in running:
         walk.state[m] = "running"
+    return _finish(walk, module, names)
+
+
+def _finish(walk: "_Walk", module: str, names: tuple[str, ...]) -> Simulation:
     ok = walk.run(module, (), 0)
     verdicts: dict[str, bool | None] = {}
     if ok:
@@ -135,6 +161,15 @@ class _Walk:
         self.path_changed = False               # some module that ran changes sys.path
         self._res: dict[str, Resolution] = {}
         self._facts: dict[str, ModuleFacts | None] = {}     # one read per module and walk (one state of the disk)
+
+    def copy(self) -> "_Walk":
+        """An independent walk in the same state (its resolver's memo copied too, so what one copy resolves later
+        is read, and noted, by that copy)."""
+        other = object.__new__(_Walk)
+        other.__dict__.update({k: v.copy() if isinstance(v, (dict, list, set)) else v for k, v in self.__dict__.items()})
+        other.resolver = self.resolver.fresh()
+        other.resolver._memo = dict(self.resolver._memo)
+        return other
 
     def resolve(self, name: str) -> Resolution:
         hit = self._res.get(name)
