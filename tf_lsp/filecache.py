@@ -23,6 +23,7 @@ from typing import Any, Callable, Iterator, TypeVar, cast
 
 T = TypeVar("T")
 _PASS = threading.local()         # .seen: {path: stamp or None}, .values while a pass is open in this thread
+_READS = threading.local()        # .stack: the read sets of the ``recording`` blocks open in this thread
 _MISSING = object()
 
 
@@ -67,23 +68,93 @@ def _fresh(path: str) -> Stamp | None:
         return None
 
 
-def stamp(path: str) -> Stamp | None:
-    """The validity stamp of ``path`` (mtime in ns, size, inode), None when it cannot be stat-ed: what every cached
-    fact derived from a file or folder is checked against. Read once per ``one_pass`` block (the one stat cache)."""
+def _stamp_once(path: str) -> Stamp | None:
     seen = getattr(_PASS, "seen", None)
     if seen is None:
-        try:
-            return _stat_now(path)
-        except OSError:
-            return None
+        return _fresh(path)
     hit = seen.get(path, _MISSING)
     if hit is _MISSING:
-        try:
-            hit = _stat_now(path)
-        except OSError:
-            hit = None
-        seen[path] = hit
+        hit = seen[path] = _fresh(path)
     return hit
+
+
+def stamp(path: str) -> Stamp | None:
+    """The validity stamp of ``path`` (mtime in ns, size, inode), None when it cannot be stat-ed: what every cached
+    fact derived from a file or folder is checked against. Read once per ``one_pass`` block (the one stat cache),
+    and noted in every open ``recording`` block."""
+    hit = _stamp_once(path)
+    stack = getattr(_READS, "stack", None)
+    if stack:
+        for reads in stack:
+            reads[path] = hit
+    return hit
+
+
+# --- read sets: a value derived from many files, valid while every one of them is as it was ------------------------
+
+@contextmanager
+def recording() -> Iterator[dict]:
+    """Within the block, every path whose stamp the engine reads (``stamp``, hence ``by_mtime`` and
+    ``cached_by_stamp``) is collected into the yielded dict (path -> stamp, None for a path that does not exist).
+    Blocks nest: an inner block's reads are the outer's too."""
+    stack = getattr(_READS, "stack", None)
+    if stack is None:
+        stack = _READS.stack = []
+    reads: dict = {}
+    stack.append(reads)
+    try:
+        yield reads
+    finally:
+        stack.pop()
+
+
+def add_reads(reads: dict) -> None:
+    """Add a read set recorded earlier (a shared part of the computation) to the open ``recording`` blocks."""
+    for open_reads in getattr(_READS, "stack", None) or ():
+        open_reads.update(reads)
+
+
+def is_recording() -> bool:
+    return bool(getattr(_READS, "stack", None))
+
+
+def note(path: str) -> None:
+    """Add ``path``'s current stamp to the open ``recording`` blocks (for a read that goes around the caches)."""
+    if is_recording():
+        stamp(path)
+
+
+def _reads_hold(reads: list) -> bool:
+    for path, old in reads:
+        now = _stamp_once(path)
+        if (None if now is None else list(now)) != old:
+            return False
+    return True
+
+
+def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version: int,
+                    encode: Callable[[T], object], decode: Callable[[Any], T]) -> T:
+    """``compute()`` kept on disk (``<cache root>/<kind>/``) with its read set: every path whose stamp was read while
+    it ran (see ``recording``). A stored value is used only when ``key`` (JSON: every input that is not a file) is
+    the same and every path of its read set still has the stamp it had (a missing path is still missing), so the
+    value is the one a fresh computation would give. The computation's own reads still reach outer recordings."""
+    blob = json.dumps([version, key], sort_keys=True, default=str)
+    digest = hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    file = cache_root() / kind / digest[:2] / f"{digest}.json"
+    try:
+        data = json.loads(file.read_text())
+        if data.get("key") == blob and _reads_hold(data["reads"]):
+            value = decode(data["value"])
+            add_reads({path: None if st is None else tuple(st) for path, st in data["reads"]})
+            return value
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    with recording() as reads:
+        value = compute()
+    if all(_fresh(p) == st for p, st in reads.items()):        # nothing changed while it ran: safe to keep
+        write_atomic(file, json.dumps({"key": blob, "value": encode(value),
+                                       "reads": [[p, None if st is None else list(st)] for p, st in reads.items()]}))
+    return value
 
 
 def by_mtime(cache: dict, path: str, compute: Callable[[str], T], *, missing: T = None) -> T:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, Sequence, overload
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, in_pass, registered
+from tf_lsp.filecache import by_mtime, in_pass, note, registered
 
 SOURCE_SUFFIXES = (".py",)
 MODULE_ALIASES = {"os.path": "set by the os module at import time (posixpath or ntpath)"}
@@ -153,6 +153,26 @@ class Resolver:
         self.path_extenders = tuple(path_extenders)
         self.runtime_modules = runtime_modules     # modules a package creates at run time (six.moves, ...)
         self._memo: dict[str, Resolution] = {}
+
+    def fresh(self) -> "Resolver":
+        """The same resolver with nothing memoized: every resolution reads (and, inside ``filecache.recording``,
+        notes) the listings it depends on."""
+        other = object.__new__(Resolver)
+        other.__dict__.update(self.__dict__)
+        other._memo = {}
+        return other
+
+    def fingerprint(self) -> list | None:
+        """Everything resolution depends on besides the files (JSON), or None when an extender or the run-time
+        finder does not say what it depends on (then nothing derived from this resolver may be kept on disk)."""
+        parts: list = [list(self.sys_path), list(self.ext_suffixes), sorted(self.builtin_names),
+                       sorted(self.editable_mapping.items())]
+        for hook in (*self.path_extenders, *((self.runtime_modules,) if self.runtime_modules else ())):
+            fp = getattr(hook, "fingerprint", None)
+            if fp is None:
+                return None
+            parts.append(fp)
+        return parts
 
     def resolve(self, name: str) -> Resolution:
         """Resolve an absolute dotted name; parents are resolved first, as the import system does."""
@@ -294,14 +314,18 @@ def pkgutil_extender(sys_path: Sequence[str]) -> PathExtender:
     def extend(name: str, init_file: str, locations: tuple[str, ...]) -> tuple[str, ...]:
         if "." in name or not init_file.endswith(".py"):
             return locations
+        note(init_file)
         try:
             head = safeio.read_head(init_file, 4096)
         except OSError:
             return locations
         if "extend_path" not in head and "declare_namespace" not in head:
             return locations
+        for e in sys_path:
+            note(e or ".")
         extra = [os.path.join(e, name) for e in sys_path if os.path.isdir(os.path.join(e or ".", name))]
         return tuple(dict.fromkeys(list(locations) + extra))
+    extend.fingerprint = ("pkgutil", list(sys_path))  # type: ignore[attr-defined]
     return extend
 
 

@@ -97,6 +97,7 @@ def make_runtime_finder(env: "EnvState", environ: Mapping[str, str]) -> RuntimeF
             if rec.how == "vendor-importer" and name != rec.prefix:
                 return _vendored(resolver, name, rec)
         return None
+    find.fingerprint = ("runtime-modules", shim)  # type: ignore[attr-defined]
     return find
 
 

@@ -25,16 +25,25 @@ and the walk stops at ``MAX_MODULES`` modules (then ``complete=False``, the same
 """
 from __future__ import annotations
 
+import json
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 
+from tf_lsp import fastparse, modfacts, runtime_modules
+from tf_lsp import resolver as _resolver_module
+from tf_lsp.filecache import add_reads, cached_by_reads, in_pass, note, recording
+from tf_lsp.knowledge import runtime_modules as _runtime_knowledge
 from tf_lsp.modfacts import ModuleFacts, module_facts
 from tf_lsp.moduleattr import lacks
 from tf_lsp.resolver import Resolution, Resolver
 
 MAX_MODULES = 20_000
 MAX_DEPTH = 300              # nested imports (Python's own recursion limit is about 1,000 frames)
+_CACHE_VERSION = 1
+_CODE_FILES = tuple(m.__file__ for m in (fastparse, modfacts, _resolver_module, runtime_modules, _runtime_knowledge)
+                    if m.__file__) + (__file__,)
 _IMPLICIT = frozenset({"__name__", "__file__", "__path__", "__doc__", "__spec__", "__loader__", "__package__",
                        "__builtins__", "__cached__", "__dict__", "__annotations__"})
 
@@ -62,15 +71,75 @@ class Simulation:
     complete: bool                                  # False: the walk stopped at MAX_MODULES / MAX_DEPTH
     names: dict = field(default_factory=dict, compare=False)   # name -> True/False/None for the names asked
 
+    def to_json(self) -> dict:
+        return {"start": self.start, "found": self.found, "failures": [[f.kind, f.module, f.name, f.importer, f.file,
+                                                                         f.line, f.message, list(f.via)]
+                                                                        for f in self.failures],
+                "unknown": list(self.unknown), "modules": list(self.modules),
+                "extensions": [list(e) for e in self.extensions], "complete": self.complete, "names": self.names}
+
+    @staticmethod
+    def from_json(d: dict) -> "Simulation":
+        return Simulation(d["start"], d["found"],
+                          tuple(Failure(k, m, n, i, f, ln, msg, tuple(via)) for k, m, n, i, f, ln, msg, via in d["failures"]),
+                          tuple(d["unknown"]), tuple(map(sys.intern, d["modules"])),   # one copy per name, not per result
+                          tuple((m, f) for m, f in d["extensions"]),
+                          d["complete"], dict(d["names"]))
+
 
 def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] = (),
                     stdlib: frozenset[str] = frozenset(), max_modules: int = MAX_MODULES,
                     running: tuple[str, ...] = ()) -> Simulation:
     """Run ``import module`` (and ``from module import names``) in the simulation. ``running`` are modules
-    already in sys.modules, partly run (the packages of the importing file, initialising): not run again."""
+    already in sys.modules, partly run (the packages of the importing file, initialising): not run again.
+
+    The result is kept on disk with the stamps of every file and folder the walk read (``filecache.cached_by_reads``)
+    when the resolver says what else it depends on; a stored result is used only while all of them are unchanged."""
+    fingerprint = resolver.fingerprint()
+    if fingerprint is None:
+        return _simulate(resolver, module, names=names, stdlib=stdlib, max_modules=max_modules, running=running)
+    key = {"resolver": fingerprint, "module": module, "names": list(names), "stdlib": sorted(stdlib),
+           "max": max_modules, "running": list(running)}
+
+    def compute() -> Simulation:
+        for code in _CODE_FILES:            # the walk's own rules: a changed tf-lsp computes again
+            note(code)
+        # every walk of a ``tensorflow.*`` module first runs ``tensorflow`` itself, the same way each time: within
+        # one file's check (``filecache.in_pass``: one state of the disk) that part is walked once, and each
+        # statement goes on from a copy of it, its reads added to the statement's read set
+        share = json.dumps({k: v for k, v in key.items() if k not in ("module", "names")}, sort_keys=True, default=str)
+        top = module.split(".")[0]
+        base, top_reads = in_pass(("simulation-top", share, top),
+                                  lambda: _top_walk(resolver, top, stdlib=stdlib, max_modules=max_modules,
+                                                    running=running))
+        add_reads(top_reads)
+        return _finish(base.copy(), module, names)
+
+    return cached_by_reads("simulations", key, compute, version=_CACHE_VERSION, encode=Simulation.to_json,
+                           decode=Simulation.from_json)
+
+
+def _top_walk(resolver: Resolver, top: str, *, stdlib: frozenset[str], max_modules: int,
+              running: tuple[str, ...]) -> tuple["_Walk", dict]:
+    """A walk (on a fresh resolver) that has run the top-level package ``top``, as every walk of a module under it
+    starts; and the stamps it read."""
+    with recording() as reads:
+        walk = _Walk(resolver.fresh(), stdlib=stdlib, max_modules=max_modules)
+        for m in running:
+            walk.state[m] = "running"
+        walk.run(top, (), 0)
+    return walk, dict(reads)
+
+
+def _simulate(resolver: Resolver, module: str, *, names: tuple[str, ...], stdlib: frozenset[str], max_modules: int,
+              running: tuple[str, ...]) -> Simulation:
     walk = _Walk(resolver, stdlib=stdlib, max_modules=max_modules)
     for m in running:
         walk.state[m] = "running"
+    return _finish(walk, module, names)
+
+
+def _finish(walk: "_Walk", module: str, names: tuple[str, ...]) -> Simulation:
     ok = walk.run(module, (), 0)
     verdicts: dict[str, bool | None] = {}
     if ok:
@@ -95,6 +164,16 @@ class _Walk:
         self.hooked: set[str] = set()           # top-level packages whose code may make modules that are not files
         self.path_changed = False               # some module that ran changes sys.path
         self._res: dict[str, Resolution] = {}
+        self._facts: dict[str, ModuleFacts | None] = {}     # one read per module and walk (one state of the disk)
+
+    def copy(self) -> "_Walk":
+        """An independent walk in the same state (its resolver's memo copied too, so what one copy resolves later
+        is read, and noted, by that copy)."""
+        other = object.__new__(_Walk)
+        other.__dict__.update({k: v.copy() if isinstance(v, (dict, list, set)) else v for k, v in self.__dict__.items()})
+        other.resolver = self.resolver.fresh()
+        other.resolver._memo = dict(self.resolver._memo)
+        return other
 
     def resolve(self, name: str) -> Resolution:
         hit = self._res.get(name)
@@ -103,11 +182,14 @@ class _Walk:
         return hit
 
     def facts(self, name: str) -> ModuleFacts | None:
+        try:
+            return self._facts[name]
+        except KeyError:
+            pass
         res = self.resolve(name)
-        if not res.found or not res.path or not res.path.endswith(".py"):
-            return None
-        f = module_facts(res.path)
-        return f if f is not None and f.parsed else None
+        f = module_facts(res.path) if res.found and res.path and res.path.endswith(".py") else None
+        out = self._facts[name] = f if f is not None and f.parsed else None
+        return out
 
     # --- running modules ---------------------------------------------------------------------------------------
 

@@ -121,65 +121,57 @@ def _init_worker(root, python, settings) -> None:
 
 
 def _work(chunk, keep) -> list[tuple[FileResult, tuple | None]]:
+    """Check ``chunk``: (path, the statements the import cache holds for it, or None) pairs."""
     ws = _WORKER["ws"]
     out = []
     version = ws.env.snapshot.short_version
-    for f in chunk:
+    for f, known in chunk:
         try:
             text = safeio.read_source(f)
         except OSError as exc:
             out.append((FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)), None))
             continue
-        stmts = tuple(extract_imports(text, version=version))
+        stmts = known if known is not None else tuple(extract_imports(text, version=version))
         findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
-        out.append((FileResult(f, text if findings else "", findings), stmts))
+        out.append((FileResult(f, text if findings else "", findings), None if known is not None else stmts))
     return out
 
 
 def _parallel(ws, files, keep) -> list[FileResult]:
+    """Every file goes to the worker processes (those unchanged since the last run with the statements the import
+    cache holds for them): checking, not parsing, is most of the work on a warm tree."""
     cache = ImportCache(ws.root)
     version = ws.env.snapshot.short_version
-    todo, cached = [], {}
+    work = []
     for f in files:
         try:
             st = os.stat(f)
         except OSError:
-            todo.append(f)
+            work.append((f, None))
             continue
         hit = cache.data.get(str(f))
-        if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == version:
-            cached[f] = hit[3]
-        else:
-            todo.append(f)
+        fresh = hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == version
+        work.append((f, hit[3] if hit is not None and fresh else None))
     results: dict[Path, FileResult] = {}
-    for f, stmts in cached.items():
-        try:
-            text = safeio.read_source(f)
-        except OSError as exc:
-            results[f] = FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable))
-            continue
-        findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
-        results[f] = FileResult(f, text if findings else "", findings)
-    if todo:
-        workers = min(os.cpu_count() or 2, 8)
-        size = max(50, len(todo) // (workers * 4))
-        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
-        from concurrent.futures import (
-            ProcessPoolExecutor,  # only large trees pay for importing it
-        )
+    workers = min(os.cpu_count() or 2, 8)
+    size = max(50, len(work) // (workers * 4))
+    chunks = [work[i:i + size] for i in range(0, len(work), size)]
+    from concurrent.futures import (
+        ProcessPoolExecutor,  # only large trees pay for importing it
+    )
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                 initargs=(ws.root, str(ws.choice.python), ws.settings)) as pool:
-            for part in pool.map(_work, chunks, [keep] * len(chunks)):
-                for r, stmts in part:
-                    results[r.path] = r
-                    if stmts is not None and len(stmts) <= MAX_CACHED:
-                        try:
-                            st = os.stat(r.path)
-                        except OSError:
-                            continue
-                        cache.data[str(r.path)] = (st.st_mtime_ns, st.st_size, version, stmts)
-                        cache.dirty = True
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(ws.root, str(ws.choice.python), ws.settings)) as pool:
+        for part in pool.map(_work, chunks, [keep] * len(chunks)):
+            for r, stmts in part:
+                results[r.path] = r
+                if stmts is not None and len(stmts) <= MAX_CACHED:
+                    try:
+                        st = os.stat(r.path)
+                    except OSError:
+                        continue
+                    cache.data[str(r.path)] = (st.st_mtime_ns, st.st_size, version, stmts)
+                    cache.dirty = True
     cache.save()
     return [results[f] for f in files]
 

@@ -30,7 +30,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from tf_lsp import safeio
 from tf_lsp.checks.base import ImportContext
-from tf_lsp.filecache import by_mtime, registered
+from tf_lsp.filecache import cached_by_stamp
 from tf_lsp.fixes import install_fix, use_interpreter_fix
 from tf_lsp.model import Finding, Severity
 from tf_lsp.record import owning_distribution, record_paths
@@ -101,8 +101,6 @@ def mismatch(tag: ExtTag, snap: "Snapshot") -> str | None:
 
 
 _EXT_ROW = re.compile(r'^"?([^,\n"]+\.(?:so|pyd))"?,', re.M)
-_EXT_PATHS: dict[str, tuple[int, tuple[str, ...]]] = registered({},
-    stamp="RECORD's stamp (mtime, size, inode; by_mtime)")
 
 
 def extension_paths(dist: "Distribution") -> tuple[str, ...]:
@@ -112,7 +110,11 @@ def extension_paths(dist: "Distribution") -> tuple[str, ...]:
         text = safeio.read_text(path)
         return tuple(sorted({os.path.normpath(m.group(1)) for m in _EXT_ROW.finditer(text)}))
 
-    return by_mtime(_EXT_PATHS, str(dist.metadata_dir / "RECORD"), compute, missing=())
+    try:       # kept on disk by RECORD's stamp: TensorFlow's 2 MB RECORD is not read again by every process
+        return cached_by_stamp("ext-paths", str(dist.metadata_dir / "RECORD"), compute, version=1, encode=list,
+                               decode=tuple) or ()
+    except OSError:
+        return ()
 
 
 def foreign_extensions(dist: "Distribution", snap: "Snapshot") -> list[tuple[str, str, ExtTag, str]]:

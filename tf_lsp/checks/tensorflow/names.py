@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, registered
+from tf_lsp.filecache import cached_by_stamp
 from tf_lsp.fixes import edit_fix
 from tf_lsp.model import Edit, Finding
 from tf_lsp.resolver import Resolution, listing
@@ -34,7 +34,6 @@ class _Parsed:
     all_names: tuple[str, ...] | None      # literal __all__
 
 
-_PARSED: dict[str, tuple[int, _Parsed | None]] = registered({}, stamp="the file's stamp (mtime, size, inode; by_mtime)")
 _DYNAMIC_CALLS = frozenset({"globals", "exec", "vars", "locals"})
 _GLOBAL_STMT = re.compile(rb"^[ \t]*global[ \t]", re.M)
 
@@ -49,7 +48,21 @@ def _parse(path: str) -> _Parsed | None:
 
 
 def parse_module(path: str) -> _Parsed | None:
-    return by_mtime(_PARSED, path, _parse)
+    """``_parse(path)``, kept on disk by the file's stamp (TensorFlow's generated ``__init__`` is parsed once, not
+    once per process)."""
+    return cached_by_stamp("tf-names", path, _parse, version=1, encode=_encode, decode=_decode)
+
+
+def _encode(p: _Parsed | None):
+    return None if p is None else {"names": sorted(p.names), "stars": [list(s) for s in p.stars],
+                                   "dynamic": p.dynamic, "all": None if p.all_names is None else list(p.all_names)}
+
+
+def _decode(d) -> _Parsed | None:
+    if d is None:
+        return None
+    return _Parsed(frozenset(d["names"]), tuple((m, lv) for m, lv in d["stars"]), d["dynamic"],
+                   None if d["all"] is None else tuple(d["all"]))
 
 
 def _collect(tree: ast.Module, *, scan_functions: bool = True) -> _Parsed:

@@ -19,7 +19,7 @@ from tf_lsp.checks.tensorflow.common import (
     release_of,
     search_path,
 )
-from tf_lsp.filecache import by_mtime, registered
+from tf_lsp.filecache import by_mtime, is_recording, registered, stamp
 from tf_lsp.fixes import install_fix, set_env_fix
 from tf_lsp.knowledge.tensorflow import (
     KERAS_MESSAGES_SOURCE,
@@ -83,9 +83,13 @@ def make_extender(env: "EnvState", environ: Mapping[str, str]) -> PathExtender |
     finder = Resolver(search_path(env, environ), ext_suffixes=env.snapshot.ext_suffixes,
                       builtin_names=env.snapshot.builtin_names, editable_mapping=env.editable_mapping)
 
+    def resolver() -> Resolver:
+        # while a read set is recorded (filecache.cached_by_reads), resolve afresh so every listing read is noted
+        return finder.fresh() if is_recording() else finder
+
     def parent_dir_for_name(target: str) -> str | None:
         parts = target.split(".")
-        spec = finder.resolve(parts[0])
+        spec = resolver().resolve(parts[0])
         if not spec.found or not spec.path:
             return None
         return os.path.join(os.path.dirname(spec.path), *parts[1:-1])
@@ -97,7 +101,7 @@ def make_extender(env: "EnvState", environ: Mapping[str, str]) -> PathExtender |
             api = os.path.join(tf_root, "_api", "v2")
             return locations if api in locations else locations + [api]
         if step.kind == "imported_parent":
-            res = finder.resolve(step.target)
+            res = resolver().resolve(step.target)
             folder = os.path.dirname(os.path.dirname(res.path)) if res.found and res.path and res.kind == "package" else None
         else:
             folder = parent_dir_for_name(step.target)
@@ -126,6 +130,9 @@ def make_extender(env: "EnvState", environ: Mapping[str, str]) -> PathExtender |
                     out = apply(step, tf_root, out)
         return tuple(dict.fromkeys(out))
 
+    from tf_lsp.knowledge import tensorflow as rules_module
+    code = [stamp(f) for f in (__file__, rules_module.__file__ or "")]       # the rules themselves, as data and code
+    extend.fingerprint = ("tensorflow-path-rules", tf.version, str(tf.folder), legacy, finder.fingerprint(), code)  # type: ignore[attr-defined]
     return extend
 
 

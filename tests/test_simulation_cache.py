@@ -1,0 +1,64 @@
+"""The import simulation's results are kept on disk with the stamps of every file and folder the walk read
+(``filecache.cached_by_reads``): a warm check must give the same JSON as a cold one after any change of those files
+(a module that loses a name, a submodule that appears, one that is deleted), never a stored answer."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests.wheelmaker import build_wheel, make_venv, pip_install
+
+FILES = {
+    "chainpkg/__init__.py": "from chainpkg.a import helper\n",
+    "chainpkg/a.py": "from chainpkg.b import thing\nfrom chainpkg.c import value\n\ndef helper():\n    return thing\n",
+    "chainpkg/b.py": "thing = 1\n",
+}
+
+
+@pytest.fixture(scope="module")
+def env():
+    with tempfile.TemporaryDirectory(prefix="tf-lsp-simcache-") as tmp:
+        base = Path(tmp)
+        wheel = build_wheel(base / "wheels", "chainpkg", "1.0", FILES, top_level=["chainpkg"])
+        py = make_venv(base / "venv")
+        pip_install(py, "--no-deps", str(wheel))
+        ws = base / "ws"
+        ws.mkdir()
+        (ws / "main.py").write_text("import chainpkg\n")
+        site = next((base / "venv").glob("lib/python3*/site-packages"))
+        yield {"py": py, "ws": ws, "base": base, "pkg": site / "chainpkg"}
+
+
+def _check(env, cache: Path) -> str:
+    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
+    environ["TF_LSP_CACHE_DIR"] = str(cache)
+    environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--select", "TFL116",
+                          "--python", str(env["py"]), "main.py"], cwd=env["ws"], env=environ, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode in (0, 1), out.stderr
+    return out.stdout
+
+
+def test_warm_answer_follows_every_change_of_what_the_walk_read(env):
+    warm = env["base"] / "warm-cache"
+    pkg = env["pkg"]
+
+    def same(step: int) -> str:
+        got = _check(env, warm)
+        assert got == _check(env, env["base"] / f"cold-{step}"), f"step {step}: warm and cold answers differ"
+        return got
+
+    # c.py is no file of the wheel (RECORD does not list it): changing it is no damage of the installation
+    assert "No module named 'chainpkg.c'" in same(0)            # stored with chainpkg/ listed without c.py
+    (pkg / "c.py").write_text("value = 2\n")                      # the folder changes: the stored walk is stale
+    assert "TFL116" not in same(1)
+    (pkg / "c.py").write_text("other_name = 2\n")                 # a module of the walk loses the name
+    assert "cannot import name 'value'" in same(2)
+    (pkg / "c.py").unlink()
+    assert "No module named 'chainpkg.c'" in same(3)
