@@ -76,6 +76,16 @@ class Bench:
     def repeat(self, argv, *, n: int, env: dict | None = None, cwd: Path | None = None, fresh_env=None):
         return [run_once(argv, env=fresh_env() if fresh_env else env, cwd=cwd) for _ in range(n)]
 
+    def cold_and_warm(self, section: str, check: list[str], folder: Path, *,
+                      cold_label: str = "tf-lsp check, cold") -> tuple[dict, dict]:
+        """``check`` timed cold (fresh caches for each run) and warm (the caches of one untimed run before)."""
+        n = self.args.runs
+        cold = self.record(section, cold_label, self.repeat(check, n=n, cwd=folder, fresh_env=self.cold_env))
+        warm_env = self.caches(f"warm-{section}")
+        run_once(check, env=warm_env, cwd=folder)
+        warm = self.record(section, "tf-lsp check, warm", self.repeat(check, n=n, env=warm_env, cwd=folder))
+        return cold, warm
+
     def ratio(self, what: str, peer_row: dict, ours: dict) -> float:
         r = peer_row["median_s"] / ours["median_s"]
         self.ratios.append({"what": what, "ratio": r})
@@ -93,11 +103,7 @@ class Bench:
         folder = self.work / "one"
         sample = workloads.write_sample(folder)
         check = self.tf_lsp("check", str(sample), "--python", str(env_py))
-        cold = self.record("one", "tf-lsp check, cold (fresh caches)", self.repeat(check, n=n, cwd=folder,
-                                                                              fresh_env=self.cold_env))
-        warm_env = self.caches("warm-one")
-        run_once(check, env=warm_env, cwd=folder)
-        warm = self.record("one", "tf-lsp check, warm", self.repeat(check, n=n, env=warm_env, cwd=folder))
+        cold, warm = self.cold_and_warm("one", check, folder, cold_label="tf-lsp check, cold (fresh caches)")
         peers = {"pyright": [self.tool("pyright"), "--pythonpath", str(env_py), str(sample)],
                  "basedpyright": [self.tool("basedpyright"), "--pythonpath", str(env_py), str(sample)],
                  "ty": [self.tool("ty"), "check", "--python", str(env_py.parent.parent), str(sample)],
@@ -190,16 +196,11 @@ class Bench:
             self.target(f"broken env cold: {spec.name}", f"{row['median_s']:.2f} s", 2 / row["median_s"], "< 2 s")
 
     def thousand(self, env_py: Path) -> None:
-        n = self.args.runs
         self.log("\n5. one file with 1,000 distinct imports")
         folder = self.work / "thousand"
         path = workloads.thousand_imports(prepare.site_packages(env_py), folder)
         check = self.tf_lsp("check", str(path), "--python", str(env_py))
-        cold = self.record("thousand", "tf-lsp check, cold", self.repeat(check, n=n, cwd=folder,
-                                                                          fresh_env=self.cold_env))
-        env = self.caches("warm-thousand")
-        run_once(check, env=env, cwd=folder)
-        warm = self.record("thousand", "tf-lsp check, warm", self.repeat(check, n=n, env=env, cwd=folder))
+        cold, warm = self.cold_and_warm("thousand", check, folder)
         for name, argv in (("ty", [self.tool("ty"), "check", "--python", str(env_py.parent.parent), str(path)]),
                            ("pyright", [self.tool("pyright"), "--pythonpath", str(env_py), str(path)])):
             peer = self.record("thousand", f"{name} (same file)", self.repeat(argv, n=1, env=self.plain, cwd=folder))
