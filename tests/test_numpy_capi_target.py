@@ -138,3 +138,16 @@ def test_the_fix_makes_it_work(envs, tmp_path):
     _uv(py, "numpy>=2.0")
     assert _runs(envs, py, "import capi20; print(capi20.zeros3())").returncode == 0
     assert not _errors(envs, py, "import capi20")
+
+
+def test_a_pack_that_answers_the_statement_takes_it_over(envs, monkeypatch):
+    """A rule pack's ``checked_imports`` (tf_lsp.packs): TFL117 leaves those statements to the pack, as it leaves
+    ``tensorflow`` and ``keras`` to the TensorFlow pack; no other change needed."""
+    from tf_lsp import packs
+
+    assert [f.code for f in _errors(envs, envs["np1"], "import capi20")] == ["TFL117"]
+    extra = packs.RulePack(name="Capi", import_names=frozenset({"capi20"}), distributions=("capi20",),
+                           checked_imports=frozenset({"capi20"}))
+    real = packs.registry
+    monkeypatch.setattr(packs, "registry", lambda: (*real(), extra))
+    assert not _errors(envs, envs["np1"], "import capi20")

@@ -13,7 +13,7 @@ import pytest
 
 from tests.wheelmaker import build_wheel, make_venv, pip_install
 from tf_lsp.checks.tensorflow import file_findings
-from tf_lsp.checks.tensorflow.names import module_names, parse_module
+from tf_lsp.checks.names import module_names, parse_module
 from tf_lsp.settings import Settings
 from tf_lsp.specifiers import simplify
 from tf_lsp.workspace import Workspace

@@ -193,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_envs)
 
     v = sub.add_parser("verify", help="hash every installed file against RECORD (slow; exit 1 when damaged)")
-    v.add_argument("names", nargs="*", help="distributions (default: TensorFlow and its runtime dependencies)")
+    v.add_argument("names", nargs="*", help="distributions (default: every rule pack's distributions and runtime companions)")
     v.add_argument("--all", action="store_true", help="every distribution of the environment")
     v.add_argument("--python")
     v.add_argument("--root")

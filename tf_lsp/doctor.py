@@ -1,30 +1,28 @@
 """`tf-lsp doctor`: which interpreter and why, its Python, the key packages and every problem found.
 
-The problems are found by checking a virtual file that imports the key packages the environment has
-(and ``tensorflow`` always), so the doctor and the editor can never disagree.
+The problems are found by checking a virtual file that imports the key packages the environment has (every rule
+pack's ``key_imports`` that are installed, and its ``required_import`` always; then the ``imports`` of the
+frameworks named without a pack: ``tf_lsp.packs.key_imports``), so the doctor and the editor can never disagree.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from tf_lsp.model import Finding
-from tf_lsp.packs import key_distributions
+from tf_lsp.packs import key_distributions, key_imports, named_distributions, registry
 from tf_lsp.shown import command_line, printable
 from tf_lsp.workspace import Workspace
-
-KEY_EXTRA = ("torch",)          # shown too, though no rule pack covers it yet
-_IMPORTS = ("tensorflow", "keras", "tf_keras", "numpy", "google.protobuf", "ml_dtypes", "jax", "torch")
 
 
 def doctor_data(ws: Workspace) -> dict:
     env = ws.env
     snap = env.snapshot
     packages = {}
-    for name in (*key_distributions(), *KEY_EXTRA):
+    for name in (*key_distributions(), *named_distributions()):
         dists = env.index.all(name)
         if dists:
             packages[name] = [{"version": d.version, "location": d.location, "installer": d.installer} for d in dists]
-    wanted = ["tensorflow"] + [m for m in _IMPORTS[1:] if env.index.providers(m.split(".")[0])]
+    wanted = [m for m, always in key_imports() if always or env.index.providers(m.split(".")[0])]
     source = "".join(f"import {m}\n" for m in wanted)
     findings: list[Finding] = ws.check_source(ws.root / "<doctor>.py", source)
     lines = source.splitlines()
@@ -53,7 +51,7 @@ def doctor_text(data: dict) -> str:
         out.append(f"  note: {note}")
     out += ["", "Key packages:"]
     if not data["packages"]:
-        out.append("  (none of the TensorFlow family is installed)")
+        out.append(f"  (none of the {' or '.join(p.name for p in registry())} family is installed)")
     for name, copies in data["packages"].items():
         for i, c in enumerate(copies):
             extra = "" if i == 0 else "  (shadowed by the copy above)"

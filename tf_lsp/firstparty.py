@@ -265,7 +265,7 @@ def _walk(ctx: "ImportContext", files: list[str], run_checks, relative, visited:
             sub_ctx = replace(ctx, stmt=sub, resolution=sub_res, file_path=Path(file), resolver=resolver)
             found = run_checks(sub_ctx)
             if not sub.level and sub_res is not None and sub_res.found:
-                from tf_lsp.checks.tensorflow.names import name_findings
+                from tf_lsp.checks.names import name_findings
                 found = list(found) + [f for f in name_findings(sub_ctx) if not any(g.code == f.code for g in found)]
             errors = [f for f in found if f.severity is Severity.ERROR]
             if errors:

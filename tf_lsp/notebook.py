@@ -15,18 +15,16 @@ from dataclasses import dataclass, replace
 
 from tf_lsp.knowledge.import_names import dist_for_import
 from tf_lsp.model import Finding, Position, Range, Severity
+from tf_lsp.packs import provided_imports
 
 # Cell magics whose body IPython runs as Python (https://ipython.readthedocs.io/en/stable/interactive/magics.html,
 # "Cell magics"); every other cell magic (%%bash, %%sh, %%writefile, %%html, %%javascript ...) is not Python.
 PYTHON_CELL_MAGICS = frozenset({"python", "python3", "capture", "time", "timeit", "prun"})
 SHELL_CELL_MAGICS = frozenset({"bash", "sh", "script", "system"})
 
-# Distributions that provide an import name other than their own (the TensorFlow variants' wheels all carry the
-# `tensorflow` package: https://www.tensorflow.org/install/pip); the rest follows knowledge.import_names.
+# Distributions that provide an import name other than their own, beside knowledge.import_names (one name per
+# import) and the rule packs' ``provides`` (the TensorFlow variants and nightlies: tf_lsp.packs.provided_imports).
 PROVIDES: dict[str, tuple[str, ...]] = {
-    "tensorflow-cpu": ("tensorflow",), "tensorflow-gpu": ("tensorflow",), "tensorflow-intel": ("tensorflow",),
-    "tensorflow-macos": ("tensorflow",), "tf-nightly": ("tensorflow",), "tf-nightly-cpu": ("tensorflow",),
-    "tfds-nightly": ("tensorflow_datasets",), "keras-nightly": ("keras",), "tf-keras-nightly": ("tf_keras",),
     "opencv-python-headless": ("cv2",), "opencv-contrib-python": ("cv2",), "keras-tuner": ("keras_tuner",),
     "pillow": ("PIL",), "scikit-learn": ("sklearn",),
 }
@@ -267,7 +265,7 @@ def provides(dist: str, module: str) -> bool:
     top = module.split(".")[0]
     if dist == normalize(top) or dist == normalize(dist_for_import(module)):
         return True
-    return any(module == p or module.startswith(p + ".") for p in PROVIDES.get(dist, ()))
+    return any(module == p or module.startswith(p + ".") for p in (*PROVIDES.get(dist, ()), *provided_imports(dist)))
 
 
 def installed_before(program: Program, finding: Finding) -> PipInstall | None:

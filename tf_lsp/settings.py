@@ -29,7 +29,7 @@ class Settings:
     """Which tool runs install/uninstall fixes: auto, pip, uv, conda, poetry or pipenv."""
 
     check_all_imports: bool = True
-    """Check every import (true) or only TensorFlow and its family (false)."""
+    """Check every import (true) or only the names the rule packs cover: TensorFlow, JAX and their families (false)."""
 
     severity: dict[str, str] = field(default_factory=dict)
     """Per-code severity overrides, e.g. {"TFL114": "none"}: error, warning, information, hint or none."""

@@ -19,8 +19,8 @@ from tf_lsp.shown import command_line, printable
 if TYPE_CHECKING:
     from tf_lsp.workspace import Workspace
 
-# What `tf-lsp verify` looks at without names: TensorFlow and what it imports at runtime.
-# (every rule pack's distributions and companions: tf_lsp.packs.key_distributions)
+# What `tf-lsp verify` looks at without names: every rule pack's distributions and the companions its framework
+# imports at runtime (tf_lsp.packs.key_distributions).
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class Verification:
 
 
 def verify(ws: "Workspace", names: Iterable[str] = (), *, everything: bool = False) -> tuple[list[Verification], list[str]]:
-    """(results, names asked for that are not installed). Without names: the TensorFlow family that is installed,
-    or every distribution with ``everything``."""
+    """(results, names asked for that are not installed). Without names: every rule pack's distributions and
+    companions that are installed, or every distribution with ``everything``."""
     index = ws.env.index
     wanted = [canonicalize_name(n) for n in names]
     if everything:

@@ -107,6 +107,30 @@ async def test_hover_summarises_a_tensorflow_gpu_build(project, server_env, tmp_
         assert "numpy 1.26.4" in text and str(bad) in text
 
 
+async def test_status_and_hover_come_from_the_rule_packs(project, server_env, tmp_path):
+    """tfLsp/status and hover read the pack registry: a TensorFlow variant the TF pack owns (tensorflow-rocm) fills
+    ``tfVersion`` and ``framework``, the JAX pack adds its summary to ``frameworks`` and to a hover on ``jax``."""
+    root, bad, _ = project
+    wheels = tmp_path / "packwheels"
+    build_wheel(wheels, "tensorflow-rocm", "2.16.1", {"tensorflow/__init__.py": ""}, top_level=["tensorflow"])
+    build_wheel(wheels, "jax", "0.4.30", {"jax/__init__.py": ""})
+    build_wheel(wheels, "jaxlib", "0.4.30", {"jaxlib/__init__.py": ""})
+    pip_install(bad, "--no-deps", "--no-index", "--find-links", str(wheels), "tensorflow-rocm", "jax", "jaxlib")
+    (root / "j.py").write_text("import jax\n")
+    async with session("visual_studio_code@v1.65.2", root, env=server_env) as client:
+        uri = open_doc(client, root / "j.py")
+        await diagnostics_for(client, uri)
+        status = client.notes["tfLsp/status"][-1]
+        assert status.tfVersion == "2.16.1"
+        fw = status.framework
+        assert (fw.name, fw.short, fw.version, fw.distribution) == ("TensorFlow", "TF", "2.16.1", "tensorflow-rocm")
+        assert [f.framework for f in status.frameworks] == ["TensorFlow", "JAX"]
+        h = await client.text_document_hover_async(t.HoverParams(
+            text_document=t.TextDocumentIdentifier(uri=uri), position=t.Position(0, 8)))
+        assert "**JAX environment**" in h.contents.value and "jax 0.4.30" in h.contents.value
+        assert "jaxlib 0.4.30" in h.contents.value and "TensorFlow environment" not in h.contents.value
+
+
 @pytest.mark.parametrize("client_name", CLIENTS)
 async def test_invalid_settings_are_reported_and_fall_back(project, server_env, client_name):
     root, *_ = project

@@ -3,8 +3,9 @@ interface the installed NumPy does not have (``knowledge/numpy_abi.py``, read fr
 built for NumPy 1.x under NumPy 2, or built for NumPy 2 with a C-API target newer than the installed NumPy.
 
 Generic: any package's extension modules, found by simulating the import (``checks/simulation``), only those
-loaded unconditionally. An error: NumPy's own ``import_array()`` refuses to load it. TensorFlow and Keras imports
-are left to the TensorFlow pack (TFL104 says the same with TensorFlow's pins).
+loaded unconditionally. An error: NumPy's own ``import_array()`` refuses to load it. Statements a rule pack answers
+in full (its ``checked_imports``: TensorFlow and Keras, whose TFL104 says the same with TensorFlow's pins) are left
+to that pack.
 """
 from __future__ import annotations
 
@@ -18,16 +19,15 @@ from tf_lsp.fixes import install_fix
 from tf_lsp.knowledge.numpy_abi import ABI_BREAKS, CAPI_SOURCE, c_api
 from tf_lsp.model import Finding
 from tf_lsp.numpyabi import numpy_build
+from tf_lsp.packs import checked_imports
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
 
-_PACK_TOPS = frozenset({"tensorflow", "keras"})
-
 
 def check(ctx: "ImportContext") -> list[Finding]:
     stmt, res = ctx.stmt, ctx.resolution
-    if stmt.level or res is None or not res.found or not stmt.module or stmt.top in _PACK_TOPS:
+    if stmt.level or res is None or not res.found or not stmt.module or stmt.top in checked_imports():
         return []
     numpy = _installed_numpy(ctx)
     if numpy is None:

@@ -5,8 +5,8 @@ TFL116 (error): a module the import runs — in this package or any other — im
   that exception (``ImportError: cannot import name 'builder' from 'google.protobuf.internal' (...)``). When the
   importing distribution declares a requirement on the providing one that the installed version does not meet,
   the fix installs that requirement.
-TFL112 (error): the statement's own ``from X import name`` where X (any package; TensorFlow and Keras are the
-  TensorFlow pack's) does not define ``name``.
+TFL112 (error): the statement's own ``from X import name`` where X (any package; the names of a rule pack's
+  ``checked_imports``, TensorFlow and Keras, are the pack's) does not define ``name``.
 
 Unknown stays silent: nothing is reported where the simulation could not decide.
 """
@@ -20,12 +20,11 @@ from packaging.utils import canonicalize_name
 
 from tf_lsp.fixes import edit_fix, install_fix
 from tf_lsp.model import Edit, Finding, Fix
+from tf_lsp.packs import checked_imports
 from tf_lsp.simulate import Failure, Simulation, describe, simulate_import
 
 if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
-
-_PACK_TOPS = frozenset({"tensorflow", "keras"})      # names checked by the TensorFlow pack (checks/tensorflow/names.py)
 
 
 def statement_names(stmt) -> tuple[str, ...]:
@@ -61,7 +60,7 @@ def check(ctx: "ImportContext") -> list[Finding]:
               and not (f.kind != "module" and damaged_file(ctx, f.module))]
     if inside:
         out.append(_inside_finding(ctx, inside))
-    if stmt.top not in _PACK_TOPS:
+    if stmt.top not in checked_imports():
         own = {f.name: f for f in sim.failures if not f.importer and f.kind == "name"}
         for n in stmt.names:
             f = own.get(n.name)

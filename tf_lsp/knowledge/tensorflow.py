@@ -21,6 +21,14 @@ package index; ``tensorflow-intel`` / ``tensorflow-cpu-aws`` / ``tensorflow-maco
 from RECORD — which of them really own ``tensorflow/__init__.py`` — and not from names)."""
 TF_DISTRIBUTIONS_SOURCE = "wheel METADATA of tensorflow-cpu 2.12.1-2.15.1 (Requires-Dist tensorflow-intel / tensorflow-cpu-aws)"
 
+NIGHTLY_PROVIDES: tuple[tuple[str, str], ...] = (
+    ("tfds-nightly", "tensorflow_datasets"), ("keras-nightly", "keras"), ("tf-keras-nightly", "tf_keras"),
+)
+"""Nightly distributions of the TensorFlow family and the package each installs, a name other than their own."""
+NIGHTLY_PROVIDES_SOURCE = ("https://www.tensorflow.org/datasets/overview#installation (tfds-nightly); "
+                           "https://keras.io/getting_started/ (keras-nightly); top_level.txt of the tf-keras-nightly "
+                           "wheel (tf_keras)")
+
 
 # --- how tensorflow/__init__.py rewires __path__ (A) --------------------------------------------------------
 

@@ -329,25 +329,22 @@ class TfLspServer(LanguageServer):
         self.window_show_message(t.ShowMessageParams(type=kind, message=message))
 
     def send_status(self, folder: Folder) -> None:
-        """tfLsp/status: the folder's interpreter, the framework found in it (``framework``; ``tfVersion`` kept for
-        older clients) and the per-shell commands that activate it (``activate``, for "Open activated terminal")."""
+        """tfLsp/status: the folder's interpreter, the frameworks found in it (``tf_lsp.packs.status_fields``:
+        ``framework``, ``frameworks``, and each rule pack's ``status_key``, ``tfVersion`` for older clients) and the
+        per-shell commands that activate it (``activate``, for "Open activated terminal")."""
         from tf_lsp.interpreters import activation_commands
 
         try:
             ws = folder.ws
             env = ws.env
-            from tf_lsp.packs import named_framework, summaries
+            from tf_lsp.packs import status_fields
 
-            found = summaries(env, ws.environ)
-            tf = next((s for s in found if s.framework == "TensorFlow"), None)     # tfVersion: older clients
-            framework = found[0].status_label() if found else named_framework(env.index)
             cand = ws.choice.candidate
             broken = not Path(ws.choice.python).exists() or any(p.startswith("probe failed") for p in env.snapshot.problems)
             self.protocol.notify("tfLsp/status", {
                 "uri": folder.uri, "python": str(ws.choice.python),
                 "envName": cand.name if cand else os.path.basename(str(Path(ws.choice.python).parent.parent)),
-                "pythonVersion": None if broken else env.snapshot.version_str, "tfVersion": tf.version if tf else None,
-                "framework": framework, "frameworks": [s.to_json() for s in found],
+                "pythonVersion": None if broken else env.snapshot.version_str, **status_fields(env, ws.environ),
                 "activate": activation_commands(cand) if cand else {},
                 "broken": broken, "why": ws.choice.why})
         except Exception:

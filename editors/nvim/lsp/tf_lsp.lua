@@ -35,7 +35,7 @@ return {
       -- env = { TF_USE_LEGACY_KERAS = '1' },  -- environment variables the program runs with
       -- Which tool the install/uninstall fixes run: auto, pip, uv, conda, poetry or pipenv.
       installer = 'auto',
-      -- Check every import (true) or only TensorFlow and its family (false).
+      -- Check every import (true) or only the names the rule packs cover: TensorFlow, JAX and their families (false).
       checkAllImports = true,
       -- severity = { TFL114 = 'none' },       -- per-code: error, warning, information, hint or none
       -- false: never run an interpreter that lives inside the workspace (static analysis only).

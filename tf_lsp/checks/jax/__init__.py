@@ -62,7 +62,7 @@ PACK = RulePack(
     import_names=frozenset({"jax", "jaxlib", "jax_plugins"}),
     distributions=("jax", "jaxlib"),
     companions=("numpy", "scipy", "ml-dtypes", "opt-einsum"),
-    check=check, summary=summary, sources=(_GATE.source if _GATE else "", GPU_PLUGIN_SOURCE),
+    check=check, summary=summary, key_imports=("jax",), sources=(_GATE.source if _GATE else "", GPU_PLUGIN_SOURCE),
 )
 
 __all__ = ["check", "summary", "leading_numbers", "module_strings", "PACK"]

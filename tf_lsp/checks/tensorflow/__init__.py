@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from tf_lsp.checks.tensorflow import backend, compat, lazy, modules, names, platform, wiring
+from tf_lsp.checks import names
+from tf_lsp.checks.tensorflow import backend, compat, lazy, modules, platform, wiring
 from tf_lsp.checks.tensorflow.common import find_tensorflow
-from tf_lsp.knowledge.tensorflow import TF_DISTRIBUTIONS, TF_DISTRIBUTIONS_SOURCE
+from tf_lsp.knowledge.tensorflow import (
+    NIGHTLY_PROVIDES,
+    NIGHTLY_PROVIDES_SOURCE,
+    TF_DISTRIBUTIONS,
+    TF_DISTRIBUTIONS_SOURCE,
+)
 from tf_lsp.model import Finding
 from tf_lsp.packs import PackSummary, RulePack
 
@@ -60,13 +66,27 @@ def file_findings(ws, path, text: str) -> list[Finding]:
     return platform.gpu_call_findings(ws, path, text) + lazy.use_findings(ws, path, text)
 
 
+SUMMARY_DISTS = ("numpy", "protobuf", "keras", "tf-keras", "ml-dtypes")
+"""Versions a TensorFlow summary lists (the packages TFL104's incompatibilities are about)."""
+
+
 def summary(env: "EnvState", environ: Mapping[str, str]) -> PackSummary | None:
-    """``TensorFlow 2.21.0`` from the distribution that really owns ``tensorflow/`` (any of TF_DISTRIBUTIONS)."""
+    """``TensorFlow 2.21.0`` from the distribution that really owns ``tensorflow/`` (any of TF_DISTRIBUTIONS), its
+    build (CUDA/cuDNN from build_info.py) and the versions of SUMMARY_DISTS."""
     tf = find_tensorflow(env, environ)
     if tf is None:
         return None
+    info = platform.build_info(tf) or {}
+    if info.get("is_cuda_build"):
+        build = f"GPU build (CUDA {info.get('cuda_version', '?')} / cuDNN {info.get('cudnn_version', '?')})"
+    elif info.get("is_rocm_build"):
+        build = "ROCm build"
+    else:
+        build = "CPU build" if info else "build unknown (no build_info.py)"
+    versions = [f"{d.display_name} {d.version}" for n in SUMMARY_DISTS if (d := env.index.get(n))]
     return PackSummary(framework="TensorFlow", version=str(tf.version) if tf.version else None,
-                       distribution=tf.dist.name if tf.dist is not None else None, short="TF")
+                       distribution=tf.dist.name if tf.dist is not None else None, short="TF", build=build,
+                       location=tf.folder, details=(", ".join(versions),) if versions else ())
 
 
 PACK = RulePack(
@@ -79,7 +99,13 @@ PACK = RulePack(
     overrides=(frozenset({"TFL103", "TFL104", "TFL115"}), frozenset({"TFL105"}), frozenset({"TFL106"}),
                frozenset({"TFL108", "TFL110"})),
     check=check, path_extender=path_extender, file_findings=file_findings, implied_imports=implied_imports,
-    summary=summary, sources=(TF_DISTRIBUTIONS_SOURCE, "tf_lsp/knowledge/tensorflow.py (a source per record)"),
+    summary=summary,
+    checked_imports=frozenset({"tensorflow", "keras"}),       # names.name_findings and TFL104 answer these
+    key_imports=("tensorflow", "keras", "tf_keras", "numpy", "google.protobuf", "ml_dtypes"),
+    required_import="tensorflow",
+    provides=tuple((d, "tensorflow") for d in TF_DISTRIBUTIONS if d != "tensorflow") + NIGHTLY_PROVIDES,
+    status_key="tfVersion",
+    sources=(TF_DISTRIBUTIONS_SOURCE, NIGHTLY_PROVIDES_SOURCE, "tf_lsp/knowledge/tensorflow.py (a source per record)"),
 )
 
 __all__ = ["check", "path_extender", "file_findings", "implied_imports", "summary", "PACK"]

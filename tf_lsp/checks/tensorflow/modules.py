@@ -59,7 +59,7 @@ def removed_or_private(ctx: "ImportContext") -> list[Finding]:
 def _defines(ctx: "ImportContext", name: str, *, removed_in: str) -> bool:
     """Does the module bind ``name``? When its names cannot be listed (a module that adds names by code, as
     ``tensorflow/__init__.py`` does), the installed TensorFlow's version decides: at or after the removal, no."""
-    from tf_lsp.checks.tensorflow.names import module_names
+    from tf_lsp.checks.names import module_names
     known = module_names(ctx.resolution)
     if known is not None:
         return name in known

@@ -251,7 +251,7 @@ def register(server: TfLspServer) -> None:
 
     @server.command("tfLsp.verify")
     async def verify_command(ls: TfLspServer, *args):
-        """Full sha256 verification of named distributions (default: the TensorFlow family)."""
+        """Full sha256 verification of named distributions (default: every rule pack's distributions and companions)."""
         from tf_lsp.verify import verify, verify_text
 
         arg = _arg(args)

@@ -1,5 +1,6 @@
-"""Hover on an import: where it resolves and from which distribution; for TensorFlow an environment summary;
-for a failing import the full explanation with what was searched."""
+"""Hover on an import: where it resolves and from which distribution; on a rule pack's framework (the first of its
+``key_imports``: ``tensorflow``, ``jax``) the pack's ``summary`` of the environment; for a failing import the full
+explanation with what was searched."""
 from __future__ import annotations
 
 import asyncio
@@ -10,8 +11,6 @@ from tf_lsp.firstparty import choose_way
 from tf_lsp.imports import extract_imports
 from tf_lsp.notebook import build_program
 from tf_lsp.server.state import TfLspServer
-
-SUMMARY_DISTS = ("numpy", "protobuf", "keras", "tf-keras", "ml-dtypes")
 
 
 def _contains(rng, line: int, col: int) -> bool:
@@ -55,8 +54,9 @@ def hover_markdown(ls: TfLspServer, uri: str, line: int, col: int) -> str | None
             for f in findings:
                 out += ["", f"**{f.code} {f.name}** ({f.severity.value}): {f.message}"]
                 out += [f"- {d}" for d in f.details]
-            if stmt.top == "tensorflow":
-                out += ["", *tf_summary(ws)]
+            summary = pack_summary_lines(ws, stmt.top)
+            if summary:
+                out += ["", *summary]
         return "  \n".join(out)
     return None
 
@@ -69,29 +69,25 @@ def search_path_lines(ws, way) -> list[str]:
     return lines
 
 
-def tf_summary(ws) -> list[str]:
-    """TF version and build (CUDA/cuDNN from build_info.py, read by the engine), key versions, the interpreter."""
-    from tf_lsp.checks.tensorflow.common import find_tensorflow
-    from tf_lsp.checks.tensorflow.platform import build_info
+def pack_summary_lines(ws, top: str) -> list[str]:
+    """The summary of the rule pack whose framework ``top`` is (``tf_lsp.packs.summary_pack``): its version and
+    build, the versions it lists, the interpreter; [] when no pack's framework is ``top``."""
+    from tf_lsp.packs import summary_pack
 
+    pack = summary_pack(top)
+    if pack is None or pack.summary is None:
+        return []
     env = ws.env
-    lines = ["**TensorFlow environment**"]
-    tf = find_tensorflow(env, ws.environ)
-    if tf is None:
-        lines.append("TensorFlow is not installed here.")
+    lines = [f"**{pack.name} environment**"]
+    s = pack.summary(env, ws.environ)
+    if s is None:
+        lines.append(f"{pack.name} is not installed here.")
     else:
-        info = build_info(tf) or {}
-        if info.get("is_cuda_build"):
-            build = f"GPU build (CUDA {info.get('cuda_version', '?')} / cuDNN {info.get('cudnn_version', '?')})"
-        elif info.get("is_rocm_build"):
-            build = "ROCm build"
-        else:
-            build = "CPU build" if info else "build unknown (no build_info.py)"
-        name = tf.dist.display_name if tf.dist else "tensorflow"
-        lines.append(f"{name} {tf.version or '?'} — {build}  \n`{tf.folder}`")
-    versions = [f"{d.display_name} {d.version}" for n in SUMMARY_DISTS if (d := env.index.get(n))]
-    if versions:
-        lines.append(", ".join(versions))
+        dist = env.index.get(s.distribution) if s.distribution else None
+        head = f"{dist.display_name if dist else s.distribution or top} {s.version or '?'}"
+        head += f" — {s.build}" if s.build else ""
+        lines.append(head + (f"  \n`{s.location}`" if s.location else ""))
+        lines += list(s.details)
     lines.append(f"Python {env.snapshot.version_str}, interpreter: `{ws.choice.python}` — {ws.choice.why}")
     return lines
 

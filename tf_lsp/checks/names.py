@@ -1,4 +1,5 @@
-"""(C) ``from X import name``: does X define ``name``? Read statically, conservatively (TFL112).
+"""``from X import name``: does X define ``name``? Read statically, conservatively (TFL112). Generic: used by the
+TensorFlow pack for its imports (its category C) and by the first-party closure for any package.
 
 A module's names: everything its top-level code binds (assignments, defs, classes, imports, ``global`` in its
 functions, ``setattr(<module>, "literal", ...)``), names from star imports we can follow, and — for packages — the
