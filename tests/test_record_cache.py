@@ -130,3 +130,48 @@ def test_in_process_check_follows_in_place_edits(env, monkeypatch):
     finally:
         _rewrite(core, CORE)
     assert codes() == clean
+
+
+def test_pth_file_edited_in_place_warm_equals_cold(env, monkeypatch):
+    """The interpreter's probe (its sys.path) is kept on disk, checked against the site folders' stamps; a ``.pth``
+    file appended to in place (no folder's mtime moves) adds a sys.path entry: warm must see it as cold does."""
+    site = env["pkg"].parent
+    extra = env["base"] / "extra-dir"
+    extra.mkdir(exist_ok=True)
+    (extra / "pthmod.py").write_text("VALUE = 1\n")
+    main = env["ws"] / "pth_main.py"
+    main.write_text("import pthmod\n")
+    pth = site / "zz_extra.pth"
+    pth.write_text("# nothing yet\n")
+    warm = env["base"] / "warm-pth"
+    monkeypatch.setenv("TF_LSP_CACHE_DIR", str(env["base"] / "inproc-pth"))
+
+    def check(cache: Path) -> str:
+        environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
+        environ["TF_LSP_CACHE_DIR"] = str(cache)
+        environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+        out = subprocess.run([sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--python",
+                              str(env["py"]), "pth_main.py"], cwd=env["ws"], env=environ, capture_output=True,
+                             text=True, timeout=300)
+        assert out.returncode in (0, 1), out.stderr
+        return out.stdout.replace(str(cache), "<cache>")
+
+    from tf_lsp.workspace import Workspace
+
+    def in_process(w) -> list[str]:
+        w.refresh()
+        return [f.code for f in w.check_source(main, main.read_text())]
+
+    try:
+        before = check(warm)
+        assert "pthmod" in before                                  # not found yet
+        ws = Workspace(env["ws"], python=str(env["py"]))           # the server's engine, kept across the edit
+        assert in_process(ws)
+        _rewrite(pth, f"{extra}\n", mode="a")
+        after = check(warm)
+        assert after == check(env["base"] / "cold-pth"), "warm and cold answers differ"
+        assert '"code"' not in after                               # found through the .pth line
+        assert in_process(ws) == []
+    finally:
+        pth.unlink()
+        main.unlink()
