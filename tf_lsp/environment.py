@@ -29,7 +29,7 @@ from tf_lsp.filecache import cache_root, write_atomic
 from tf_lsp.probing import NO_SITE_DIRS, PROBE_SCRIPT, SITE_DIRS, ProbeError, run_bounded, scrubbed_environ, validate
 
 PROBE_TIMEOUT = 5.0
-_CACHE_VERSION = 4
+_CACHE_VERSION = 5
 
 
 
@@ -106,9 +106,25 @@ def _stamp(paths: list[str]) -> list:
     for p in paths:
         try:
             st = os.stat(p)
-            out.append([p, st.st_mtime_ns, st.st_ino])
+            out.append([p, st.st_mtime_ns, st.st_size, st.st_ino])
         except OSError:
-            out.append([p, None, None])
+            out.append([p, None, None, None])
+    return out
+
+
+# files of a site folder whose text shapes sys.path at startup (site.py reads each ``.pth``; sitecustomize and
+# usercustomize may append to it): edited in place, they move no folder's mtime, so each is watched by its own stamp
+_STARTUP_FILES = ("sitecustomize.py", "usercustomize.py")
+
+
+def startup_files(folders: list[str]) -> list[str]:
+    out = []
+    for d in folders:
+        try:
+            names = os.listdir(d)
+        except OSError:
+            continue
+        out += [os.path.join(d, n) for n in names if n.endswith(".pth") or n in _STARTUP_FILES]
     return out
 
 
@@ -185,7 +201,8 @@ def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: fl
         raise ProbeError(f"{python} printed something unexpected: {stdout[:200]!r}") from exc
     data = validate(str(python), data)
     sites = data["site_dirs"]["dirs"] if data.get("site_dirs") else data["sys_path"]
-    watch = sorted({*_candidate_site_dirs(python), *[p for p in sites if "site-packages" in p or "dist-packages" in p]})
+    folders = sorted({*_candidate_site_dirs(python), *[p for p in sites if "site-packages" in p or "dist-packages" in p]})
+    watch = sorted({*folders, *startup_files(folders)})    # a .pth added or removed moves its folder's mtime
     write_atomic(cache_file, json.dumps({"stamp": _stamp(watch), "watch": watch, "data": data}))
     return _from_probe(python, data, pythonpath=extra)
 

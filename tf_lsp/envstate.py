@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from tf_lsp.distributions import DistIndex, build_index
-from tf_lsp.environment import Snapshot
+from tf_lsp.environment import Snapshot, startup_files
 from tf_lsp.environment import snapshot as take_snapshot
 
 
@@ -21,9 +21,9 @@ def _stamp(entries) -> tuple:
     for e in entries:
         try:
             st = os.stat(e)
-            out.append((e, st.st_mtime_ns))
+            out.append((e, st.st_mtime_ns, st.st_size, st.st_ino))
         except OSError:
-            out.append((e, None))
+            out.append((e, None, None, None))
     return tuple(out)
 
 
@@ -35,7 +35,7 @@ class EnvState:
     stamp: tuple = field(repr=False)
 
     def is_stale(self) -> bool:
-        return _stamp(s for s, _ in self.stamp) != self.stamp
+        return _stamp(s[0] for s in self.stamp) != self.stamp
 
     @cached_property
     def editable_mapping(self) -> dict[str, str]:
@@ -59,5 +59,7 @@ def load_env(python: Path, *, environ: Mapping[str, str] | None = None, static: 
     watch = list(snap.sys_path)
     if snap.user_site:
         watch.append(snap.user_site)
+    watch += startup_files(   # .pth files edited in place move no folder's mtime
+        [*snap.site_packages, *([snap.user_site] if snap.user_site else [])])
     index = build_index(snap.sys_path)
     return EnvState(python=Path(python), snapshot=snap, index=index, stamp=_stamp(dict.fromkeys(watch)))

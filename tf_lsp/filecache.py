@@ -157,6 +157,21 @@ def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version
     return value
 
 
+def kept_by_reads(cache: dict, key: object, compute: Callable[[], T]) -> T:
+    """``compute()`` kept in ``cache`` (a process-lifetime dict, e.g. a workspace's memo) with its read set: a kept
+    value is used only while every path it read still has the stamp it had (read once per ``one_pass`` block), so it
+    is the value a fresh computation would give — a file edited in place (no folder's mtime moves) computes again.
+    The reads reach the open ``recording`` blocks either way."""
+    hit = cache.get(key)
+    if hit is not None and all(_stamp_once(p) == st for p, st in hit[1].items()):
+        add_reads(hit[1])
+        return hit[0]
+    with recording() as reads:
+        value = compute()
+    cache[key] = (value, dict(reads))
+    return value
+
+
 def by_mtime(cache: dict, path: str, compute: Callable[[str], T], *, missing: T = None) -> T:
     """``compute(path)``, cached in ``cache`` until ``path``'s stamp (mtime, size, inode) changes. ``missing`` when
     ``path`` cannot be stat-ed, or when ``compute`` raises OSError (that result is not cached: the next call tries

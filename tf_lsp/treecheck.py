@@ -8,7 +8,7 @@ import pickle
 from pathlib import Path
 
 from tf_lsp import safeio
-from tf_lsp.filecache import cache_root, write_atomic
+from tf_lsp.filecache import cache_root, one_pass, write_atomic
 from tf_lsp.imports import extract_imports
 from tf_lsp.report import FileResult
 
@@ -99,15 +99,17 @@ def _serial(ws, files, keep) -> list[FileResult]:
     cache = ImportCache(ws.root)
     version = ws.env.snapshot.short_version
     results = []
-    for f in files:
-        try:
-            text = safeio.read_source(f)
-        except OSError as exc:
-            results.append(FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)))
-            continue
-        stmts = cache.get(f, text, version)
-        findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
-        results.append(FileResult(f, text if findings else "", findings))
+    with one_pass():        # one run reads one state of the disk (one RECORD stat pass per distribution, not per file)
+        for f in files:
+            try:
+                text = safeio.read_source(f)
+            except OSError as exc:
+                results.append(FileResult(f, "", (), error=safeio.describe(exc),
+                                          skipped=isinstance(exc, safeio.Unreadable)))
+                continue
+            stmts = cache.get(f, text, version)
+            findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
+            results.append(FileResult(f, text if findings else "", findings))
     cache.save()
     return results
 
@@ -125,15 +127,17 @@ def _work(chunk, keep) -> list[tuple[FileResult, tuple | None]]:
     ws = _WORKER["ws"]
     out = []
     version = ws.env.snapshot.short_version
-    for f, known in chunk:
-        try:
-            text = safeio.read_source(f)
-        except OSError as exc:
-            out.append((FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)), None))
-            continue
-        stmts = known if known is not None else tuple(extract_imports(text, version=version))
-        findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
-        out.append((FileResult(f, text if findings else "", findings), None if known is not None else stmts))
+    with one_pass():        # as _serial: one state of the disk for the chunk
+        for f, known in chunk:
+            try:
+                text = safeio.read_source(f)
+            except OSError as exc:
+                out.append((FileResult(f, "", (), error=safeio.describe(exc),
+                                       skipped=isinstance(exc, safeio.Unreadable)), None))
+                continue
+            stmts = known if known is not None else tuple(extract_imports(text, version=version))
+            findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
+            out.append((FileResult(f, text if findings else "", findings), None if known is not None else stmts))
     return out
 
 

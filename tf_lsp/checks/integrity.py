@@ -2,9 +2,9 @@
 
 Three cases, for the distribution that owns the imported module:
 
-- files listed in RECORD are missing, or their size differs from RECORD (one ``stat`` per entry; ~20k entries
-  for TensorFlow take a few tens of ms, done once per environment load and cached by RECORD mtime + the mtimes
-  of the folders RECORD names);
+- files listed in RECORD are missing, or their size differs from RECORD (one ``stat`` per entry, once per file
+  checked: ~20k entries for TensorFlow take ~0.07 s; nothing of the answer is cached, since a file edited in place
+  moves no folder's mtime);
 - an *orphan*: the import resolves into a site-packages folder no distribution claims (RECORD / top_level.txt),
   typically what an interrupted uninstall or a hand-deleted ``.dist-info`` leaves behind;
 - a package that lost its ``__init__.py`` and silently became a namespace package while a RECORD still lists it.

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from tf_lsp.filecache import kept_by_reads
 from tf_lsp.fixes import edit_fix, install_fix
 from tf_lsp.model import Edit, Finding, Fix
 from tf_lsp.packs import checked_imports
@@ -40,11 +41,10 @@ def statement_simulation(ctx: "ImportContext") -> Simulation:
 def simulation(ctx: "ImportContext", module: str, names: tuple[str, ...] = ()) -> Simulation:
     running = tuple(m for m in running_modules(ctx) if m.split(".")[0] == module.split(".")[0])
     key = ("simulate", ctx.script_dir, module, names, running)
-    hit = ctx.workspace.memo.get(key)
-    if hit is None:
-        hit = ctx.workspace.memo[key] = simulate_import(ctx.resolver, module, names=names, running=running,
-                                                        stdlib=ctx.env.snapshot.stdlib_names)
-    return hit
+    # kept for the environment load, but only while every file and folder the walk read is unchanged: a module
+    # edited in place moves no folder's mtime
+    return kept_by_reads(ctx.workspace.memo, key, lambda: simulate_import(
+        ctx.resolver, module, names=names, running=running, stdlib=ctx.env.snapshot.stdlib_names))
 
 
 def check(ctx: "ImportContext") -> list[Finding]:
