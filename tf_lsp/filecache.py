@@ -145,7 +145,8 @@ def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version
         data = json.loads(file.read_text())
         if data.get("key") == blob and _reads_hold(data["reads"]):
             value = decode(data["value"])
-            add_reads({path: None if st is None else tuple(st) for path, st in data["reads"]})
+            if is_recording():
+                add_reads({path: None if st is None else tuple(st) for path, st in data["reads"]})
             return value
     except (OSError, ValueError, KeyError, TypeError):
         pass

@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
+from tf_lsp.filecache import in_pass
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.model import Finding
 from tf_lsp.nativeload import Loader, Unloadable, find_in, wheel_lib_dirs
@@ -58,9 +59,6 @@ def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
     """The extension modules the simulated import loads, then those of the static closure (``checks.closure``:
     imports under any ``if`` too, as NumPy's ``__init__`` imports ``numpy._core`` in the ``else`` of
     ``if __NUMPY_SETUP__``) of every package whose ``__init__`` it ran."""
-    from tf_lsp.checks.closure import import_closure
-    from tf_lsp.checks.integrity import _extension_file
-
     out = dict((f, m) for m, f in sim.extensions)
     stdlib = ctx.env.snapshot.stdlib_names
     for top in dict.fromkeys(m.split(".")[0] for m in sim.modules):
@@ -69,12 +67,25 @@ def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
         res = ctx.resolver.resolve(top)
         if not res.found or res.kind != "package" or not res.top.root:
             continue
-        closure = import_closure(top, location=res.top.root)
-        for m in sorted(closure.modules):
-            f = _extension_file(res.top.root, m)
-            if f is not None and f not in out:
+        # the same for every statement under ``top`` (1,000 ``import tensorflow.x`` lines): once per file's check
+        root = res.top.root
+        for f, m in in_pass(("closure-extensions", root, top), lambda t=top, r=root: _closure_extensions(t, r)):
+            if f not in out:
                 out[f] = m
     return [(m, f) for f, m in out.items()]
+
+
+def _closure_extensions(top: str, root: str) -> tuple[tuple[str, str], ...]:
+    """(file, module) of the extension modules in the static closure of ``import top``, by module name."""
+    from tf_lsp.checks.closure import import_closure
+    from tf_lsp.checks.integrity import _extension_file
+
+    out: list[tuple[str, str]] = []
+    for m in sorted(import_closure(top, location=root).modules):
+        f = _extension_file(root, m)
+        if f is not None:
+            out.append((f, m))
+    return tuple(out)
 
 
 def _finding(ctx: "ImportContext", module: str, u: Unloadable, dist: "Distribution | None", ld_path: str) -> Finding:
