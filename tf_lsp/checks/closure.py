@@ -168,7 +168,7 @@ def _checked(key: tuple[str, str, int]) -> tuple[dict[str, Stamp | None], Closur
     with recording() as reads:
         result = cached_by_reads("closures", list(key), compute, version=_CACHE_VERSION, encode=_encode,
                                  decode=_decode)
-    hit = _CLOSURES[key] = (dict(reads), result)
+    hit = _CLOSURES[key] = (reads.all_paths(), result)
     return hit
 
 
