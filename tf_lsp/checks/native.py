@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
     from tf_lsp.distributions import Distribution
 
+_TOP = re.compile(r"^[^.\n]*", re.M)
 _PRELOAD = re.compile(rb"\bCDLL\(|\bPyDLL\(|LoadLibrary\(|\bdlopen\(")
 
 
@@ -43,9 +44,8 @@ def check(ctx: "ImportContext") -> list[Finding]:
     if not extensions:
         return []
     ld_path = ctx.environ.get("LD_LIBRARY_PATH", "")
-    loader = Loader(ld_library_path=ld_path, interpreter=str(ctx.env.snapshot.python))
-    for module, file in extensions:
-        for u in loader.check(file):
+    for module, file, unloadable in _loads(tuple(extensions), ld_path, str(ctx.env.snapshot.python)):
+        for u in unloadable:
             if _preloaded(ctx, sim, u):
                 continue
             dist = _owner_of_file(ctx, file)
@@ -55,13 +55,24 @@ def check(ctx: "ImportContext") -> list[Finding]:
     return []
 
 
+def _loads(extensions: tuple[tuple[str, str], ...], ld_path: str,
+           interpreter: str) -> tuple[tuple[str, str, tuple[Unloadable, ...]], ...]:
+    """(module, file, the libraries it needs that the loader cannot find) of each extension module, in order, as
+    one process's loader meets them (what earlier ones loaded counts as loaded). The same for every statement that
+    loads the same extension modules: once per file's check."""
+    def compute() -> tuple[tuple[str, str, tuple[Unloadable, ...]], ...]:
+        loader = Loader(ld_library_path=ld_path, interpreter=interpreter)
+        return tuple((m, f, tuple(loader.check(f))) for m, f in extensions)
+    return in_pass(("native-loads", ld_path, interpreter, extensions), compute)
+
+
 def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
     """The extension modules the simulated import loads, then those of the static closure (``checks.closure``:
     imports under any ``if`` too, as NumPy's ``__init__`` imports ``numpy._core`` in the ``else`` of
     ``if __NUMPY_SETUP__``) of every package whose ``__init__`` it ran."""
     out = dict((f, m) for m, f in sim.extensions)
     stdlib = ctx.env.snapshot.stdlib_names
-    for top in dict.fromkeys(m.split(".")[0] for m in sim.modules):
+    for top in _tops(sim.modules):
         if top in stdlib:
             continue
         res = ctx.resolver.resolve(top)
@@ -73,6 +84,12 @@ def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
             if f not in out:
                 out[f] = m
     return [(m, f) for f, m in out.items()]
+
+
+def _tops(modules: tuple[str, ...]) -> list[str]:
+    """The top-level names of ``modules``, each once, in order of first appearance (one regular expression over the
+    joined names: a walk of TensorFlow runs about 2,000 modules, and a file may have 1,000 statements)."""
+    return list(dict.fromkeys(_TOP.findall("\n".join(modules)))) if modules else []
 
 
 def _closure_extensions(top: str, root: str) -> tuple[tuple[str, str], ...]:
