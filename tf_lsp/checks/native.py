@@ -19,7 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
-from tf_lsp.filecache import in_pass
+from tf_lsp.filecache import cached_by_reads, in_pass, note
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.model import Finding
 from tf_lsp.nativeload import Loader, Unloadable, find_in, wheel_lib_dirs
@@ -93,16 +93,24 @@ def _tops(modules: tuple[str, ...]) -> list[str]:
 
 
 def _closure_extensions(top: str, root: str) -> tuple[tuple[str, str], ...]:
-    """(file, module) of the extension modules in the static closure of ``import top``, by module name."""
-    from tf_lsp.checks.closure import import_closure
-    from tf_lsp.checks.integrity import _extension_file
+    """(file, module) of the extension modules in the static closure of ``import top``, by module name; kept on
+    disk with the stamps of every file and folder it was read from (``filecache.cached_by_reads``: the closure's,
+    and each folder listed)."""
+    from tf_lsp.checks import closure, integrity
 
-    out: list[tuple[str, str]] = []
-    for m in sorted(import_closure(top, location=root).modules):
-        f = _extension_file(root, m)
-        if f is not None:
-            out.append((f, m))
-    return tuple(out)
+    def compute() -> tuple[tuple[str, str], ...]:
+        for code in (__file__, closure.__file__, integrity.__file__):   # the rules: a changed tf-lsp computes again
+            if code:
+                note(code)
+        out: list[tuple[str, str]] = []
+        for m in sorted(closure.import_closure(top, location=root).modules):
+            f = integrity._extension_file(root, m)
+            if f is not None:
+                out.append((f, m))
+        return tuple(out)
+
+    return cached_by_reads("closure-extensions", [root, top], compute, version=1,
+                           encode=lambda v: [list(x) for x in v], decode=lambda d: tuple((f, m) for f, m in d))
 
 
 def _finding(ctx: "ImportContext", module: str, u: Unloadable, dist: "Distribution | None", ld_path: str) -> Finding:
