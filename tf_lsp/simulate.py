@@ -41,7 +41,7 @@ from tf_lsp.resolver import Resolution, Resolver
 
 MAX_MODULES = 20_000
 MAX_DEPTH = 300              # nested imports (Python's own recursion limit is about 1,000 frames)
-_CACHE_VERSION = 2            # 2: the top-level package's reads are a shared read set
+_CACHE_VERSION = 3            # 2: the top-level package's reads are a shared read set; 3: ``tops``
 _CODE_FILES = tuple(m.__file__ for m in (fastparse, modfacts, _resolver_module, runtime_modules, _runtime_knowledge)
                     if m.__file__) + (__file__,)
 _IMPLICIT = frozenset({"__name__", "__file__", "__path__", "__doc__", "__spec__", "__loader__", "__package__",
@@ -70,13 +70,15 @@ class Simulation:
     extensions: tuple[tuple[str, str], ...]         # (module, file) of extension modules loaded
     complete: bool                                  # False: the walk stopped at MAX_MODULES / MAX_DEPTH
     names: dict = field(default_factory=dict, compare=False)   # name -> True/False/None for the names asked
+    tops: tuple[str, ...] = field(default=(), compare=False)   # top-level names of ``modules``, first seen first
 
     def to_json(self) -> dict:
         return {"start": self.start, "found": self.found, "failures": [[f.kind, f.module, f.name, f.importer, f.file,
                                                                          f.line, f.message, list(f.via)]
                                                                         for f in self.failures],
                 "unknown": list(self.unknown), "modules": list(self.modules),
-                "extensions": [list(e) for e in self.extensions], "complete": self.complete, "names": self.names}
+                "extensions": [list(e) for e in self.extensions], "complete": self.complete, "names": self.names,
+                "tops": list(self.tops)}
 
     @staticmethod
     def from_json(d: dict) -> "Simulation":
@@ -84,7 +86,7 @@ class Simulation:
                           tuple(Failure(k, m, n, i, f, ln, msg, tuple(via)) for k, m, n, i, f, ln, msg, via in d["failures"]),
                           tuple(d["unknown"]), tuple(map(sys.intern, d["modules"])),   # one copy per name, not per result
                           tuple((m, f) for m, f in d["extensions"]),
-                          d["complete"], dict(d["names"]))
+                          d["complete"], dict(d["names"]), tuple(d["tops"]))
 
 
 def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] = (),
@@ -149,7 +151,8 @@ def _finish(walk: "_Walk", module: str, names: tuple[str, ...]) -> Simulation:
             if n != "*":
                 verdicts[n] = walk.need_name(module, n, importer="", file=None, line=0, via=(module,))
     return Simulation(module, ok, tuple(walk.failures), tuple(dict.fromkeys(walk.unknown)), tuple(walk.order),
-                      tuple(walk.extensions), walk.complete, verdicts)
+                      tuple(walk.extensions), walk.complete, verdicts,
+                      tuple(dict.fromkeys(m.split(".")[0] for m in walk.order)))
 
 
 class _Walk:

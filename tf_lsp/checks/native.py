@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from tf_lsp.checks.base import ImportContext
     from tf_lsp.distributions import Distribution
 
-_TOP = re.compile(r"^[^.\n]*", re.M)
 _PRELOAD = re.compile(rb"\bCDLL\(|\bPyDLL\(|LoadLibrary\(|\bdlopen\(")
 
 
@@ -72,7 +71,7 @@ def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
     ``if __NUMPY_SETUP__``) of every package whose ``__init__`` it ran."""
     out = dict((f, m) for m, f in sim.extensions)
     stdlib = ctx.env.snapshot.stdlib_names
-    for top in _tops(sim.modules):
+    for top in sim.tops:
         if top in stdlib:
             continue
         res = ctx.resolver.resolve(top)
@@ -84,12 +83,6 @@ def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
             if f not in out:
                 out[f] = m
     return [(m, f) for f, m in out.items()]
-
-
-def _tops(modules: tuple[str, ...]) -> list[str]:
-    """The top-level names of ``modules``, each once, in order of first appearance (one regular expression over the
-    joined names: a walk of TensorFlow runs about 2,000 modules, and a file may have 1,000 statements)."""
-    return list(dict.fromkeys(_TOP.findall("\n".join(modules)))) if modules else []
 
 
 def _closure_extensions(top: str, root: str) -> tuple[tuple[str, str], ...]:
