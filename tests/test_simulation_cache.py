@@ -62,3 +62,47 @@ def test_warm_answer_follows_every_change_of_what_the_walk_read(env):
     assert "cannot import name 'value'" in same(2)
     (pkg / "c.py").unlink()
     assert "No module named 'chainpkg.c'" in same(3)
+
+
+SHARED_FILES = {
+    "sharedpkg/__init__.py": "from sharedpkg.a import helper\n",
+    "sharedpkg/a.py": "from sharedpkg.c import value\n\ndef helper():\n    return value\n",
+    "sharedpkg/own.py": "from sharedpkg.d import other\n",
+}
+
+
+@pytest.fixture(scope="module")
+def shared_env():
+    with tempfile.TemporaryDirectory(prefix="tf-lsp-simshared-") as tmp:
+        base = Path(tmp)
+        wheel = build_wheel(base / "wheels", "sharedpkg", "1.0", SHARED_FILES, top_level=["sharedpkg"])
+        py = make_venv(base / "venv")
+        pip_install(py, "--no-deps", str(wheel))
+        ws = base / "ws"
+        ws.mkdir()
+        # every statement's walk starts with the walk of ``sharedpkg`` itself: its read set is stored once
+        # (filecache.shared_reads) and each statement's stored result refers to it
+        (ws / "main.py").write_text("import sharedpkg\nimport sharedpkg.own\nfrom sharedpkg import a\n"
+                                    "from sharedpkg.a import helper\n")
+        site = next((base / "venv").glob("lib/python3*/site-packages"))
+        yield {"py": py, "ws": ws, "base": base, "pkg": site / "sharedpkg"}
+
+
+def test_warm_answer_follows_changes_of_the_shared_top_level_walk(shared_env):
+    env, pkg = shared_env, shared_env["pkg"]
+    warm = env["base"] / "warm-cache"
+
+    def same(step: int) -> str:
+        got = _check(env, warm)
+        assert got == _check(env, env["base"] / f"cold-{step}"), f"step {step}: warm and cold answers differ"
+        return got
+
+    first = same(0)
+    assert "No module named 'sharedpkg.c'" in first and "No module named 'sharedpkg.d'" in first
+    (pkg / "c.py").write_text("value = 1\n")               # a file of the shared walk appears
+    step = same(1)
+    assert "sharedpkg.c" not in step and "No module named 'sharedpkg.d'" in step
+    (pkg / "d.py").write_text("other = 1\n")               # a file only one statement's walk reads
+    assert "TFL116" not in same(2)
+    (pkg / "c.py").write_text("nothing = 22\n")            # a module of the shared walk loses the name
+    assert "cannot import name 'value'" in same(3)

@@ -15,7 +15,7 @@ import struct
 from dataclasses import dataclass
 
 from tf_lsp import safeio
-from tf_lsp.filecache import by_mtime, registered
+from tf_lsp.filecache import by_mtime, lru, registered
 
 _PT_LOAD, _PT_DYNAMIC = 1, 2
 _DT_NULL, _DT_NEEDED, _DT_STRTAB, _DT_STRSZ, _DT_RPATH, _DT_RUNPATH = 0, 1, 5, 10, 15, 29
@@ -38,12 +38,17 @@ def dynamic_info(path: str) -> DynamicInfo | None:
 
 def search_dirs(path: str, info: DynamicInfo) -> list[str]:
     """The RUNPATH folders of ``path`` with ``$ORIGIN`` expanded (the loader's first stop for a DT_NEEDED name)."""
-    origin = os.path.dirname(os.path.abspath(path))
+    return list(_search_dirs(os.path.abspath(path), info))
+
+
+@lru(maxsize=8192, stamp="the key is the absolute path and its RUNPATH entries")
+def _search_dirs(path: str, info: DynamicInfo) -> tuple[str, ...]:
+    origin = os.path.dirname(path)
     out = []
     for entry in info.runpath:
         d = entry.replace("${ORIGIN}", origin).replace("$ORIGIN", origin)
         out.append(os.path.normpath(d if os.path.isabs(d) else os.path.join(origin, d)))
-    return out
+    return tuple(out)
 
 
 def _read(path: str) -> DynamicInfo | None:

@@ -92,15 +92,34 @@ def stamp(path: str) -> Stamp | None:
 
 # --- read sets: a value derived from many files, valid while every one of them is as it was ------------------------
 
+class Reads(dict):
+    """What a ``recording`` block read: path -> stamp (None for a path that does not exist), and the shared read
+    sets it used by reference (``shared``: digest -> their paths and stamps, see ``shared_reads``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shared: dict[str, dict] = {}
+        self.keep = True        # False: a shared set's file changed while it was read; results are not stored
+
+    def all_paths(self) -> dict:
+        """Every path read, the shared sets' included."""
+        out: dict = {}
+        for reads in self.shared.values():
+            out.update(reads)
+        out.update(self)
+        return out
+
+
 @contextmanager
-def recording() -> Iterator[dict]:
+def recording() -> Iterator[Reads]:
     """Within the block, every path whose stamp the engine reads (``stamp``, hence ``by_mtime`` and
-    ``cached_by_stamp``) is collected into the yielded dict (path -> stamp, None for a path that does not exist).
+    ``cached_by_stamp``) is collected into the yielded dict (path -> stamp, None for a path that does not exist);
+    shared read sets used in the block (``add_shared``) are kept by reference in its ``shared``.
     Blocks nest: an inner block's reads are the outer's too."""
     stack = getattr(_READS, "stack", None)
     if stack is None:
         stack = _READS.stack = []
-    reads: dict = {}
+    reads = Reads()
     stack.append(reads)
     try:
         yield reads
@@ -132,28 +151,85 @@ def _reads_hold(reads: list) -> bool:
     return True
 
 
+def _readset_file(digest: str) -> Path:
+    return cache_root() / "readsets" / digest[:2] / f"{digest}.json"
+
+
+def shared_reads(reads: dict) -> str | None:
+    """Keep ``reads`` — a read set that many results share, such as the walk of the package every statement under
+    it starts with — once on disk, named by the digest of its content (paths and stamps), so each result refers to
+    it instead of carrying thousands of paths. The digest; None when one of the paths changed since it was read
+    (then results that used it are not stored)."""
+    items = sorted([p, None if st is None else list(st)] for p, st in reads.items())
+    blob = json.dumps(items)
+    digest = hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    if not all(_fresh(p) == st for p, st in reads.items()):
+        return None
+    file = _readset_file(digest)
+    if not file.exists():
+        write_atomic(file, blob)
+    return digest
+
+
+def add_shared(digest: str | None, reads: dict) -> None:
+    """Add a shared read set (``shared_reads``: its digest, and its paths and stamps) to the open ``recording``
+    blocks, by reference. A None digest (it changed while read) adds the paths, and marks the blocks not to be
+    stored."""
+    for open_reads in getattr(_READS, "stack", None) or ():
+        if digest is None:
+            open_reads.update(reads)
+            open_reads.keep = False
+        else:
+            open_reads.shared[digest] = reads
+
+
+def _shared_holds(digest: str) -> dict | None:
+    """The paths and stamps of a stored shared read set, when every one of them still has its stamp; once per
+    ``one_pass`` (the stamps are read once per pass, so the answer is the same for every result that refers to
+    it)."""
+    def load() -> dict | None:
+        try:
+            items = json.loads(_readset_file(digest).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(items, list) or not _reads_hold(items):
+            return None
+        return {p: None if st is None else tuple(st) for p, st in items}
+    return in_pass(("shared-reads", cache_root(), digest), load)
+
+
 def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version: int,
                     encode: Callable[[T], object], decode: Callable[[Any], T]) -> T:
     """``compute()`` kept on disk (``<cache root>/<kind>/``) with its read set: every path whose stamp was read while
-    it ran (see ``recording``). A stored value is used only when ``key`` (JSON: every input that is not a file) is
-    the same and every path of its read set still has the stamp it had (a missing path is still missing), so the
-    value is the one a fresh computation would give. The computation's own reads still reach outer recordings."""
+    it ran (see ``recording``), the shared read sets it used by their digest (``shared_reads``). A stored value is
+    used only when ``key`` (JSON: every input that is not a file) is the same and every path of its read set and of
+    its shared sets still has the stamp it had (a missing path is still missing), so the value is the one a fresh
+    computation would give. The computation's own reads still reach outer recordings."""
     blob = json.dumps([version, key], sort_keys=True, default=str)
     digest = hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:32]
     file = cache_root() / kind / digest[:2] / f"{digest}.json"
     try:
         data = json.loads(file.read_text())
         if data.get("key") == blob and _reads_hold(data["reads"]):
-            value = decode(data["value"])
-            add_reads({path: None if st is None else tuple(st) for path, st in data["reads"]})
-            return value
+            shared = {d: _shared_holds(d) for d in data.get("shared", ())}
+            if all(r is not None for r in shared.values()):
+                value = decode(data["value"])
+                if is_recording():
+                    add_reads({path: None if st is None else tuple(st) for path, st in data["reads"]})
+                    for d, r in shared.items():
+                        add_shared(d, cast(dict, r))
+                return value
     except (OSError, ValueError, KeyError, TypeError):
         pass
     with recording() as reads:
         value = compute()
-    if all(_fresh(p) == st for p, st in reads.items()):        # nothing changed while it ran: safe to keep
+    # a path of a shared set is kept there only (the first result that used it read it too)
+    own = {p: st for p, st in reads.items()
+           if not any(p in r and r[p] == st for r in reads.shared.values())}
+    if reads.keep and all(_fresh(p) == st for p, st in own.items()):    # nothing changed while it ran: safe to keep
         write_atomic(file, json.dumps({"key": blob, "value": encode(value),
-                                       "reads": [[p, None if st is None else list(st)] for p, st in reads.items()]}))
+                                       "reads": [[p, None if st is None else list(st)] for p, st in own.items()],
+                                       "shared": sorted(reads.shared)}))
     return value
 
 

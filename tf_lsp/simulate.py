@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from tf_lsp import fastparse, modfacts, runtime_modules
 from tf_lsp import resolver as _resolver_module
-from tf_lsp.filecache import add_reads, cached_by_reads, in_pass, note, recording
+from tf_lsp.filecache import add_shared, cached_by_reads, in_pass, note, recording, shared_reads
 from tf_lsp.knowledge import runtime_modules as _runtime_knowledge
 from tf_lsp.modfacts import ModuleFacts, module_facts
 from tf_lsp.moduleattr import lacks
@@ -41,7 +41,7 @@ from tf_lsp.resolver import Resolution, Resolver
 
 MAX_MODULES = 20_000
 MAX_DEPTH = 300              # nested imports (Python's own recursion limit is about 1,000 frames)
-_CACHE_VERSION = 1
+_CACHE_VERSION = 3            # 2: the top-level package's reads are a shared read set; 3: ``tops``
 _CODE_FILES = tuple(m.__file__ for m in (fastparse, modfacts, _resolver_module, runtime_modules, _runtime_knowledge)
                     if m.__file__) + (__file__,)
 _IMPLICIT = frozenset({"__name__", "__file__", "__path__", "__doc__", "__spec__", "__loader__", "__package__",
@@ -70,13 +70,15 @@ class Simulation:
     extensions: tuple[tuple[str, str], ...]         # (module, file) of extension modules loaded
     complete: bool                                  # False: the walk stopped at MAX_MODULES / MAX_DEPTH
     names: dict = field(default_factory=dict, compare=False)   # name -> True/False/None for the names asked
+    tops: tuple[str, ...] = field(default=(), compare=False)   # top-level names of ``modules``, first seen first
 
     def to_json(self) -> dict:
         return {"start": self.start, "found": self.found, "failures": [[f.kind, f.module, f.name, f.importer, f.file,
                                                                          f.line, f.message, list(f.via)]
                                                                         for f in self.failures],
                 "unknown": list(self.unknown), "modules": list(self.modules),
-                "extensions": [list(e) for e in self.extensions], "complete": self.complete, "names": self.names}
+                "extensions": [list(e) for e in self.extensions], "complete": self.complete, "names": self.names,
+                "tops": list(self.tops)}
 
     @staticmethod
     def from_json(d: dict) -> "Simulation":
@@ -84,7 +86,7 @@ class Simulation:
                           tuple(Failure(k, m, n, i, f, ln, msg, tuple(via)) for k, m, n, i, f, ln, msg, via in d["failures"]),
                           tuple(d["unknown"]), tuple(map(sys.intern, d["modules"])),   # one copy per name, not per result
                           tuple((m, f) for m, f in d["extensions"]),
-                          d["complete"], dict(d["names"]))
+                          d["complete"], dict(d["names"]), tuple(d["tops"]))
 
 
 def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] = (),
@@ -106,13 +108,14 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
             note(code)
         # every walk of a ``tensorflow.*`` module first runs ``tensorflow`` itself, the same way each time: within
         # one file's check (``filecache.in_pass``: one state of the disk) that part is walked once, and each
-        # statement goes on from a copy of it, its reads added to the statement's read set
+        # statement goes on from a copy of it; its reads are kept once on disk (``filecache.shared_reads``) and
+        # each statement's stored result refers to them, checked once per file's check
         share = json.dumps({k: v for k, v in key.items() if k not in ("module", "names")}, sort_keys=True, default=str)
         top = module.split(".")[0]
-        base, top_reads = in_pass(("simulation-top", share, top),
-                                  lambda: _top_walk(resolver, top, stdlib=stdlib, max_modules=max_modules,
-                                                    running=running))
-        add_reads(top_reads)
+        base, top_digest, top_reads = in_pass(("simulation-top", share, top),
+                                              lambda: _top_walk(resolver, top, stdlib=stdlib, max_modules=max_modules,
+                                                                running=running))
+        add_shared(top_digest, top_reads)
         return _finish(base.copy(), module, names)
 
     return cached_by_reads("simulations", key, compute, version=_CACHE_VERSION, encode=Simulation.to_json,
@@ -120,15 +123,16 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
 
 
 def _top_walk(resolver: Resolver, top: str, *, stdlib: frozenset[str], max_modules: int,
-              running: tuple[str, ...]) -> tuple["_Walk", dict]:
+              running: tuple[str, ...]) -> tuple["_Walk", str | None, dict]:
     """A walk (on a fresh resolver) that has run the top-level package ``top``, as every walk of a module under it
-    starts; and the stamps it read."""
+    starts; and the stamps it read, kept as a shared read set (its digest, None when a file changed meanwhile)."""
     with recording() as reads:
         walk = _Walk(resolver.fresh(), stdlib=stdlib, max_modules=max_modules)
         for m in running:
             walk.state[m] = "running"
         walk.run(top, (), 0)
-    return walk, dict(reads)
+    paths = reads.all_paths()
+    return walk, shared_reads(paths), paths
 
 
 def _simulate(resolver: Resolver, module: str, *, names: tuple[str, ...], stdlib: frozenset[str], max_modules: int,
@@ -147,7 +151,8 @@ def _finish(walk: "_Walk", module: str, names: tuple[str, ...]) -> Simulation:
             if n != "*":
                 verdicts[n] = walk.need_name(module, n, importer="", file=None, line=0, via=(module,))
     return Simulation(module, ok, tuple(walk.failures), tuple(dict.fromkeys(walk.unknown)), tuple(walk.order),
-                      tuple(walk.extensions), walk.complete, verdicts)
+                      tuple(walk.extensions), walk.complete, verdicts,
+                      tuple(dict.fromkeys(m.split(".")[0] for m in walk.order)))
 
 
 class _Walk:

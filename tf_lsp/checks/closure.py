@@ -14,14 +14,28 @@ order comes from the files' contents — and callers treat what it did not see a
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Iterable
 
-from tf_lsp.filecache import Stamp, registered, stamp
+from tf_lsp import modfacts
+from tf_lsp.filecache import (
+    Stamp,
+    add_reads,
+    cached_by_reads,
+    in_pass,
+    is_recording,
+    note,
+    recording,
+    registered,
+    stamp,
+)
 from tf_lsp.modfacts import module_facts, parse_for_imports
 from tf_lsp.modfacts import module_level_imports as _module_level_imports
 
 MAX_MODULES = 20_000      # modules in one closure (TensorFlow 2.x: about 3,000)
+_CACHE_VERSION = 1
+_CODE_FILES = tuple(m.__file__ for m in (modfacts,) if m.__file__) + (__file__,)
 
 
 @dataclass(frozen=True)
@@ -128,11 +142,48 @@ def import_closure(module: str, *, location: str, metadata_dir: str | os.PathLik
                    max_files: int = MAX_MODULES) -> Closure:
     """What ``import module`` runs inside its own package (found under ``location``) and which outside top-level
     names that code imports. Parents of ``module`` are part of the walk, as they run first. ``metadata_dir`` is
-    accepted for callers that have it; the answer depends only on the package's files."""
+    accepted for callers that have it; the answer depends only on the package's files.
+
+    Kept in memory and on disk (``filecache.cached_by_reads``) with the stamp of every file and folder the walk
+    read, used only while each is unchanged; checked once per ``filecache.one_pass`` (one file's check asks for
+    the same closure once per statement)."""
     key = (os.path.normpath(location), module, max_files)
+    reads, result = in_pass(("import-closure", key), lambda: _checked(key))
+    if is_recording():
+        add_reads(reads)
+    return result
+
+
+def _checked(key: tuple[str, str, int]) -> tuple[dict[str, Stamp | None], Closure]:
     hit = _CLOSURES.get(key)
     if hit is not None and all(stamp(p) == st for p, st in hit[0].items()):
-        return hit[1]
+        return hit
+    location, module, max_files = key
+
+    def compute() -> Closure:
+        for code in _CODE_FILES:            # the walk's own rules: a changed tf-lsp computes again
+            note(code)
+        return _walk(module, location, max_files)
+
+    with recording() as reads:
+        result = cached_by_reads("closures", list(key), compute, version=_CACHE_VERSION, encode=_encode,
+                                 decode=_decode)
+    hit = _CLOSURES[key] = (reads.all_paths(), result)
+    return hit
+
+
+def _encode(c: Closure) -> dict:
+    return {"module": c.module, "externals": sorted(c.externals), "conditional": sorted(c.conditional),
+            "modules": sorted(c.modules), "unresolved": sorted(c.unresolved), "files": c.files,
+            "complete": c.complete}
+
+
+def _decode(d: dict) -> Closure:
+    return Closure(d["module"], frozenset(d["externals"]), frozenset(d["conditional"]),
+                   frozenset(map(sys.intern, d["modules"])), frozenset(d["unresolved"]), d["files"], d["complete"])
+
+
+def _walk(module: str, location: str, max_files: int) -> Closure:
     top = module.split(".")[0]
     graph = ModuleGraph(location, top)
     parts = module.split(".")
@@ -163,7 +214,6 @@ def import_closure(module: str, *, location: str, metadata_dir: str | os.PathLik
     conditional -= externals
     result = Closure(module, frozenset(externals), frozenset(conditional),
                      frozenset(m for m in seen if m not in unresolved), frozenset(unresolved), len(seen), complete)
-    _CLOSURES[key] = (graph.read, result)
     return result
 
 

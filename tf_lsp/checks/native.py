@@ -19,6 +19,7 @@ import re
 from typing import TYPE_CHECKING
 
 from tf_lsp import safeio
+from tf_lsp.filecache import cached_by_reads, in_pass, note
 from tf_lsp.fixes import reinstall_fix
 from tf_lsp.model import Finding
 from tf_lsp.nativeload import Loader, Unloadable, find_in, wheel_lib_dirs
@@ -42,9 +43,8 @@ def check(ctx: "ImportContext") -> list[Finding]:
     if not extensions:
         return []
     ld_path = ctx.environ.get("LD_LIBRARY_PATH", "")
-    loader = Loader(ld_library_path=ld_path, interpreter=str(ctx.env.snapshot.python))
-    for module, file in extensions:
-        for u in loader.check(file):
+    for module, file, unloadable in _loads(tuple(extensions), ld_path, str(ctx.env.snapshot.python)):
+        for u in unloadable:
             if _preloaded(ctx, sim, u):
                 continue
             dist = _owner_of_file(ctx, file)
@@ -54,27 +54,56 @@ def check(ctx: "ImportContext") -> list[Finding]:
     return []
 
 
+def _loads(extensions: tuple[tuple[str, str], ...], ld_path: str,
+           interpreter: str) -> tuple[tuple[str, str, tuple[Unloadable, ...]], ...]:
+    """(module, file, the libraries it needs that the loader cannot find) of each extension module, in order, as
+    one process's loader meets them (what earlier ones loaded counts as loaded). The same for every statement that
+    loads the same extension modules: once per file's check."""
+    def compute() -> tuple[tuple[str, str, tuple[Unloadable, ...]], ...]:
+        loader = Loader(ld_library_path=ld_path, interpreter=interpreter)
+        return tuple((m, f, tuple(loader.check(f))) for m, f in extensions)
+    return in_pass(("native-loads", ld_path, interpreter, extensions), compute)
+
+
 def _extensions(ctx: "ImportContext", sim) -> list[tuple[str, str]]:
     """The extension modules the simulated import loads, then those of the static closure (``checks.closure``:
     imports under any ``if`` too, as NumPy's ``__init__`` imports ``numpy._core`` in the ``else`` of
     ``if __NUMPY_SETUP__``) of every package whose ``__init__`` it ran."""
-    from tf_lsp.checks.closure import import_closure
-    from tf_lsp.checks.integrity import _extension_file
-
     out = dict((f, m) for m, f in sim.extensions)
     stdlib = ctx.env.snapshot.stdlib_names
-    for top in dict.fromkeys(m.split(".")[0] for m in sim.modules):
+    for top in sim.tops:
         if top in stdlib:
             continue
         res = ctx.resolver.resolve(top)
         if not res.found or res.kind != "package" or not res.top.root:
             continue
-        closure = import_closure(top, location=res.top.root)
-        for m in sorted(closure.modules):
-            f = _extension_file(res.top.root, m)
-            if f is not None and f not in out:
+        # the same for every statement under ``top`` (1,000 ``import tensorflow.x`` lines): once per file's check
+        root = res.top.root
+        for f, m in in_pass(("closure-extensions", root, top), lambda t=top, r=root: _closure_extensions(t, r)):
+            if f not in out:
                 out[f] = m
     return [(m, f) for f, m in out.items()]
+
+
+def _closure_extensions(top: str, root: str) -> tuple[tuple[str, str], ...]:
+    """(file, module) of the extension modules in the static closure of ``import top``, by module name; kept on
+    disk with the stamps of every file and folder it was read from (``filecache.cached_by_reads``: the closure's,
+    and each folder listed)."""
+    from tf_lsp.checks import closure, integrity
+
+    def compute() -> tuple[tuple[str, str], ...]:
+        for code in (__file__, closure.__file__, integrity.__file__):   # the rules: a changed tf-lsp computes again
+            if code:
+                note(code)
+        out: list[tuple[str, str]] = []
+        for m in sorted(closure.import_closure(top, location=root).modules):
+            f = integrity._extension_file(root, m)
+            if f is not None:
+                out.append((f, m))
+        return tuple(out)
+
+    return cached_by_reads("closure-extensions", [root, top], compute, version=1,
+                           encode=lambda v: [list(x) for x in v], decode=lambda d: tuple((f, m) for f, m in d))
 
 
 def _finding(ctx: "ImportContext", module: str, u: Unloadable, dist: "Distribution | None", ld_path: str) -> Finding:

@@ -7,7 +7,6 @@ Otherwise ManifestRefused says why and nothing is written.
 """
 from __future__ import annotations
 
-import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 
@@ -15,7 +14,15 @@ from tf_lsp.discovery.records import _toml_module
 from tf_lsp.manifests.text import ManifestRefused, same_name
 
 
+def _tomlkit():
+    """tomlkit, imported on first use: only an edit of pyproject.toml needs it (12 ms of every check's start)."""
+    import tomlkit
+
+    return tomlkit
+
+
 def _load(text: str, where: str):
+    tomlkit = _tomlkit()
     try:
         doc = tomlkit.parse(text)
     except Exception as exc:          # tomlkit raises its own error types, and sometimes others on odd input
@@ -67,7 +74,7 @@ def _repin_array(arr, package: str, specifier: str) -> bool:
             new = _repinned(str(item), specifier)
             if new != str(item):
                 literal = hasattr(item, "as_string") and item.as_string().startswith("'")
-                arr[i] = tomlkit.string(new, literal=literal)
+                arr[i] = _tomlkit().string(new, literal=literal)
             hit = True
     return hit
 
@@ -162,7 +169,7 @@ def pin(text: str, package: str, specifier: str, *, where: str = "pyproject.toml
                     value["version"] = specifier
                 else:
                     poetry[key] = specifier
-    return _checked(text, tomlkit.dumps(doc), package, specifier, where) if hit else None
+    return _checked(text, _tomlkit().dumps(doc), package, specifier, where) if hit else None
 
 
 def append(text: str, package: str, specifier: str, *, where: str = "pyproject.toml") -> str | None:
@@ -170,9 +177,9 @@ def append(text: str, package: str, specifier: str, *, where: str = "pyproject.t
     deps = _project_deps(doc)
     if deps is not None:
         deps.append(f"{package}{specifier}")
-        return _checked(text, tomlkit.dumps(doc), package, specifier, where)
+        return _checked(text, _tomlkit().dumps(doc), package, specifier, where)
     poetry = _poetry_deps(doc)
     if poetry is not None:
         poetry[package] = specifier or "*"
-        return _checked(text, tomlkit.dumps(doc), package, specifier or "*", where)
+        return _checked(text, _tomlkit().dumps(doc), package, specifier or "*", where)
     return None
