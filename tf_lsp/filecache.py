@@ -235,16 +235,24 @@ def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version
 
 def kept_by_reads(cache: dict, key: object, compute: Callable[[], T]) -> T:
     """``compute()`` kept in ``cache`` (a process-lifetime dict, e.g. a workspace's memo) with its read set: a kept
-    value is used only while every path it read still has the stamp it had (read once per ``one_pass`` block), so it
-    is the value a fresh computation would give — a file edited in place (no folder's mtime moves) computes again.
-    The reads reach the open ``recording`` blocks either way."""
+    value is used only while every path it read, its shared read sets' included (``add_shared``), still has the stamp
+    it had (read once per ``one_pass`` block; a shared set is checked once per block), so it is the value a fresh
+    computation would give — a file edited in place (no folder's mtime moves) computes again. The reads reach the
+    open ``recording`` blocks either way."""
     hit = cache.get(key)
-    if hit is not None and all(_stamp_once(p) == st for p, st in hit[1].items()):
-        add_reads(hit[1])
-        return hit[0]
+    if hit is not None:
+        value, own, shared = hit
+        if all(_stamp_once(p) == st for p, st in own.items()) and all(
+                in_pass(("shared-kept", d), lambda r=r: all(_stamp_once(p) == st for p, st in r.items()))
+                for d, r in shared.items()):
+            add_reads(own)
+            for d, r in shared.items():
+                add_shared(d, r)
+            return value
     with recording() as reads:
         value = compute()
-    cache[key] = (value, dict(reads))
+    if reads.keep:
+        cache[key] = (value, dict(reads), dict(reads.shared))
     return value
 
 
