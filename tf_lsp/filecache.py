@@ -233,6 +233,12 @@ def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version
     return value
 
 
+def shared_hold(digest: str, reads: dict) -> bool:
+    """Does every path of a shared read set (``shared_reads``: its digest, and its paths and stamps) still have its
+    stamp? Checked once per ``one_pass`` block (the digest names the content, so one answer serves every holder)."""
+    return in_pass(("shared-hold", digest), lambda: all(_stamp_once(p) == st for p, st in reads.items()))
+
+
 def kept_by_reads(cache: dict, key: object, compute: Callable[[], T]) -> T:
     """``compute()`` kept in ``cache`` (a process-lifetime dict, e.g. a workspace's memo) with its read set: a kept
     value is used only while every path it read, its shared read sets' included (``add_shared``), still has the stamp
@@ -242,9 +248,7 @@ def kept_by_reads(cache: dict, key: object, compute: Callable[[], T]) -> T:
     hit = cache.get(key)
     if hit is not None:
         value, own, shared = hit
-        if all(_stamp_once(p) == st for p, st in own.items()) and all(
-                in_pass(("shared-kept", d), lambda r=r: all(_stamp_once(p) == st for p, st in r.items()))
-                for d, r in shared.items()):
+        if all(_stamp_once(p) == st for p, st in own.items()) and all(shared_hold(d, r) for d, r in shared.items()):
             add_reads(own)
             for d, r in shared.items():
                 add_shared(d, r)

@@ -33,7 +33,16 @@ from dataclasses import dataclass, field
 
 from tf_lsp import fastparse, modfacts, runtime_modules
 from tf_lsp import resolver as _resolver_module
-from tf_lsp.filecache import add_shared, cached_by_reads, in_pass, note, recording, shared_reads
+from tf_lsp.filecache import (
+    add_shared,
+    cached_by_reads,
+    in_pass,
+    note,
+    recording,
+    registered,
+    shared_hold,
+    shared_reads,
+)
 from tf_lsp.knowledge import runtime_modules as _runtime_knowledge
 from tf_lsp.modfacts import ModuleFacts, module_facts
 from tf_lsp.moduleattr import lacks
@@ -113,13 +122,36 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
         share = json.dumps({k: v for k, v in key.items() if k not in ("module", "names")}, sort_keys=True, default=str)
         top = module.split(".")[0]
         base, top_digest, top_reads = in_pass(("simulation-top", share, top),
-                                              lambda: _top_walk(resolver, top, stdlib=stdlib, max_modules=max_modules,
-                                                                running=running))
+                                              lambda: _kept_top_walk(resolver, share, top, stdlib=stdlib,
+                                                                     max_modules=max_modules, running=running))
         add_shared(top_digest, top_reads)
         return _finish(base.copy(), module, names)
 
     return cached_by_reads("simulations", key, compute, version=_CACHE_VERSION, encode=Simulation.to_json,
                            decode=Simulation.from_json)
+
+
+# walks of top-level packages kept across file checks (a server, a tree's worker process): (share, top) -> the
+# walk, its shared read set's digest and paths; reused only while every path of that read set is unchanged
+_TOP_WALKS: dict[tuple[str, str], tuple["_Walk", str, dict]] = registered({},
+    stamp="every path the walk read (its shared read set), checked once per file's check before reuse")
+_TOP_WALKS_KEPT = 8
+
+
+def _kept_top_walk(resolver: Resolver, share: str, top: str, *, stdlib: frozenset[str], max_modules: int,
+                   running: tuple[str, ...]) -> tuple["_Walk", str | None, dict]:
+    """``_top_walk``, kept in memory for the next file's check while what it read is unchanged (each statement goes
+    on from a copy, so the kept walk itself never changes)."""
+    hit = _TOP_WALKS.get((share, top))
+    if hit is not None and shared_hold(hit[1], hit[2]):
+        return hit
+    walk, digest, paths = _top_walk(resolver, top, stdlib=stdlib, max_modules=max_modules, running=running)
+    if digest is not None:
+        _TOP_WALKS.pop((share, top), None)
+        _TOP_WALKS[(share, top)] = (walk, digest, paths)
+        while len(_TOP_WALKS) > _TOP_WALKS_KEPT:
+            _TOP_WALKS.pop(next(iter(_TOP_WALKS)))
+    return walk, digest, paths
 
 
 def _top_walk(resolver: Resolver, top: str, *, stdlib: frozenset[str], max_modules: int,
