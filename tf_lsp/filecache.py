@@ -239,27 +239,6 @@ def shared_hold(digest: str, reads: dict) -> bool:
     return in_pass(("shared-hold", digest), lambda: all(_stamp_once(p) == st for p, st in reads.items()))
 
 
-def kept_by_reads(cache: dict, key: object, compute: Callable[[], T]) -> T:
-    """``compute()`` kept in ``cache`` (a process-lifetime dict, e.g. a workspace's memo) with its read set: a kept
-    value is used only while every path it read, its shared read sets' included (``add_shared``), still has the stamp
-    it had (read once per ``one_pass`` block; a shared set is checked once per block), so it is the value a fresh
-    computation would give — a file edited in place (no folder's mtime moves) computes again. The reads reach the
-    open ``recording`` blocks either way."""
-    hit = cache.get(key)
-    if hit is not None:
-        value, own, shared = hit
-        if all(_stamp_once(p) == st for p, st in own.items()) and all(shared_hold(d, r) for d, r in shared.items()):
-            add_reads(own)
-            for d, r in shared.items():
-                add_shared(d, r)
-            return value
-    with recording() as reads:
-        value = compute()
-    if reads.keep:
-        cache[key] = (value, dict(reads), dict(reads.shared))
-    return value
-
-
 def by_mtime(cache: dict, path: str, compute: Callable[[str], T], *, missing: T = None) -> T:
     """``compute(path)``, cached in ``cache`` until ``path``'s stamp (mtime, size, inode) changes. ``missing`` when
     ``path`` cannot be stat-ed, or when ``compute`` raises OSError (that result is not cached: the next call tries

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from tf_lsp.filecache import kept_by_reads
+from tf_lsp.filecache import in_pass
 from tf_lsp.fixes import edit_fix, install_fix
 from tf_lsp.model import Edit, Finding, Fix
 from tf_lsp.packs import checked_imports
@@ -40,11 +40,12 @@ def statement_simulation(ctx: "ImportContext") -> Simulation:
 
 def simulation(ctx: "ImportContext", module: str, names: tuple[str, ...] = ()) -> Simulation:
     running = tuple(m for m in running_modules(ctx) if m.split(".")[0] == module.split(".")[0])
-    key = ("simulate", ctx.script_dir, module, names, running)
-    # kept for the environment load, but only while every file and folder the walk read is unchanged: a module
-    # edited in place moves no folder's mtime
-    return kept_by_reads(ctx.workspace.memo, key, lambda: simulate_import(
-        ctx.resolver, module, names=names, running=running, stdlib=ctx.env.snapshot.stdlib_names))
+    key = ("simulate", id(ctx.workspace), id(ctx.resolver), ctx.script_dir, module, names, running)
+    # once per file's check (several checks ask for the same simulation); across checks the simulation's disk cache
+    # answers, valid while every file and folder the walk read is unchanged (a module edited in place moves no
+    # folder's mtime). Keeping results in memory with their read sets cost a server ~5 MB per statement.
+    return in_pass(key, lambda: simulate_import(ctx.resolver, module, names=names, running=running,
+                                                stdlib=ctx.env.snapshot.stdlib_names))
 
 
 def check(ctx: "ImportContext") -> list[Finding]:
