@@ -84,6 +84,8 @@ def write(bench, *, args, started: dict, envs: dict, out: Path) -> list[Path]:
     v = versions(bench, envs)
     load = " ".join(f"{x:.2f}" for x in started["load"])
     load_end = " ".join(f"{x:.2f}" for x in started["load_end"])
+    busy = max(started["load"][0], started["load_end"][0]) > (os.cpu_count() or 1) * 0.75
+    state = "other work was running" if busy else "nothing else was running"
     lines = ["# Benchmark results", "",
              f"Written by `python benchmarks/run.py --runs {args.runs} --tree-runs {args.tree_runs}"
              + (f" --only {args.only}" if args.only != "one,lsp,trees,broken,thousand,rss" else "") + f"` on {started['when']}, in {started['seconds'] / 60:.1f} min. "
@@ -91,7 +93,7 @@ def write(bench, *, args, started: dict, envs: dict, out: Path) -> list[Path]:
              "figures from this same run, so they are the numbers to quote on a loaded machine.", "",
              "## Machine", "",
              f"- CPU: {cpu_model()}, {os.cpu_count()} cores",
-             f"- load average at start: {load} (1, 5, 15 min); at the end: {load_end} — other work was running",
+             f"- load average at start: {load} (1, 5, 15 min); at the end: {load_end} — {state}",
              f"- OS: {platform.platform()}", ""]
     lines += ["## Versions", ""] + [f"- {k}: {val}" for k, val in v.items()] + [""]
     lines += ["## Targets (issue 12)", "", "| target | goal | measured | met |", "|---|---|---|---|"]
