@@ -4,15 +4,11 @@ warm check must give the same JSON as a cold one after any change of those files
 dependency, a new module that imports it), never a stored answer."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.wheelmaker import build_wheel, make_venv, pip_install
+from tests.cachecase import check_json, installed_package
 
 FILES = {
     "clopkg/__init__.py": "from clopkg import a\n",
@@ -22,29 +18,16 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def env():
-    with tempfile.TemporaryDirectory(prefix="tf-lsp-closurecache-") as tmp:
-        base = Path(tmp)
-        wheel = build_wheel(base / "wheels", "clopkg", "1.0", FILES, requires=["farawaydep>=1.0"],
-                            top_level=["clopkg"])
-        py = make_venv(base / "venv")
-        pip_install(py, "--no-deps", str(wheel))
-        ws = base / "ws"
-        ws.mkdir()
-        # several statements under one package: the closure of ``clopkg`` is asked for by each, in one check
-        (ws / "main.py").write_text("import clopkg\nimport clopkg.a\nfrom clopkg import a\n")
-        site = next((base / "venv").glob("lib/python3*/site-packages"))
-        yield {"py": py, "ws": ws, "base": base, "pkg": site / "clopkg"}
+    # several statements under one package: the closure of ``clopkg`` is asked for by each, in one check
+    with installed_package("tf-lsp-closurecache-", "clopkg", FILES,
+                           "import clopkg\nimport clopkg.a\nfrom clopkg import a\n",
+                           requires=["farawaydep>=1.0"]) as env:
+        yield env
 
 
 def _check(env, cache: Path) -> str:
-    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
-    environ["TF_LSP_CACHE_DIR"] = str(cache)
-    environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--select", "TFL103",
-                          "--python", str(env["py"]), "main.py"], cwd=env["ws"], env=environ, capture_output=True,
-                         text=True, timeout=300)
-    assert out.returncode in (0, 1), out.stderr
-    return out.stdout.replace(str(cache), "<cache>")       # an install's working folder is under the cache folder
+    # an install's working folder is under the cache folder
+    return check_json(env, cache, "--select", "TFL103").replace(str(cache), "<cache>")
 
 
 def test_warm_closure_follows_every_change_of_what_the_walk_read(env):

@@ -5,14 +5,11 @@ one process (the server's workspace, checked again after the edit)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.wheelmaker import build_wheel, make_venv, pip_install
+from tests.cachecase import check_json, installed_package
 
 CORE = "value = 1\nother = 2\n\n\ndef helper():\n    return value + other\n"
 FILES = {
@@ -24,26 +21,13 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def env():
-    with tempfile.TemporaryDirectory(prefix="tf-lsp-recordcache-") as tmp:
-        base = Path(tmp)
-        wheel = build_wheel(base / "wheels", "inplacepkg", "1.0", FILES, top_level=["inplacepkg"])
-        py = make_venv(base / "venv")
-        pip_install(py, "--no-deps", str(wheel))
-        ws = base / "ws"
-        ws.mkdir()
-        (ws / "main.py").write_text("import inplacepkg\nfrom inplacepkg.core import helper\n")
-        site = next((base / "venv").glob("lib/python3*/site-packages"))
-        yield {"py": py, "ws": ws, "base": base, "pkg": site / "inplacepkg"}
+    with installed_package("tf-lsp-recordcache-", "inplacepkg", FILES,
+                           "import inplacepkg\nfrom inplacepkg.core import helper\n") as env:
+        yield env
 
 
 def _check(env, cache: Path) -> str:
-    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
-    environ["TF_LSP_CACHE_DIR"] = str(cache)
-    environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--python", str(env["py"]),
-                          "main.py"], cwd=env["ws"], env=environ, capture_output=True, text=True, timeout=300)
-    assert out.returncode in (0, 1), out.stderr
-    return out.stdout.replace(str(cache), "<cache>")     # a fix's installer folder lives in the cache
+    return check_json(env, cache).replace(str(cache), "<cache>")     # a fix's installer folder lives in the cache
 
 
 def _rewrite(path: Path, data: str, *, mode: str = "r+") -> None:
@@ -147,14 +131,7 @@ def test_pth_file_edited_in_place_warm_equals_cold(env, monkeypatch):
     monkeypatch.setenv("TF_LSP_CACHE_DIR", str(env["base"] / "inproc-pth"))
 
     def check(cache: Path) -> str:
-        environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
-        environ["TF_LSP_CACHE_DIR"] = str(cache)
-        environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-        out = subprocess.run([sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--python",
-                              str(env["py"]), "pth_main.py"], cwd=env["ws"], env=environ, capture_output=True,
-                             text=True, timeout=300)
-        assert out.returncode in (0, 1), out.stderr
-        return out.stdout.replace(str(cache), "<cache>")
+        return check_json(env, cache, file="pth_main.py").replace(str(cache), "<cache>")
 
     from tf_lsp.workspace import Workspace
 

@@ -3,15 +3,11 @@
 (a module that loses a name, a submodule that appears, one that is deleted), never a stored answer."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.wheelmaker import build_wheel, make_venv, pip_install
+from tests.cachecase import check_json, installed_package
 
 FILES = {
     "chainpkg/__init__.py": "from chainpkg.a import helper\n",
@@ -22,27 +18,12 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def env():
-    with tempfile.TemporaryDirectory(prefix="tf-lsp-simcache-") as tmp:
-        base = Path(tmp)
-        wheel = build_wheel(base / "wheels", "chainpkg", "1.0", FILES, top_level=["chainpkg"])
-        py = make_venv(base / "venv")
-        pip_install(py, "--no-deps", str(wheel))
-        ws = base / "ws"
-        ws.mkdir()
-        (ws / "main.py").write_text("import chainpkg\n")
-        site = next((base / "venv").glob("lib/python3*/site-packages"))
-        yield {"py": py, "ws": ws, "base": base, "pkg": site / "chainpkg"}
+    with installed_package("tf-lsp-simcache-", "chainpkg", FILES, "import chainpkg\n") as env:
+        yield env
 
 
 def _check(env, cache: Path) -> str:
-    environ = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "CONDA_PREFIX")}
-    environ["TF_LSP_CACHE_DIR"] = str(cache)
-    environ["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
-    out = subprocess.run([sys.executable, "-m", "tf_lsp", "check", "--format", "json", "--select", "TFL116",
-                          "--python", str(env["py"]), "main.py"], cwd=env["ws"], env=environ, capture_output=True,
-                         text=True, timeout=300)
-    assert out.returncode in (0, 1), out.stderr
-    return out.stdout
+    return check_json(env, cache, "--select", "TFL116")
 
 
 def test_warm_answer_follows_every_change_of_what_the_walk_read(env):
@@ -73,19 +54,12 @@ SHARED_FILES = {
 
 @pytest.fixture(scope="module")
 def shared_env():
-    with tempfile.TemporaryDirectory(prefix="tf-lsp-simshared-") as tmp:
-        base = Path(tmp)
-        wheel = build_wheel(base / "wheels", "sharedpkg", "1.0", SHARED_FILES, top_level=["sharedpkg"])
-        py = make_venv(base / "venv")
-        pip_install(py, "--no-deps", str(wheel))
-        ws = base / "ws"
-        ws.mkdir()
-        # every statement's walk starts with the walk of ``sharedpkg`` itself: its read set is stored once
-        # (filecache.shared_reads) and each statement's stored result refers to it
-        (ws / "main.py").write_text("import sharedpkg\nimport sharedpkg.own\nfrom sharedpkg import a\n"
-                                    "from sharedpkg.a import helper\n")
-        site = next((base / "venv").glob("lib/python3*/site-packages"))
-        yield {"py": py, "ws": ws, "base": base, "pkg": site / "sharedpkg"}
+    # every statement's walk starts with the walk of ``sharedpkg`` itself: its read set is stored once
+    # (filecache.shared_reads) and each statement's stored result refers to it
+    with installed_package("tf-lsp-simshared-", "sharedpkg", SHARED_FILES,
+                           "import sharedpkg\nimport sharedpkg.own\nfrom sharedpkg import a\n"
+                           "from sharedpkg.a import helper\n") as env:
+        yield env
 
 
 def test_warm_answer_follows_changes_of_the_shared_top_level_walk(shared_env):
