@@ -39,19 +39,32 @@ class ImportCache:
             self.data = {}
 
     def get(self, path: Path, text: str, py_version: str):
+        stmts = self.known(path, py_version)
+        if stmts is None:
+            stmts = tuple(extract_imports(text, version=py_version))
+            self.put(path, py_version, stmts)
+        return stmts
+
+    def known(self, path: Path, py_version: str) -> tuple | None:
+        """The statements kept for ``path`` while its mtime and size, and the Python version, are the same."""
         try:
             st = os.stat(path)
         except OSError:
-            return extract_imports(text, version=py_version)
-        key = str(path)
-        hit = self.data.get(key)
-        if hit and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == py_version:
+            return None
+        hit = self.data.get(str(path))
+        if hit is not None and hit[:3] == (st.st_mtime_ns, st.st_size, py_version):
             return hit[3]
-        stmts = tuple(extract_imports(text, version=py_version))
-        if len(stmts) <= MAX_CACHED:
-            self.data[key] = (st.st_mtime_ns, st.st_size, py_version, stmts)
-            self.dirty = True
-        return stmts
+        return None
+
+    def put(self, path: Path, py_version: str, stmts: tuple) -> None:
+        if len(stmts) > MAX_CACHED:
+            return
+        try:
+            st = os.stat(path)
+        except OSError:
+            return
+        self.data[str(path)] = (st.st_mtime_ns, st.st_size, py_version, stmts)
+        self.dirty = True
 
     def save(self) -> None:
         if not self.dirty:
@@ -101,15 +114,7 @@ def _serial(ws, files, keep) -> list[FileResult]:
     results = []
     with one_pass():        # one run reads one state of the disk (one RECORD stat pass per distribution, not per file)
         for f in files:
-            try:
-                text = safeio.read_source(f)
-            except OSError as exc:
-                results.append(FileResult(f, "", (), error=safeio.describe(exc),
-                                          skipped=isinstance(exc, safeio.Unreadable)))
-                continue
-            stmts = cache.get(f, text, version)
-            findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
-            results.append(FileResult(f, text if findings else "", findings))
+            results.append(_check_file(ws, f, keep, lambda text, f=f: cache.get(f, text, version))[0])
     cache.save()
     return results
 
@@ -129,16 +134,23 @@ def _work(chunk, keep) -> list[tuple[FileResult, tuple | None]]:
     version = ws.env.snapshot.short_version
     with one_pass():        # as _serial: one state of the disk for the chunk
         for f, known in chunk:
-            try:
-                text = safeio.read_source(f)
-            except OSError as exc:
-                out.append((FileResult(f, "", (), error=safeio.describe(exc),
-                                       skipped=isinstance(exc, safeio.Unreadable)), None))
-                continue
-            stmts = known if known is not None else tuple(extract_imports(text, version=version))
-            findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
-            out.append((FileResult(f, text if findings else "", findings), None if known is not None else stmts))
+            if known is not None:
+                out.append((_check_file(ws, f, keep, lambda _text, k=known: k)[0], None))
+            else:                                   # new statements go back to the main process's import cache
+                out.append(_check_file(ws, f, keep, lambda text: tuple(extract_imports(text, version=version))))
     return out
+
+
+def _check_file(ws, f: Path, keep, statements) -> tuple[FileResult, tuple | None]:
+    """One file's result, and the statements it was checked with (None when it could not be read);
+    ``statements(text)`` gives them."""
+    try:
+        text = safeio.read_source(f)
+    except OSError as exc:
+        return FileResult(f, "", (), error=safeio.describe(exc), skipped=isinstance(exc, safeio.Unreadable)), None
+    stmts = statements(text)
+    findings = tuple(x for x in ws.check_source(f, text, stmts=stmts) if keep(x))
+    return FileResult(f, text if findings else "", findings), stmts
 
 
 def _parallel(ws, files, keep) -> list[FileResult]:
@@ -146,16 +158,7 @@ def _parallel(ws, files, keep) -> list[FileResult]:
     cache holds for them): checking, not parsing, is most of the work on a warm tree."""
     cache = ImportCache(ws.root)
     version = ws.env.snapshot.short_version
-    work = []
-    for f in files:
-        try:
-            st = os.stat(f)
-        except OSError:
-            work.append((f, None))
-            continue
-        hit = cache.data.get(str(f))
-        fresh = hit is not None and hit[0] == st.st_mtime_ns and hit[1] == st.st_size and hit[2] == version
-        work.append((f, hit[3] if hit is not None and fresh else None))
+    work = [(f, cache.known(f, version)) for f in files]
     results: dict[Path, FileResult] = {}
     workers = min(os.cpu_count() or 2, 8)
     size = max(50, len(work) // (workers * 4))
@@ -169,13 +172,8 @@ def _parallel(ws, files, keep) -> list[FileResult]:
         for part in pool.map(_work, chunks, [keep] * len(chunks)):
             for r, stmts in part:
                 results[r.path] = r
-                if stmts is not None and len(stmts) <= MAX_CACHED:
-                    try:
-                        st = os.stat(r.path)
-                    except OSError:
-                        continue
-                    cache.data[str(r.path)] = (st.st_mtime_ns, st.st_size, version, stmts)
-                    cache.dirty = True
+                if stmts is not None:
+                    cache.put(r.path, version, stmts)
     cache.save()
     return [results[f] for f in files]
 
