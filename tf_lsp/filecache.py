@@ -137,10 +137,13 @@ def is_recording() -> bool:
     return bool(getattr(_READS, "stack", None))
 
 
-def note(path: str) -> None:
-    """Add ``path``'s current stamp to the open ``recording`` blocks (for a read that goes around the caches)."""
+def note(*paths: str | None) -> None:
+    """Add each path's current stamp to the open ``recording`` blocks (for a read that goes around the caches, and
+    for tf-lsp's own rule files: a changed tf-lsp computes again); None entries are skipped."""
     if is_recording():
-        stamp(path)
+        for path in paths:
+            if path:
+                stamp(path)
 
 
 def _reads_hold(reads: list) -> bool:
@@ -149,6 +152,11 @@ def _reads_hold(reads: list) -> bool:
         if (None if now is None else list(now)) != old:
             return False
     return True
+
+
+def _digest(text: str) -> str:
+    """The name of a cache file for ``text`` (a key or a path): 32 hex digits of its sha256."""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:32]
 
 
 def _readset_file(digest: str) -> Path:
@@ -162,7 +170,7 @@ def shared_reads(reads: dict) -> str | None:
     (then results that used it are not stored)."""
     items = sorted([p, None if st is None else list(st)] for p, st in reads.items())
     blob = json.dumps(items)
-    digest = hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    digest = _digest(blob)
     if not all(_fresh(p) == st for p, st in reads.items()):
         return None
     file = _readset_file(digest)
@@ -190,11 +198,10 @@ def _shared_holds(digest: str) -> dict | None:
     def load() -> dict | None:
         try:
             items = json.loads(_readset_file(digest).read_text())
-        except (OSError, ValueError):
+            reads = {p: None if st is None else tuple(st) for p, st in items}
+        except (OSError, ValueError, TypeError):
             return None
-        if not isinstance(items, list) or not _reads_hold(items):
-            return None
-        return {p: None if st is None else tuple(st) for p, st in items}
+        return reads if shared_hold(digest, reads) else None
     return in_pass(("shared-reads", cache_root(), digest), load)
 
 
@@ -206,7 +213,7 @@ def cached_by_reads(kind: str, key: object, compute: Callable[[], T], *, version
     its shared sets still has the stamp it had (a missing path is still missing), so the value is the one a fresh
     computation would give. The computation's own reads still reach outer recordings."""
     blob = json.dumps([version, key], sort_keys=True, default=str)
-    digest = hashlib.sha256(blob.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    digest = _digest(blob)
     file = cache_root() / kind / digest[:2] / f"{digest}.json"
     try:
         data = json.loads(file.read_text())
@@ -295,7 +302,7 @@ def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, versio
     hit = _STAMPED.get((kind, path))
     if hit is not None and hit[0] == st:
         return cast(T, hit[1])          # one kind is always stored by one caller, with one value type
-    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    digest = _digest(path)
     file = cache_root() / kind / digest[:2] / f"{digest}.json"
     value = None
     try:

@@ -51,8 +51,8 @@ from tf_lsp.resolver import Resolution, Resolver
 MAX_MODULES = 20_000
 MAX_DEPTH = 300              # nested imports (Python's own recursion limit is about 1,000 frames)
 _CACHE_VERSION = 3            # 2: the top-level package's reads are a shared read set; 3: ``tops``
-_CODE_FILES = tuple(m.__file__ for m in (fastparse, modfacts, _resolver_module, runtime_modules, _runtime_knowledge)
-                    if m.__file__) + (__file__,)
+_CODE_FILES = (fastparse.__file__, modfacts.__file__, _resolver_module.__file__, runtime_modules.__file__,
+               _runtime_knowledge.__file__, __file__)
 _IMPLICIT = frozenset({"__name__", "__file__", "__path__", "__doc__", "__spec__", "__loader__", "__package__",
                        "__builtins__", "__cached__", "__dict__", "__annotations__"})
 
@@ -113,8 +113,7 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
            "max": max_modules, "running": list(running)}
 
     def compute() -> Simulation:
-        for code in _CODE_FILES:            # the walk's own rules: a changed tf-lsp computes again
-            note(code)
+        note(*_CODE_FILES)                  # the walk's own rules: a changed tf-lsp computes again
         # every walk of a ``tensorflow.*`` module first runs ``tensorflow`` itself, the same way each time: within
         # one file's check (``filecache.in_pass``: one state of the disk) that part is walked once, and each
         # statement goes on from a copy of it; its reads are kept once on disk (``filecache.shared_reads``) and

@@ -35,7 +35,7 @@ from tf_lsp.modfacts import module_level_imports as _module_level_imports
 
 MAX_MODULES = 20_000      # modules in one closure (TensorFlow 2.x: about 3,000)
 _CACHE_VERSION = 1
-_CODE_FILES = tuple(m.__file__ for m in (modfacts,) if m.__file__) + (__file__,)
+_CODE_FILES = (modfacts.__file__, __file__)
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,7 @@ def _checked(key: tuple[str, str, int]) -> tuple[dict[str, Stamp | None], Closur
     location, module, max_files = key
 
     def compute() -> Closure:
-        for code in _CODE_FILES:            # the walk's own rules: a changed tf-lsp computes again
-            note(code)
+        note(*_CODE_FILES)                  # the walk's own rules: a changed tf-lsp computes again
         return _walk(module, location, max_files)
 
     with recording() as reads:

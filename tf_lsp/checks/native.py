@@ -92,9 +92,7 @@ def _closure_extensions(top: str, root: str) -> tuple[tuple[str, str], ...]:
     from tf_lsp.checks import closure, integrity
 
     def compute() -> tuple[tuple[str, str], ...]:
-        for code in (__file__, closure.__file__, integrity.__file__):   # the rules: a changed tf-lsp computes again
-            if code:
-                note(code)
+        note(__file__, closure.__file__, integrity.__file__)   # the rules: a changed tf-lsp computes again
         out: list[tuple[str, str]] = []
         for m in sorted(closure.import_closure(top, location=root).modules):
             f = integrity._extension_file(root, m)
