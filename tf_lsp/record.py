@@ -80,30 +80,25 @@ def _relevant(path: str) -> bool:
                 or path.endswith("/RECORD") or ".dist-info/" in path and path.endswith(("INSTALLER", "REQUESTED")))
 
 
-def _entries(dist: "Distribution") -> list[list]:
-    """The relevant RECORD rows as [relative path, size or None]."""
-    return [[e.path, e.size] for e in dist.record if _relevant(e.path)]
+def _entries(dist: "Distribution") -> tuple[tuple[str, str, int | None], ...]:
+    """The relevant RECORD rows as (relative path, absolute path, size or None)."""
+    return tuple((e.path, os.path.join(dist.location, e.path), e.size) for e in dist.record if _relevant(e.path))
 
 
-def _decode_entries(data) -> tuple[tuple[str, int | None], ...]:
-    return tuple((str(p), None if s is None else int(s)) for p, s in data)
+def _decode_entries(data) -> tuple[tuple[str, str, int | None], ...]:
+    return tuple((str(rel), str(full), None if s is None else int(s)) for rel, full, s in data)
 
 
 def _prepared(dist: "Distribution") -> tuple[tuple[str, str, int | None], ...]:
     """The relevant RECORD entries as (relative path, absolute path, size): kept in memory and on disk while
-    RECORD's stamp (mtime, size, inode) is the same, so a new process does not parse RECORD again."""
-    record = str(dist.metadata_dir / "RECORD")
-    rows = cached_by_stamp("record-entries", record, lambda _p: _decode_entries(_entries(dist)),
-                           version=_ENTRIES_VERSION, encode=lambda v: [list(r) for r in v], decode=_decode_entries)
-    if not rows:
-        return ()
-    location = dist.location
-    return by_mtime(_PREPARED, record, lambda _p: tuple((rel, os.path.join(location, rel), size) for rel, size in rows),
-                    missing=())
+    RECORD's stamp (mtime, size, inode) is the same (RECORD's path fixes the folder the paths are joined to), so a
+    new process does not parse RECORD again."""
+    return cached_by_stamp("record-entries", str(dist.metadata_dir / "RECORD"), lambda _p: _entries(dist),
+                           version=_ENTRIES_VERSION, encode=lambda v: [list(r) for r in v],
+                           decode=_decode_entries) or ()
 
 
-_ENTRIES_VERSION = 1
-_PREPARED: dict = registered({}, stamp="RECORD's stamp (mtime, size, inode; by_mtime)")
+_ENTRIES_VERSION = 2        # 2: the absolute path is stored too
 
 
 def record_state(dist: "Distribution") -> RecordState:
