@@ -101,7 +101,9 @@ def _cache_dir() -> Path:
     return cache_root() / "snapshots"
 
 
-def _stamp(paths: list[str]) -> list:
+def path_stamps(paths) -> list:
+    """[path, mtime in ns, size, inode] of each path ([path, None, None, None] when it cannot be stat-ed): what a
+    probe and an environment load are kept against."""
     out = []
     for p in paths:
         try:
@@ -175,7 +177,7 @@ def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: fl
     if use_cache:
         try:
             cached = json.loads(cache_file.read_text())
-            if cached["stamp"] == _stamp(cached["watch"]):
+            if cached["stamp"] == path_stamps(cached["watch"]):
                 return _from_probe(python, validate(str(python), cached["data"]), pythonpath=extra)
         except (OSError, ValueError, KeyError, TypeError, ProbeError):
             pass
@@ -203,7 +205,7 @@ def probe(python: Path, *, environ: Mapping[str, str] | None = None, timeout: fl
     sites = data["site_dirs"]["dirs"] if data.get("site_dirs") else data["sys_path"]
     folders = sorted({*_candidate_site_dirs(python), *[p for p in sites if "site-packages" in p or "dist-packages" in p]})
     watch = sorted({*folders, *startup_files(folders)})    # a .pth added or removed moves its folder's mtime
-    write_atomic(cache_file, json.dumps({"stamp": _stamp(watch), "watch": watch, "data": data}))
+    write_atomic(cache_file, json.dumps({"stamp": path_stamps(watch), "watch": watch, "data": data}))
     return _from_probe(python, data, pythonpath=extra)
 
 

@@ -5,26 +5,18 @@ Staleness is decided by stat-ing the sys.path folders (a handful of ``stat`` cal
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Mapping
 
 from tf_lsp.distributions import DistIndex, build_index
-from tf_lsp.environment import Snapshot, startup_files
+from tf_lsp.environment import Snapshot, path_stamps, startup_files
 from tf_lsp.environment import snapshot as take_snapshot
 
 
 def _stamp(entries) -> tuple:
-    out = []
-    for e in entries:
-        try:
-            st = os.stat(e)
-            out.append((e, st.st_mtime_ns, st.st_size, st.st_ino))
-        except OSError:
-            out.append((e, None, None, None))
-    return tuple(out)
+    return tuple(map(tuple, path_stamps(entries)))
 
 
 @dataclass(eq=False)
