@@ -3,12 +3,14 @@ interpreter really imports (``sys.modules`` after ``import``)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tf_lsp import filecache
 from tf_lsp.checks import closure as cl
 
 PKG = {
@@ -95,7 +97,10 @@ def test_cache_never_outlives_the_file(tree):
     as when a file is truncated or deleted by hand) gives the fresh answer, from memory and from the disk cache."""
     first = _closure(tree)
     assert "deep_ext" in first.externals
-    assert list((tree.parent / "cache" / "facts").rglob("*.json"))
+    filecache.flush_stamped()
+    with sqlite3.connect(tree.parent / "cache" / "stamped.sqlite3") as db:
+        stored = {row[0] for row in db.execute("SELECT path FROM entries WHERE kind = 'facts'")}
+    assert str(tree / "pkg" / "deep.py") in stored
     (tree / "pkg" / "deep.py").unlink()
     again = _closure(tree)
     assert "deep_ext" not in again.externals and "pkg.deep" in again.unresolved

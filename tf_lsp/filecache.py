@@ -10,10 +10,12 @@
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
 import os
+import stat as _stat_mode
 import sys
 import threading
 from contextlib import contextmanager
@@ -40,6 +42,7 @@ def one_pass() -> Iterator[None]:
         yield
     finally:
         _PASS.seen = _PASS.values = None
+        flush_stamped()
 
 
 def in_pass(key, compute: Callable[[], T]) -> T:
@@ -125,6 +128,18 @@ def recording() -> Iterator[Reads]:
         yield reads
     finally:
         stack.pop()
+
+
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """Within the block, reads are not noted in the open ``recording`` blocks (work done ahead for caches only, such
+    as ``prefetch``: what a result depends on is what its own computation reads)."""
+    stack = getattr(_READS, "stack", None)
+    _READS.stack = []
+    try:
+        yield
+    finally:
+        _READS.stack = stack
 
 
 def add_reads(reads: dict) -> None:
@@ -291,30 +306,159 @@ def write_atomic(path: Path, data: str | bytes) -> bool:
 _STAMPED: dict[tuple[str, str], tuple[Stamp, object]] = {}      # registered below
 
 
+class _Store:
+    """The disk side of ``cached_by_stamp``: one SQLite file under the cache root, one row per (kind, path) with
+    the file's stamp and the encoded value. New rows wait in memory and are written in one transaction at the end
+    of each pass (and every ``_BATCH`` rows, and at exit): TensorFlow's import runs ~2,400 modules, and one cache
+    file per module cost about a second of file creation on a cold run. Any SQLite error (a locked, damaged or
+    read-only file) makes a read a miss and a write a no-op, and anything but a regular file at its place (a FIFO, a
+    symlink, a folder) is not opened: the cache is best effort, never an answer."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)     # a forked worker starts with its own connection
+
+    def _reset(self) -> None:
+        self.lock = threading.Lock()
+        self.pending: list[tuple[str, str, int, str, str]] = []
+        self.pending_file: str | None = None      # the store the pending rows belong to
+        self.conn = None
+        self.conn_file: str | None = None
+
+    @staticmethod
+    def _file() -> str:
+        return str(cache_root() / "stamped.sqlite3")
+
+    def _connect(self, file: str):
+        if self.conn_file != file:                # another cache root (tests, a changed setting)
+            if self.conn is not None:
+                try:
+                    self.conn.close()
+                except Exception:
+                    pass
+            self.conn, self.conn_file = None, file
+            try:
+                import sqlite3
+
+                os.makedirs(os.path.dirname(file), exist_ok=True)
+                try:
+                    if not _stat_mode.S_ISREG(os.lstat(file).st_mode):
+                        return None
+                except FileNotFoundError:
+                    pass
+                conn = sqlite3.connect(file, timeout=2.0, check_same_thread=False, isolation_level=None)
+                conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, path TEXT, version INTEGER, "
+                             "stamp TEXT, value TEXT, PRIMARY KEY (kind, path))")
+                self.conn = conn
+            except Exception:                        # sqlite3.Error, OSError, no sqlite3 in this Python
+                self.conn = None
+        return self.conn
+
+    def _row(self, sql: str, args: tuple):
+        with self.lock:
+            conn = self._connect(self._file())
+            if conn is None:
+                return None
+            try:
+                return conn.execute(sql, args).fetchone()
+            except Exception:
+                return None
+
+    def get(self, kind: str, path: str, version: int, st: Stamp):
+        row = self._row("SELECT value FROM entries WHERE kind = ? AND path = ? AND version = ? AND stamp = ?",
+                        (kind, path, version, _stamp_text(st)))
+        if row is None:
+            return _MISSING
+        try:
+            return json.loads(row[0])
+        except (ValueError, TypeError):
+            return _MISSING
+
+    def has(self, kind: str, path: str, version: int, st: Stamp) -> bool:
+        return self._row("SELECT 1 FROM entries WHERE kind = ? AND path = ? AND version = ? AND stamp = ?",
+                         (kind, path, version, _stamp_text(st))) is not None
+
+    def put(self, kind: str, path: str, version: int, st: Stamp, encoded: object) -> None:
+        file = self._file()
+        if self.pending and self.pending_file != file:
+            self.flush()
+        with self.lock:
+            self.pending_file = file
+            self.pending.append((kind, path, version, _stamp_text(st), json.dumps(encoded)))
+            full = len(self.pending) >= _BATCH
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            rows, self.pending = self.pending, []
+            if not rows or self.pending_file is None:
+                return
+            conn = self._connect(self.pending_file)
+            if conn is None:
+                return
+            try:
+                conn.execute("BEGIN")
+                conn.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", rows)
+                conn.execute("COMMIT")
+            except Exception:
+                try:
+                    conn.execute("ROLLBACK")
+                except Exception:
+                    pass
+
+
+_BATCH = 500
+_STORE = _Store()
+
+
+def _stamp_text(st: Stamp) -> str:
+    return ",".join(map(str, st))
+
+
+def stamped_known(kind: str, path: str, *, version: int) -> bool:
+    """Is the value of ``kind`` for ``path`` at its current stamp cached (in memory or on disk)? Not noted as a
+    read."""
+    st = _stamp_once(path)
+    if st is None:
+        return False
+    hit = _STAMPED.get((kind, path))
+    if hit is not None and hit[0] == st:
+        return True
+    return _STORE.has(kind, path, version, st)
+
+
+def flush_stamped() -> None:
+    """Write the ``cached_by_stamp`` entries computed since the last flush (end of each outermost ``one_pass``, and
+    at exit)."""
+    _STORE.flush()
+
+
+atexit.register(flush_stamped)
+
+
 def cached_by_stamp(kind: str, path: str, compute: Callable[[str], T], *, version: int,
                     encode: Callable[[T], object], decode: Callable[[Any], T]) -> T | None:
-    """``compute(path)`` cached in memory and on disk (``<cache root>/<kind>/``), each entry stamped with the
-    file's path and stamp (mtime, size, inode): a hit is used only when they still match, so the value is the same
-    as a fresh computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
+    """``compute(path)`` cached in memory and on disk (``_Store``), each entry stamped with the file's path and
+    stamp (mtime, size, inode): a hit is used only when they still match, so the value is the same as a fresh
+    computation (never a leftover of an older file). None when ``path`` cannot be stat-ed."""
     st = stamp(path)
     if st is None:
         return None
     hit = _STAMPED.get((kind, path))
     if hit is not None and hit[0] == st:
         return cast(T, hit[1])          # one kind is always stored by one caller, with one value type
-    digest = _digest(path)
-    file = cache_root() / kind / digest[:2] / f"{digest}.json"
     value = None
-    try:
-        data = json.loads(file.read_text())
-        if data.get("v") == version and data.get("path") == path and tuple(data.get("stamp", ())) == st:
-            value = decode(data["value"])
-    except (OSError, ValueError, KeyError, TypeError):
-        value = None
+    stored = _STORE.get(kind, path, version, st)
+    if stored is not _MISSING:
+        try:
+            value = decode(stored)
+        except (ValueError, KeyError, TypeError, IndexError):
+            value = None
     if value is None:
         value = compute(path)
         if _fresh(path) == st:       # not rewritten while we read it: safe to keep
-            write_atomic(file, json.dumps({"v": version, "path": path, "stamp": list(st), "value": encode(value)}))
+            _STORE.put(kind, path, version, st, encode(value))
     _STAMPED[(kind, path)] = (st, value)
     return value
 

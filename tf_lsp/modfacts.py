@@ -15,16 +15,16 @@ answer never depends on what was cached.
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from dataclasses import dataclass, replace
 
-from tf_lsp import safeio
+from tf_lsp import safeio, sourcetext
 from tf_lsp.fastparse import parse_for_imports
-from tf_lsp.filecache import cached_by_stamp
+from tf_lsp.filecache import cached_by_stamp, stamped_known
 from tf_lsp.moduleattr import getattr_steps
+from tf_lsp.sourcetext import changes_sys_path
 
-FACTS_VERSION = 11
+FACTS_VERSION = 12
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
@@ -95,11 +95,13 @@ def module_facts(path: str) -> ModuleFacts | None:
                            encode=ModuleFacts.to_json, decode=ModuleFacts.from_json)
 
 
+def facts_known(path: str) -> bool:
+    """Are the facts of ``path`` at its current stamp cached (``prefetch`` leaves those out)?"""
+    return stamped_known("facts", path, version=FACTS_VERSION)
+
+
 def _compute(path: str) -> ModuleFacts:
     return facts_of_file(path)
-
-
-_GLOBAL = re.compile(rb"^[ \t]+global[ \t]+([A-Za-z_][A-Za-z_0-9, \t]*)", re.M)
 
 
 def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
@@ -112,100 +114,20 @@ def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
     except OSError:
         data = b""
     # ``global X`` in a function: X is bound at module level once that function runs
-    extra = {n.strip().decode() for m in _found_all(_GLOBAL, data) for n in m.split(b",") if n.strip()}
+    extra = {n.strip().decode() for m in sourcetext.GLOBAL.found_all(data) for n in m.split(b",") if n.strip()}
     facts, state = _facts_of_tree(tree, extra_defines=extra)
     # anywhere in the file, function bodies included (they are not parsed)
-    if facts.all_names is not None and _found(_ALL_CHANGED, data):
+    if facts.all_names is not None and sourcetext.ALL_CHANGED.found(data):
         facts = replace(facts, all_names=None)      # __all__ extended by code (a function body included)
     # ``globals()`` only read (``globals().keys()``) is harmless; each write the tree accounted for (a loop over
     # literal names writing ``globals()[name]``) is not a dynamic one
-    other = state["dynamic"] or _found(_DYN_TEXT, data) \
-        or len(_found_all(_GLOBALS_TEXT, data)) > state["globals_ok"]
+    other = state["dynamic"] or sourcetext.DYNAMIC.found(data) \
+        or len(sourcetext.GLOBALS_CALL.found_all(data)) > state["globals_ok"]
     steps = None
     if not other and "__getattr__" in facts.defines:
         steps = getattr_steps(data.decode("utf-8", errors="replace"))
-    return replace(facts, dynamic=facts.dynamic or other, hooks=_found(_HOOK_TEXT, data),
+    return replace(facts, dynamic=facts.dynamic or other, hooks=sourcetext.HOOKS.found(data),
                    syspath=changes_sys_path(data), getattr_steps=steps)
-
-
-# ``modules[key] = m`` with a key that is a variable (``__name__`` passed down, as TensorFlow's generated pywrap
-# stubs do): the module may replace itself in sys.modules, so any name may be there
-_GLOBALS_TEXT = re.compile(rb"(?<!\bin )\bglobals\(\)(?!\s*\.\s*(?:keys|items|values|get|copy)\s*\()")
-_DYN_TEXT = re.compile(rb"\bvars\(\)|\bexec\(|modules\[__name__\]|"
-                       rb"\bmodules\[\s*[A-Za-z_][A-Za-z_0-9.]*\s*\]\s*=(?!=)|"
-                       rb"\bsetattr\(\s*_?sys\.modules|global_enum|\b_convert_\(")
-_ALL_CHANGED = re.compile(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)")
-# ``sys.path`` changed (``from sys import path`` then ``path.append``: the name ``path`` is imported from sys); a
-# local list named ``path`` (NumPy's einsumfunc) is not sys.path
-_SYSPATH_TEXT = re.compile(rb"\bsys\.path\.(?:insert|append|extend)\(|\bsys\.path\s*(?:\[|\+=|=[^=])|addsitedir|"
-                           rb"from\s+sys\s+import\s[^\n]*\bpath\b")
-# ``__path__`` written (assigned, extended, edited in place); reading ``module.__path__`` makes no module
-_HOOK_TEXT = re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|"
-                        rb"__path__\s*(?:=(?!=)|\+=|\.\s*(?:append|insert|extend|remove|pop|clear)\s*\(|\[[^\]\n]*\]\s*=(?!=))")
-# Every match of each pattern contains one of these literals: a file without any of them cannot match, and a
-# substring search (``bytes.find``) is far cheaper than the pattern over TensorFlow's 28 MB of sources.
-_LITERALS = {
-    _GLOBAL: (b"global",),
-    _GLOBALS_TEXT: (b"globals()",),
-    _DYN_TEXT: (b"vars()", b"exec(", b"modules[", b"setattr(", b"global_enum", b"_convert_("),
-    _ALL_CHANGED: (b"__all__",),
-    _SYSPATH_TEXT: (b"path", b"addsitedir"),
-    _HOOK_TEXT: (b"meta_path", b"path_hooks", b"modules[", b"__path__"),
-}
-
-
-def _found(pattern: re.Pattern, data: bytes) -> bool:
-    """``pattern.search(data)`` as a bool, after the cheap literal pre-check."""
-    return any(lit in data for lit in _LITERALS[pattern]) and pattern.search(data) is not None
-
-
-def _found_all(pattern: re.Pattern, data: bytes) -> list:
-    """``pattern.findall(data)``, after the cheap literal pre-check."""
-    return pattern.findall(data) if any(lit in data for lit in _LITERALS[pattern]) else []
-
-
-_MAIN_BLOCK = re.compile(r"^if\s+__name__\s*==\s*['\"]__main__['\"]\s*:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)\n?)*", re.M)
-_DEF_LINE = re.compile(r"^([ \t]*)(?:async\s+)?def\s+([A-Za-z_][A-Za-z_0-9]*)")
-
-
-def changes_sys_path(data: bytes) -> bool:
-    """Does running the module change sys.path? A change in module-level code does; one inside a function only when
-    module-level code calls that function by name (``pytz._test``'s ``sys.path.insert``, run only under
-    ``if __name__ == "__main__"``, and a local list named ``path`` in NumPy's einsumfunc never do)."""
-    if not _found(_SYSPATH_TEXT, data):
-        return False
-    from tf_lsp.fastparse import _drop_top_level_functions
-
-    text = data.decode("utf-8", errors="replace")
-    outside = _MAIN_BLOCK.sub("", _drop_top_level_functions(text))
-    pattern = re.compile(_SYSPATH_TEXT.pattern.decode())
-    if pattern.search(outside):
-        return True
-    lines = text.splitlines()
-    for m in pattern.finditer(text):
-        name = _enclosing_def(lines, text.count("\n", 0, m.start()))
-        if name is None or re.search(r"\b" + re.escape(name) + r"\s*\(", outside):
-            return True
-    return False
-
-
-def _enclosing_def(lines: list[str], at: int) -> str | None:
-    """The outermost ``def`` whose block holds line ``at`` (0-based); None when the line is at module level."""
-    indent = len(lines[at]) - len(lines[at].lstrip()) if at < len(lines) else 0
-    name = None
-    for i in range(min(at, len(lines) - 1), -1, -1):
-        line = lines[i]
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        cur = len(line) - len(line.lstrip())
-        if cur < indent:
-            m = _DEF_LINE.match(line)
-            if m is not None:
-                name = m.group(2)
-            indent = cur
-            if cur == 0:
-                break
-    return name
 
 
 def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()) -> ModuleFacts:

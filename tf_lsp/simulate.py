@@ -31,7 +31,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from tf_lsp import fastparse, modfacts, runtime_modules
+from tf_lsp import fastparse, modfacts, prefetch, runtime_modules, sourcetext
 from tf_lsp import resolver as _resolver_module
 from tf_lsp.filecache import (
     add_shared,
@@ -51,7 +51,7 @@ from tf_lsp.resolver import Resolution, Resolver
 MAX_MODULES = 20_000
 MAX_DEPTH = 300              # nested imports (Python's own recursion limit is about 1,000 frames)
 _CACHE_VERSION = 3            # 2: the top-level package's reads are a shared read set; 3: ``tops``
-_CODE_FILES = (fastparse.__file__, modfacts.__file__, _resolver_module.__file__, runtime_modules.__file__,
+_CODE_FILES = (fastparse.__file__, modfacts.__file__, sourcetext.__file__, _resolver_module.__file__, runtime_modules.__file__,
                _runtime_knowledge.__file__, __file__)
 _IMPLICIT = frozenset({"__name__", "__file__", "__path__", "__doc__", "__spec__", "__loader__", "__package__",
                        "__builtins__", "__cached__", "__dict__", "__annotations__"})
@@ -135,6 +135,9 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
 _TOP_WALKS: dict[tuple[str, str], tuple["_Walk", str, dict]] = registered({},
     stamp="every path the walk read (its shared read set), checked once per file's check before reuse")
 _TOP_WALKS_KEPT = 8
+# top-level packages whose facts were read ahead once in this process (``prefetch``: caches only; what is cached
+# is checked against each file's stamp)
+_PREFETCHED: set[str] = registered(set(), stamp="none needed: only says that caches were warmed once")
 
 
 def _kept_top_walk(resolver: Resolver, share: str, top: str, *, stdlib: frozenset[str], max_modules: int,
@@ -254,6 +257,9 @@ class _Walk:
         if res.kind == "extension" and res.path:
             self.extensions.append((name, res.path))
         if top not in self.stdlib:
+            if name == top and res.kind == "package" and top not in _PREFETCHED:
+                _PREFETCHED.add(top)
+                prefetch.package_facts(res.search_locations)     # a big package's facts read on every core first
             facts = self.facts(name)
             if facts is not None:
                 self._body(name, res, facts, via + (name,), depth)

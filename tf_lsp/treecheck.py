@@ -123,7 +123,9 @@ _WORKER = {}
 
 
 def _init_worker(root, python, settings) -> None:
+    from tf_lsp import prefetch
     from tf_lsp.workspace import Workspace
+    prefetch.enabled = False        # the tree's workers keep every core busy already
     _WORKER["ws"] = Workspace(root, python=python, settings=settings)
 
 

@@ -64,6 +64,7 @@ class ModuleGraph:
         self.location = location
         self.top = top
         self.read: dict[str, Stamp | None] = {}        # files and folders consulted -> their stamp
+        self._listed: dict[str, dict[str, tuple[bool, bool]]] = {}
 
     def _stat(self, path: str) -> Stamp | None:
         st = stamp(path)
@@ -72,26 +73,43 @@ class ModuleGraph:
 
     # --- files -------------------------------------------------------------------------------------------------
 
+    def _entries(self, folder: str) -> dict[str, tuple[bool, bool]]:
+        """name -> (is a folder, is a file) for the entries of ``folder``, listed once per walk (a ``from m import
+        name`` asks whether ``m.name`` is a module for every name it imports); the folder's stamp is noted."""
+        hit = self._listed.get(folder)
+        if hit is None:
+            self._stat(folder)
+            hit = {}
+            try:
+                with os.scandir(folder) as it:
+                    for e in it:
+                        try:
+                            hit[e.name] = (e.is_dir(), e.is_file())
+                        except OSError:
+                            hit[e.name] = (False, False)
+            except OSError:
+                pass
+            self._listed[folder] = hit
+        return hit
+
     def file_of(self, module: str) -> tuple[str | None, bool]:
         """(source file, is_package) of a package-internal module; (None, _) when it is not a .py file."""
         base = os.path.join(self.location, *module.split("."))
-        init = os.path.join(base, "__init__.py")
-        if os.path.isfile(init):
-            return init, True
-        if os.path.isfile(base + ".py"):
+        folder, tail = os.path.split(base)
+        entry = self._entries(folder).get(tail)
+        if entry is not None and entry[0] and self._entries(base).get("__init__.py", (False, False))[1]:
+            return os.path.join(base, "__init__.py"), True
+        if self._entries(folder).get(tail + ".py", (False, False))[1]:
             return base + ".py", False
-        return None, os.path.isdir(base)
+        return None, entry is not None and entry[0]
 
     def is_module(self, module: str) -> bool:
         base = os.path.join(self.location, *module.split("."))
-        if os.path.isdir(base) or os.path.isfile(base + ".py"):
-            return True
         folder, tail = os.path.split(base)
-        self._stat(folder)
-        try:
-            return any(n.startswith(tail + ".") and n.endswith((".so", ".pyd")) for n in os.listdir(folder))
-        except OSError:
-            return False
+        entries = self._entries(folder)
+        if entries.get(tail, (False, False))[0] or entries.get(tail + ".py", (False, False))[1]:
+            return True
+        return any(n.startswith(tail + ".") and n.endswith((".so", ".pyd")) for n in entries)
 
     def edges(self, module: str) -> tuple[str | None, list[tuple[str, str, bool]]]:
         """(file, [(name, "int" | "ext", conditional)]) of one module."""
