@@ -65,3 +65,31 @@ def test_a_read_ahead_is_not_a_read_of_the_walk(env, tmp_path, monkeypatch):
     assert read_ahead >= N
     assert not [p for p in reads if p.endswith(".py")]
     assert modfacts.facts_known(str(env["pkg"] / "unused.py"))      # stored, by this process or a helper
+
+
+@pytest.mark.parametrize("planted", ["fifo", "junk", "folder", "symlink"])
+def test_a_store_that_is_not_a_database_is_a_miss_not_an_answer(env, tmp_path, planted):
+    """Anything but a SQLite file at the store's place (a FIFO that would block an open, bytes that are not a
+    database, a folder, a symlink to elsewhere): the check finishes with the same answer as with a good store, and
+    the planted thing is left as it was."""
+    import os
+
+    good = check_json(env, tmp_path / "good")
+    cache = tmp_path / planted
+    cache.mkdir()
+    store = cache / "stamped.sqlite3"
+    if planted == "fifo":
+        os.mkfifo(store)
+    elif planted == "junk":
+        store.write_bytes(b"not a database\x00" * 100)
+    elif planted == "folder":
+        store.mkdir()
+    else:
+        target = tmp_path / "elsewhere.sqlite3"
+        target.write_bytes(b"")
+        store.symlink_to(target)
+    assert check_json(env, cache) == good
+    if planted == "junk":
+        assert store.read_bytes() == b"not a database\x00" * 100
+    if planted == "symlink":
+        assert (tmp_path / "elsewhere.sqlite3").read_bytes() == b""

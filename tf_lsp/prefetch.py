@@ -18,23 +18,31 @@ import sys
 import threading
 
 from tf_lsp import filecache, modfacts
+from tf_lsp.filecache import registered
 
 MIN_FILES = 300             # fewer files than this: spreading them costs more than it saves
 MAX_FILES = 20_000          # a package bigger than this is read as the walk goes
+MAX_FOLDERS = 5_000
 MAX_HELPERS = 3
 HELPER_TIMEOUT_S = 120.0    # a helper that takes longer is stopped; the walk reads the rest itself
 
 enabled = True              # False inside a tree check's worker processes
 _SKIP_DIRS = frozenset({"__pycache__", "tests", "test", "testing", "_tests"})
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the package folders read ahead once in this process (caches only: what is stored is checked against each file)
+_DONE: set[tuple[str, ...]] = registered(set(), stamp="none needed: it only says the caches were warmed once")
 
 
 def _sources(folders) -> list[tuple[int, str]]:
     """(size, path) of the ``.py`` files under the package's folders, test folders left out (an import rarely
     runs them; any file left out is read by the walk if it needs it)."""
     out: list[tuple[int, str]] = []
+    seen = 0
     for top in folders:
-        for folder, dirs, files in os.walk(top):
+        for folder, dirs, files in os.walk(top):        # symlinked folders are not followed
+            seen += 1
+            if seen > MAX_FOLDERS:
+                return []
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
             for f in sorted(files):
                 if f.endswith(".py") and not f.startswith("test_") and not f.endswith("_test.py"):
@@ -61,10 +69,13 @@ def _helpers() -> int:
 
 def package_facts(folders) -> int:
     """Read the facts of the package's source files that are not cached yet, spread over this process and
-    helpers. How many files were read ahead (0 when it was not worth it or not possible)."""
+    helpers, once per process for the same folders. How many files were read ahead (0 when it was not worth it or
+    not possible)."""
     helpers = _helpers()
-    if helpers == 0:
+    key = tuple(folders)
+    if helpers == 0 or key in _DONE:
         return 0
+    _DONE.add(key)
     todo = [(size, path) for size, path in _sources(folders) if not modfacts.facts_known(path)]
     if len(todo) < MIN_FILES:
         return 0

@@ -135,9 +135,6 @@ def simulate_import(resolver: Resolver, module: str, *, names: tuple[str, ...] =
 _TOP_WALKS: dict[tuple[str, str], tuple["_Walk", str, dict]] = registered({},
     stamp="every path the walk read (its shared read set), checked once per file's check before reuse")
 _TOP_WALKS_KEPT = 8
-# top-level packages whose facts were read ahead once in this process (``prefetch``: caches only; what is cached
-# is checked against each file's stamp)
-_PREFETCHED: set[str] = registered(set(), stamp="none needed: only says that caches were warmed once")
 
 
 def _kept_top_walk(resolver: Resolver, share: str, top: str, *, stdlib: frozenset[str], max_modules: int,
@@ -257,8 +254,7 @@ class _Walk:
         if res.kind == "extension" and res.path:
             self.extensions.append((name, res.path))
         if top not in self.stdlib:
-            if name == top and res.kind == "package" and top not in _PREFETCHED:
-                _PREFETCHED.add(top)
+            if name == top and res.kind == "package":
                 prefetch.package_facts(res.search_locations)     # a big package's facts read on every core first
             facts = self.facts(name)
             if facts is not None:

@@ -18,7 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import Iterable
 
-from tf_lsp import modfacts
+from tf_lsp import modfacts, prefetch
 from tf_lsp.filecache import (
     Stamp,
     add_reads,
@@ -202,6 +202,8 @@ def _decode(d: dict) -> Closure:
 
 def _walk(module: str, location: str, max_files: int) -> Closure:
     top = module.split(".")[0]
+    if os.path.isdir(os.path.join(location, top)):
+        prefetch.package_facts([os.path.join(location, top)])    # a big package's facts read on every core first
     graph = ModuleGraph(location, top)
     parts = module.split(".")
     start = [".".join(parts[:i]) for i in range(1, len(parts) + 1)]
