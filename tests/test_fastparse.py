@@ -8,6 +8,9 @@ import ast
 import sysconfig
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tf_lsp import fastparse, modfacts
 
 
@@ -78,3 +81,31 @@ def test_a_miscounted_quote_falls_back_to_the_full_parse(tmp_path):
     facts = modfacts.facts_of_file(str(f))
     assert [(e.module, e.line) for e in facts.imports] == [("json", 6)]
     assert "X" in facts.defines
+
+
+BLOCKS = ["import os", "from json import dumps", "X = 1", "# comment", "", "col0_code = 1",
+          "def f(a,\n    b):\n    import sys\n    return 1",
+          'def g():\n    """doc\ncol0 = "in a docstring"\n    """\n    return 2',
+          "@dec\ndef d():\n    pass", "@dec(\n    1,\n)\nclass E:\n    pass",
+          "class C:\n    def m(self):\n        import abc\n    y = 2",
+          "if X:\n    def h(): pass\n    import re", "try:\n    import zlib\nexcept ImportError:\n    zlib = None",
+          "x = (\n    1,\n)", "def s():\n    s = '\"\"\"'\n    return s", "async def k():\n    await z",
+          "def t():\n    x = \'\'\'\nimport fake\n\'\'\'\n    return x", "def u(): return [\n1,\n]",
+          'def v():\n    return """\n"""', "class D:\n    \'\'\'doc\n\'\'\'\n    def w(self): pass",
+          "def q():\n    # a comment with a quote \"\"\"\n    import json\nimport csv"]
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(BLOCKS), max_size=20))
+def test_generated_modules_cut_or_not_give_the_full_parse_imports_and_names(tmp_path, blocks):
+    """Property: for any module that parses, the fast parse sees the imports (with their lines) and the names of
+    a full parse: either the cut was right, or the check sent it to the full parse."""
+    text = "\n".join(blocks) + "\n" + "# padding\n" * 250
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return
+    f = tmp_path / "gen.py"
+    f.write_text(text)
+    fast, full = modfacts.facts_of_file(str(f)), modfacts.facts_of_file(str(f), reduce=False)
+    assert fast.imports == full.imports and fast.defines == full.defines, text

@@ -60,57 +60,129 @@ def _drop_top_level_functions(text: str) -> str:
     return _reduce(text)[0]
 
 
-_STATEMENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-
-
 def _reduce(text: str) -> tuple[str, list[int]]:
-    """Replace every ``def`` block (at any depth) and its decorators by ``name = None``; triple-quoted strings
-    inside a dropped block are skipped whole, whatever their indentation. Each dropped line leaves its line break,
-    so every kept statement keeps its line number (facts name the lines they come from).
+    """Replace every ``def`` block (at any depth) and its decorators by ``name = None``; a triple quote left open on
+    a line of a dropped block (an odd count of it) hides every line up to the one that closes it, whatever their
+    indentation. Each dropped line leaves its line break, so every kept statement keeps its line number (facts name
+    the lines they come from). Blocks are found with patterns that start with a line break (Python's ``re`` scans
+    for a literal first character quickly), not line by line: TensorFlow's sources are mostly function bodies.
 
     Also returns where each dropped column-0 line that looks like a statement starts: only a line the cut took to
     be inside a triple-quoted string can be one (code at column 0 ends any block). If a quote was miscounted, such
     a line is real code, and ``_inside_strings`` says so."""
     out: list[str] = []
     hidden: list[int] = []
-    drop_indent = -1            # indentation of the def being dropped, -1 when not dropping
-    quote: str | None = None    # open triple quote inside a dropped block
-    at = 0                      # offset of the line in ``text``
-    for line in text.splitlines(keepends=True):
-        start, at = at, at + len(line)
-        if drop_indent >= 0:
-            if quote is not None:
-                closes = line.count(quote) % 2
-                if line[:1] in _STATEMENT_START:      # the line's last character for the closing line: no code after
-                    hidden.append(start + len(line.rstrip()) - 1 if closes else start)
-                if closes:
-                    quote = None
-                out.append("\n" if line.endswith(("\n", "\r")) else "")
-                continue
-            stripped = line.lstrip()
-            indent = len(line) - len(stripped)
-            if not stripped.strip() or stripped.startswith("#") or indent > drop_indent or stripped[:1] in ")]}":
-                for q in ('"""', "'''"):
-                    if line.count(q) % 2:
-                        quote = q
-                        break
-                out.append("\n" if line.endswith(("\n", "\r")) else "")
-                continue
-            drop_indent = -1
+    pos, n = 0, len(text)
+    while pos < n:
+        if pos == 0 and _FIRST_BLOCK.match(text):
+            start = 0
+        else:
+            m = _BLOCK_START.search(text, max(pos - 1, 0))      # ``pos`` starts a line: its line break is before
+            if m is None:
+                break
+            start = m.start() + 1
+        out.append(text[pos:start])
+        eol = text.find("\n", start)
+        line = text[start:n if eol < 0 else eol]
         stripped = line.lstrip()
-        if stripped.startswith(("def ", "async def ", "@")):
-            indent = len(line) - len(stripped)
-            brk = "\n" if line.endswith(("\n", "\r")) else ""
-            if stripped.startswith("@"):
-                out.append(brk)
-            else:
-                m = _DEF.match(stripped)
-                out.append(line[:indent] + (f"{m.group(1)} = None" if m else "pass") + (brk or "\n"))
-            drop_indent = indent
-            for q in ('"""', "'''"):
-                if line.count(q) % 2:
-                    quote = q
-                    break
-            continue
-        out.append(line)
+        indent = len(line) - len(stripped)
+        end = _block_end(text, start, indent, hidden)
+        breaks = text.count("\n", start, end)
+        if stripped.startswith("@"):
+            out.append("\n" * breaks)
+        else:
+            d = _DEF.match(stripped)
+            out.append(line[:indent] + (f"{d.group(1)} = None" if d else "pass") + "\n" + "\n" * max(breaks - 1, 0))
+        pos = end
+    out.append(text[pos:])
     return "".join(out), hidden
+
+
+# a line that starts a block to drop (a decorator or a def, at any indentation), after its line break; the first
+# line of the text has none
+_BLOCK_START = re.compile(r"\n[ \t\f\v]*(?:@|def |async def )")
+_FIRST_BLOCK = re.compile(r"[ \t\f\v]*(?:@|def |async def )")
+_STATEMENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_ENDS: dict[int, re.Pattern] = {}
+
+
+def _end_pattern(indent: int) -> re.Pattern:
+    """A line break followed by a line that ends a block indented ``indent``: code indented that much or less
+    (not blank, not a comment, not a closing bracket of the block's last expression)."""
+    pattern = _ENDS.get(indent)
+    if pattern is None:
+        pattern = _ENDS[indent] = re.compile(rf"\n[ \t\f\v]{{0,{indent}}}[^ \t\f\v\r\n#)\]}}]")
+    return pattern
+
+
+def _opened(line: str) -> str | None:
+    """The triple quote a line leaves open (an odd count of it), ``\"\"\"`` looked at first."""
+    for q in ('"""', "'''"):
+        if line.count(q) % 2:
+            return q
+    return None
+
+
+def _line_around(text: str, at: int) -> tuple[int, int]:
+    """(start, end without its line break) of the line holding offset ``at``."""
+    end = text.find("\n", at)
+    return text.rfind("\n", 0, at) + 1, len(text) if end < 0 else end
+
+
+def _block_end(text: str, start: int, indent: int, hidden: list[int]) -> int:
+    """Where the block whose first line begins at ``start`` ends: the start of the line after it, or ``len(text)``.
+    Column-0 statement-looking lines it hides inside an open triple quote are added to ``hidden``."""
+    n = len(text)
+    eol = text.find("\n", start)
+    if eol < 0:
+        return n
+    quote = _opened(text[start:eol])
+    pos = eol + 1
+    ends = _end_pattern(indent)
+    while pos < n:
+        if quote is not None:                   # up to the line where the quote appears an odd number of times
+            at = text.find(quote, pos)
+            line_start, line_end = (n, n) if at < 0 else _line_around(text, at)
+            _hide_column_0(text, pos, line_start, hidden)
+            if at < 0:
+                return n
+            closes = text.count(quote, line_start, line_end) % 2
+            if text[line_start:line_start + 1] in _STATEMENT_START:     # the closing line: no code after the quote
+                hidden.append(line_start + len(text[line_start:line_end].rstrip()) - 1 if closes else line_start)
+            if closes:
+                quote = None
+            pos = line_end + 1
+            continue
+        m = ends.search(text, pos - 1)
+        stop = n if m is None else m.start() + 1
+        opening = _first_opening(text, pos, stop)
+        if opening is None:
+            return stop
+        line_end, quote = opening
+        pos = line_end + 1
+    return n
+
+
+def _first_opening(text: str, pos: int, stop: int) -> tuple[int, str] | None:
+    """(end, quote) of the first line in [pos, stop) that leaves a triple quote open; None if none does."""
+    while pos < stop:
+        a, b = text.find('"""', pos, stop), text.find("'''", pos, stop)
+        if a < 0 and b < 0:
+            return None
+        _, line_end = _line_around(text, a if b < 0 or 0 <= a < b else b)
+        quote = _opened(text[text.rfind("\n", 0, line_end) + 1:line_end])
+        if quote is not None:
+            return line_end, quote
+        pos = line_end + 1
+    return None
+
+
+def _hide_column_0(text: str, start: int, stop: int, hidden: list[int]) -> None:
+    """Note the column-0 statement-looking lines that begin in [start, stop)."""
+    while start < stop:
+        if text[start] in _STATEMENT_START:
+            hidden.append(start)
+        nl = text.find("\n", start, stop)
+        if nl < 0:
+            return
+        start = nl + 1
