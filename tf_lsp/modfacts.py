@@ -147,8 +147,8 @@ def _facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str]
         state["all"] = None          # __all__.extend(...): not a literal any more
     aliases = _aliases(tree.body)
     uses: list[AttrUse] = []
-    for node in tree.body:
-        if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.ClassDef)):
+    for node in tree.body if aliases else ():
+        if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.ClassDef)) and not _plain(node):
             _attr_uses(node, aliases, uses)
     return ModuleFacts(True, imports, frozenset(defines), state["all"], tuple(stars),
                        state["dynamic"] or "__getattr__" in defines, tuple(uses)), state
@@ -289,8 +289,8 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
             _bindings(node.finalbody, out, stars, state)
         elif type(node).__name__ == "Match":
             state["dynamic"] = True          # capture patterns bind names: rare at module level, not modelled
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for sub in _walk_running(node):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not _plain(node):
+            for sub in _walk_running(node, skip_plain=True):
                 if isinstance(sub, ast.Call) and id(sub) in state.get("ok_calls", ()):
                     continue
                 if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Name) and (
@@ -320,6 +320,17 @@ def _literal_globals_loop(node: ast.For | ast.AsyncFor, out: set[str], state: di
                 state["globals_ok"] += 1
 
 
+def _plain(node: ast.stmt) -> bool:
+    """A statement with no call, attribute, walrus or nested statement in it: ``name = None`` (what each dropped
+    ``def`` leaves), ``a = b = 1``, a docstring, an import. The walks for calls, stores and attribute reads have
+    nothing to find in it beyond its own targets."""
+    if isinstance(node, ast.Assign):
+        return isinstance(node.value, ast.Constant) and all(isinstance(t, ast.Name) for t in node.targets)
+    if isinstance(node, ast.Expr):
+        return isinstance(node.value, ast.Constant)
+    return isinstance(node, (ast.Import, ast.ImportFrom))
+
+
 def _children(node: ast.AST) -> list[ast.AST]:
     """``list(ast.iter_child_nodes(node))``, without its generator per field (this runs for every node of every
     module of an import's closure)."""
@@ -333,26 +344,18 @@ def _children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _walk(nodes: list) -> list[ast.AST]:
-    """Every node under ``nodes`` (themselves included), in no particular order (what ``ast.walk`` visits)."""
-    out: list[ast.AST] = []
-    todo = list(nodes)
-    while todo:
-        n = todo.pop()
-        out.append(n)
-        todo.extend(_children(n))
-    return out
-
-
 _NOT_RUN = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-def _walk_running(node: ast.AST):
-    """``ast.walk`` without the bodies of functions and lambdas (and of classes: their names are not the module's)."""
+def _walk_running(node: ast.AST, *, skip_plain: bool = False):
+    """``ast.walk`` without the bodies of functions and lambdas (and of classes: their names are not the module's);
+    ``skip_plain``: nor inside the statements ``_plain`` describes (for a search of calls and walruses)."""
     todo = [node]
     while todo:
         n = todo.pop()
         yield n
+        if skip_plain and isinstance(n, ast.stmt) and _plain(n):
+            continue
         for child in _children(n):
             if not isinstance(child, _NOT_RUN):
                 todo.append(child)
@@ -396,13 +399,24 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
     # a name bound anywhere else too (``np = None`` in an except branch) is not trusted
     others: set[str] = set()
     plain = (ast.Import, ast.ImportFrom)
-    for node in _walk([n for n in body if not isinstance(n, plain)]):
+    if not any(counts[k] == 1 for k in bound):
+        return {}
+    todo: list[ast.AST] = [n for n in body if not isinstance(n, plain)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.stmt) and _plain(node):     # ``name = None`` (each dropped def leaves one)
+            if isinstance(node, ast.Assign):
+                others.update(t.id for t in node.targets if isinstance(t, ast.Name))
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):                       # a nested import
+                others.update(a.asname or a.name.split(".")[0] for a in node.names)
+            continue
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             others.add(node.id)
         elif isinstance(node, ast.alias):
             others.add(node.asname or node.name.split(".")[0])
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             others.add(node.name)
+        todo.extend(_children(node))
     return {k: v for k, v in bound.items() if counts[k] == 1 and k not in others}
 
 
