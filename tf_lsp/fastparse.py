@@ -8,6 +8,7 @@ import bisect
 import re
 
 from tf_lsp import safeio
+from tf_lsp.filecache import registered
 
 REDUCE_ABOVE = 2_000       # bytes: bigger files drop their function bodies before parsing
 _DEF = re.compile(r"(?:async\s+)?def\s+([A-Za-z_][A-Za-z_0-9]*)")
@@ -23,18 +24,29 @@ def parse_for_imports(path: str, *, reduce: bool = True) -> ast.Module | None:
         data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
     except OSError:
         return None
+    return parse_source(data, path, reduce=reduce)
+
+
+def parse_source(data: bytes, path: str, *, reduce: bool = True) -> ast.Module | None:
+    """``parse_for_imports`` of source bytes already read (``path`` names it in syntax errors)."""
+    return parse_with_text(data, path, reduce=reduce)[0]
+
+
+def parse_with_text(data: bytes, path: str, *, reduce: bool = True) -> tuple[ast.Module | None, str | None]:
+    """``parse_source``, and the text the tree was parsed from when it was the cut text (None when the bytes were
+    parsed as they are: their encoding is Python's to decide)."""
     if reduce and len(data) > REDUCE_ABOVE:
         text = data.decode("utf-8", errors="replace")
         reduced, hidden = _reduce(text)
         if not hidden or _inside_strings(text, hidden):
             try:
-                return ast.parse(reduced, filename=path)
+                return ast.parse(reduced, filename=path), reduced
             except (SyntaxError, ValueError):
                 pass
     try:
-        return ast.parse(data, filename=path)
+        return ast.parse(data, filename=path), None
     except (SyntaxError, ValueError):
-        return None
+        return None, None
 
 
 # one string literal (triple-quoted first) or one comment, read left to right as the tokenizer does; a string's
@@ -103,7 +115,7 @@ def _reduce(text: str) -> tuple[str, list[int]]:
 _BLOCK_START = re.compile(r"\n[ \t\f\v]*(?:@|def |async def )")
 _FIRST_BLOCK = re.compile(r"[ \t\f\v]*(?:@|def |async def )")
 _STATEMENT_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
-_ENDS: dict[int, re.Pattern] = {}
+_ENDS: dict[int, re.Pattern] = registered({}, stamp="none needed: compiled patterns, one per indent width")
 
 
 def _end_pattern(indent: int) -> re.Pattern:

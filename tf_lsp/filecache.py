@@ -327,7 +327,10 @@ class _Store:
 
     @staticmethod
     def _file() -> str:
-        return str(cache_root() / "stamped.sqlite3")
+        key = (os.environ.get("TF_LSP_CACHE_DIR"), os.environ.get("XDG_CACHE_HOME"), os.environ.get("HOME"))
+        if _FILE_FOR[0] != key:         # the path is worked out once per setting (this runs for every module)
+            _FILE_FOR[:] = [key, str(cache_root() / "stamped.sqlite3")]
+        return _FILE_FOR[1]
 
     def _connect(self, file: str):
         if self.conn_file != file:                # another cache root (tests, a changed setting)
@@ -409,6 +412,7 @@ class _Store:
 
 
 _BATCH = 500
+_FILE_FOR: list = [None, ""]        # (the settings cache_root reads, the store's path under them)
 _STORE = _Store()
 
 

@@ -15,11 +15,12 @@ answer never depends on what was cached.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass, replace
 
 from tf_lsp import safeio, sourcetext
-from tf_lsp.fastparse import parse_for_imports
+from tf_lsp.fastparse import parse_with_text
 from tf_lsp.filecache import cached_by_stamp, stamped_known
 from tf_lsp.moduleattr import getattr_steps
 from tf_lsp.sourcetext import changes_sys_path
@@ -28,6 +29,29 @@ FACTS_VERSION = 12
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
+# every call ``_bindings`` looks for: one of these names as a word, then ``(`` with only what may stand between a
+# callee and its parenthesis (spaces, line breaks, continuations, comments, closing brackets)
+_SCAN_CALLEES = (b"globals", b"vars", b"exec", b"locals", b"setattr")
+_BETWEEN = re.compile(rb"(?:[\s)\\]|#[^\n]*)*\(")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _may_hold_scanned(source: bytes) -> bool:
+    """Could ``source`` hold a walrus or a call of one of ``_SCAN_CALLEES`` (``_bindings``' search)? Each
+    occurrence of a name is checked where it stands: ``executing_eagerly()`` is not a call of ``exec``."""
+    if b":=" in source:
+        return True
+    for name in _SCAN_CALLEES:
+        at = source.find(name)
+        while at >= 0:
+            end = at + len(name)
+            if (at == 0 or source[at - 1] not in _WORD_BYTES) and _BETWEEN.match(source, end):
+                return True
+            at = source.find(name, end)
+    return False
+# ``__all__`` then ``.``, with only what may stand between a name and its attribute: spaces, line breaks,
+# continuations, comments, closing brackets (``(__all__).extend``)
+_ALL_ATTRIBUTE = re.compile(rb"__all__(?:[\s)\\]|#[^\n]*)*\.")
 if sys.version_info >= (3, 11):
     _TRY_NODES = (ast.Try, ast.TryStar)     # ``try: ... except* E:`` (3.11+) runs its body like a ``try``
 else:
@@ -106,16 +130,16 @@ def _compute(path: str) -> ModuleFacts:
 
 def facts_of_file(path: str, *, reduce: bool = True) -> ModuleFacts:
     """The facts of ``path`` read now (no cache); ``reduce=False`` parses function bodies too (for tests)."""
-    tree = parse_for_imports(path, reduce=reduce)
-    if tree is None:
-        return UNPARSED
     try:
         data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
     except OSError:
-        data = b""
+        return UNPARSED
+    tree, text = parse_with_text(data, path, reduce=reduce)     # the same bytes as the text patterns below read
+    if tree is None:
+        return UNPARSED
     # ``global X`` in a function: X is bound at module level once that function runs
     extra = {n.strip().decode() for m in sourcetext.GLOBAL.found_all(data) for n in m.split(b",") if n.strip()}
-    facts, state = _facts_of_tree(tree, extra_defines=extra)
+    facts, state = _facts_of_tree(tree, extra_defines=extra, source=data, text=text)
     # anywhere in the file, function bodies included (they are not parsed)
     if facts.all_names is not None and sourcetext.ALL_CHANGED.found(data):
         facts = replace(facts, all_names=None)      # __all__ extended by code (a function body included)
@@ -134,18 +158,24 @@ def facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] 
     return _facts_of_tree(tree, extra_defines=extra_defines)[0]
 
 
-def _facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset()
-                   ) -> tuple[ModuleFacts, dict]:
+def _facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str] = frozenset(),
+                   source: bytes | None = None, text: str | None = None) -> tuple[ModuleFacts, dict]:
+    """``source``: the file's bytes, when known; walks that cannot find anything in a text without certain words are
+    skipped (each word is in the text of every node the walk looks for). ``text``: the text ``tree`` was parsed
+    from, when known; its lines say which statements may hide a store in an expression."""
     imports = tuple(ImportEdge(m, lv, names, cond, line, branch)
                     for m, lv, names, cond, line, branch in _imports(tree.body, False))
     defines: set[str] = set(extra_defines)
     stars: list[tuple[str, int]] = []
-    state = {"dynamic": False, "all": None, "globals_ok": 0, "ok_calls": set()}
+    state = {"dynamic": False, "all": None, "globals_ok": 0, "ok_calls": set(),
+             "scan": source is None or _may_hold_scanned(source)}
     _bindings(tree.body, defines, stars, state)
-    if state["all"] is not None and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    if state["all"] is not None and (source is None or _ALL_ATTRIBUTE.search(source)) and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                                         and n.value.id == "__all__" for n in ast.walk(tree)):
         state["all"] = None          # __all__.extend(...): not a literal any more
-    aliases = _aliases(tree.body)
+    lines = text.split("\n") if text is not None and "\r" not in text and (
+        source is not None and b":=" not in source) else None
+    aliases = _aliases(tree.body, lines)
     uses: list[AttrUse] = []
     for node in tree.body if aliases else ():
         if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.ClassDef)) and not _plain(node):
@@ -289,7 +319,8 @@ def _bindings(body: list[ast.stmt], out: set[str], stars: list, state: dict) -> 
             _bindings(node.finalbody, out, stars, state)
         elif type(node).__name__ == "Match":
             state["dynamic"] = True          # capture patterns bind names: rare at module level, not modelled
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and not _plain(node):
+        if state["scan"] and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and not _plain(node):
             for sub in _walk_running(node, skip_plain=True):
                 if isinstance(sub, ast.Call) and id(sub) in state.get("ok_calls", ()):
                     continue
@@ -332,15 +363,18 @@ def _plain(node: ast.stmt) -> bool:
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
-    """``list(ast.iter_child_nodes(node))``, without its generator per field (this runs for every node of every
-    module of an import's closure)."""
+    """``list(ast.iter_child_nodes(node))`` without the constants, and without a generator per field (this runs for
+    every node of every module of an import's closure). A constant holds no call, attribute, store or walrus, which
+    is all the walks look for; TensorFlow's generated ``TypeVar("T", "_atypes.Int8", ...)`` lines are mostly
+    constants."""
     out: list[ast.AST] = []
     for name in node._fields:
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
-            out.append(value)
+            if type(value) is not ast.Constant:
+                out.append(value)
         elif isinstance(value, list):
-            out.extend(item for item in value if isinstance(item, ast.AST))
+            out.extend(item for item in value if isinstance(item, ast.AST) and type(item) is not ast.Constant)
     return out
 
 
@@ -379,9 +413,10 @@ def _literal_names(value: ast.expr) -> tuple[str, ...] | None:
 
 # --- attribute uses --------------------------------------------------------------------------------------------
 
-def _aliases(body: list[ast.stmt]) -> dict[str, str]:
+def _aliases(body: list[ast.stmt], lines: list[str] | None = None) -> dict[str, str]:
     """Names bound exactly once at module level, by an unconditional ``import`` statement, to the module they
-    name (``import numpy as np`` -> np: numpy; ``import a.b`` -> a: a)."""
+    name (``import numpy as np`` -> np: numpy; ``import a.b`` -> a: a). ``lines``: the parsed text's lines, when
+    known and free of walruses (see ``_simple_stores``)."""
     counts: dict[str, int] = {}
     bound: dict[str, str] = {}
     for node in body:
@@ -401,7 +436,10 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
     plain = (ast.Import, ast.ImportFrom)
     if not any(counts[k] == 1 for k in bound):
         return {}
-    todo: list[ast.AST] = [n for n in body if not isinstance(n, plain)]
+    todo: list[ast.AST] = []
+    for node in body:
+        if not isinstance(node, plain) and not _simple_stores(node, lines, others):
+            todo.append(node)
     while todo:
         node = todo.pop()
         if isinstance(node, ast.stmt) and _plain(node):     # ``name = None`` (each dropped def leaves one)
@@ -420,6 +458,64 @@ def _aliases(body: list[ast.stmt]) -> dict[str, str]:
     return {k: v for k, v in bound.items() if counts[k] == 1 and k not in others}
 
 
+_ASSIGNS = (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)
+
+
+def _simple_stores(node: ast.stmt, lines: list[str] | None, out: set[str]) -> bool:
+    """Add the names ``node`` stores to ``out`` without walking its expressions, when that is certain to find the
+    same names as the walk: an assignment or expression statement whose lines have no ``for`` (a comprehension's
+    target is a store) in a text with no walrus, or a class made of such statements. False: not done, walk it."""
+    if lines is None:
+        return False
+    if isinstance(node, ast.ClassDef):
+        # the header: decorators, bases and keywords, up to the line before the body's first statement
+        first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        body0 = node.body[0]
+        last = max(first, body0.lineno - 1)
+        if lines[body0.lineno - 1].encode()[:body0.col_offset].strip():     # the header ends on its line
+            last = max(last, body0.lineno)
+        if _has_for(lines, first, last):
+            return False
+        found: set[str] = {node.name}
+        for stmt in node.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or \
+                    (not _plain(stmt) and not isinstance(stmt, _ASSIGNS)) or \
+                    not _simple_stores_of(stmt, lines, found):
+                return False
+        out.update(found)
+        return True
+    return isinstance(node, _ASSIGNS) and _simple_stores_of(node, lines, out)
+
+
+def _has_for(lines: list[str], first: int, last: int) -> bool:
+    """Is ``for`` written anywhere on lines ``first``..``last`` (1-based)?"""
+    return any("for" in lines[i] for i in range(first - 1, min(last, len(lines))))
+
+
+def _simple_stores_of(node: ast.stmt, lines: list[str], out: set[str]) -> bool:
+    if not _plain(node) and _has_for(lines, node.lineno, node.end_lineno or node.lineno):
+        return False
+    if isinstance(node, ast.Assign):
+        for t in node.targets:
+            _store_names(t, out)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        _store_names(node.target, out)
+    elif isinstance(node, (ast.Import, ast.ImportFrom)):           # in a class body
+        out.update(a.asname or a.name.split(".")[0] for a in node.names)
+    return True
+
+
+def _store_names(target: ast.expr, out: set[str]) -> None:
+    """The names an assignment target stores (``a``, ``a, (b, *c)``); ``x.a`` and ``x[i]`` store none."""
+    if isinstance(target, ast.Name):
+        out.add(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for e in target.elts:
+            _store_names(e, out)
+    elif isinstance(target, ast.Starred):
+        _store_names(target.value, out)
+
+
 _SKIP = (ast.Lambda, ast.IfExp, ast.BoolOp, ast.FunctionDef, ast.AsyncFunctionDef, ast.Try, ast.If, ast.While,
          ast.For, ast.With, ast.comprehension)
 
@@ -433,7 +529,7 @@ def _attr_uses(node: ast.AST, aliases: dict[str, str], out: list[AttrUse]) -> No
         for b in node.bases:
             _attr_uses(b, aliases, out)
         for stmt in node.body:
-            if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            if isinstance(stmt, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) and not _plain(stmt):
                 _attr_uses(stmt, aliases, out)
         return
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("hasattr", "getattr"):

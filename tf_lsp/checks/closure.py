@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from tf_lsp import modfacts, prefetch
+from tf_lsp.fastparse import parse_for_imports
 from tf_lsp.filecache import (
     Stamp,
     add_reads,
@@ -30,7 +31,7 @@ from tf_lsp.filecache import (
     registered,
     stamp,
 )
-from tf_lsp.modfacts import module_facts, parse_for_imports
+from tf_lsp.modfacts import module_facts
 from tf_lsp.modfacts import module_level_imports as _module_level_imports
 
 MAX_MODULES = 20_000      # modules in one closure (TensorFlow 2.x: about 3,000)
