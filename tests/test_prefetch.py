@@ -5,7 +5,10 @@ import never runs)."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -93,3 +96,64 @@ def test_a_store_that_is_not_a_database_is_a_miss_not_an_answer(env, tmp_path, p
         assert store.read_bytes() == b"not a database\x00" * 100
     if planted == "symlink":
         assert (tmp_path / "elsewhere.sqlite3").read_bytes() == b""
+
+
+def _package(root, name: str, n: int, body: str) -> str:
+    folder = root / name
+    folder.mkdir()
+    (folder / "__init__.py").write_text("")
+    for i in range(n):
+        (folder / f"m{i}.py").write_text(body.format(i=i))
+    return str(folder)
+
+
+@pytest.fixture()
+def pool(tmp_path, monkeypatch):
+    """A fresh queue and store for one test (in this process)."""
+    monkeypatch.setenv("TF_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(prefetch, "_POOL", prefetch._Pool())
+    filecache.clear_memory()
+    yield prefetch._POOL
+    prefetch._POOL.stop()
+    filecache.clear_memory()
+
+
+def test_the_packages_a_package_imports_are_queued_as_it_is_read(tmp_path, pool):
+    """``follow``: the top-level names the chunks read import are looked up, and their packages are queued for
+    the helpers; here ``big``'s modules import ``small``, which nobody asked for."""
+    if prefetch._helpers() == 0:
+        pytest.skip("one core: nothing is read ahead")
+    big = _package(tmp_path, "big", prefetch.MIN_FILES + 10, "import small\nimport json\nV{i} = {i}\n")
+    small = _package(tmp_path, "small", prefetch.MIN_AHEAD + 5, "import os\nS{i} = {i}\n")
+    asked: list[str] = []
+
+    def follow(name):
+        asked.append(name)
+        return (small,) if name == "small" else None
+
+    assert prefetch.package_facts([big], follow=follow) == prefetch.MIN_FILES + 11
+    assert "small" in asked and "json" in asked
+    assert pool.size.get((small,)) == prefetch.MIN_AHEAD + 6            # queued: its modules and __init__
+    pool.finish((small,))
+    assert all(modfacts.facts_known(os.path.join(small, f"m{i}.py")) for i in range(prefetch.MIN_AHEAD + 5))
+
+
+def test_a_helper_that_dies_leaves_its_work_to_this_process(tmp_path, pool, monkeypatch):
+    """A helper that exits without answering: the wait ends (it does not run into its time-out), every chunk
+    nobody took is read here, and at most the chunk the dead helper held is left for the walk to read."""
+    if prefetch._helpers() == 0:
+        pytest.skip("one core: nothing is read ahead")
+
+    def dying():
+        return subprocess.Popen([sys.executable, "-I", "-c", "import sys; sys.stdin.readline()"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    monkeypatch.setattr(prefetch, "_start", dying)
+    monkeypatch.setattr(prefetch, "HELPER_TIMEOUT_S", 3600.0)      # a wait that did not end would hang the test
+    big = _package(tmp_path, "big", prefetch.MIN_FILES + 10, "V{i} = {i}\n")
+    files = [os.path.join(big, f"m{i}.py") for i in range(prefetch.MIN_FILES + 10)]
+    prefetch.package_facts([big])
+    known = sum(modfacts.facts_known(f) for f in files)
+    assert len(files) - prefetch.CHUNK * prefetch._helpers() <= known <= len(files)
+    for f in files:                                     # what the walk then reads is what a helper would have
+        assert modfacts.module_facts(f) == modfacts.facts_of_file(f)

@@ -1,30 +1,41 @@
-"""Module facts of a big package read on every core before the walk needs them.
+"""Module facts of the packages an import runs, read on every core before the walk needs them.
 
 ``import tensorflow`` runs about 2,400 modules; reading their facts (``modfacts``) is most of a cold check, and a
-walk reads them one after the other. When a walk enters a top-level package with many source files whose facts are
-not cached yet, those files are shared out between this process and helper processes, each writing what it read
-to the ``filecache`` store; the walk then finds them there. Nothing changes in the answer: facts are a function of
-each file's content and are checked against its stamp wherever they come from. Without a second core, with
-``TF_LSP_NO_PREFETCH`` set, or inside a worker of a tree's check (whose cores are busy already), nothing runs.
+walk reads them one after the other. Packages are queued here in chunks of files, and helper processes take the
+chunks one at a time, each writing what it read to the ``filecache`` store: the packages a file imports as soon as
+its check starts (``readahead``), and, as chunks are read, the packages their module-level code imports. When the
+walk enters a big package (``MIN_FILES``), this process takes that package's remaining chunks too and waits until
+all are stored; a smaller package queued ahead is left to the helpers, and the walk reads itself whatever they have
+not stored yet. Nothing changes in the answer: facts are a function of each file's content and are checked against
+its stamp wherever they come from, and a helper that fails only leaves more for the walk to read. Without a second
+core, with ``TF_LSP_NO_PREFETCH`` set, or inside a worker of a tree's check (whose cores are busy already), nothing
+runs.
 
 The helpers are tf-lsp's own interpreter in isolated mode (``-I``), reading files only: no code of the package or
-of the workspace runs, and the environment's interpreter is not involved.
+of the workspace runs, and the environment's interpreter is not involved. They stop when the queue is empty, and
+with this process.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
 import threading
+import time
+from collections import deque
+from typing import Callable, Sequence
 
 from tf_lsp import filecache, modfacts
 from tf_lsp.filecache import registered
 
 MIN_FILES = 300             # fewer files than this: spreading them costs more than it saves
+MIN_AHEAD = 40              # a package queued before the walk needs it: helpers read it while this process works
 MAX_FILES = 20_000          # a package bigger than this is read as the walk goes
 MAX_FOLDERS = 5_000
 MAX_HELPERS = 3
-HELPER_TIMEOUT_S = 120.0    # a helper that takes longer is stopped; the walk reads the rest itself
+CHUNK = 32                  # files handed to a helper at a time
+HELPER_TIMEOUT_S = 120.0    # a walk waits this long at most for the helpers; it reads what is missing itself
 
 enabled = True              # False inside a tree check's worker processes
 _SKIP_DIRS = frozenset({"__pycache__", "tests", "test", "testing", "_tests"})
@@ -33,10 +44,10 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _DONE: set[tuple[str, ...]] = registered(set(), stamp="none needed: it only says the caches were warmed once")
 
 
-def _sources(folders) -> list[tuple[int, str]]:
-    """(size, path) of the ``.py`` files under the package's folders, test folders left out (an import rarely
-    runs them; any file left out is read by the walk if it needs it)."""
-    out: list[tuple[int, str]] = []
+def _sources(folders) -> list[str]:
+    """The ``.py`` files under the package's folders, test folders left out (an import rarely runs them; any file
+    left out is read by the walk if it needs it); listed without a ``stat`` each (whoever reads a file checks it)."""
+    out: list[str] = []
     seen = 0
     for top in folders:
         for folder, dirs, files in os.walk(top):        # symlinked folders are not followed
@@ -44,16 +55,10 @@ def _sources(folders) -> list[tuple[int, str]]:
             if seen > MAX_FOLDERS:
                 return []
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-            for f in sorted(files):
-                if f.endswith(".py") and not f.startswith("test_") and not f.endswith("_test.py"):
-                    path = os.path.join(folder, f)
-                    try:
-                        st = os.stat(path)
-                    except OSError:
-                        continue
-                    out.append((st.st_size, path))
-                    if len(out) > MAX_FILES:
-                        return []
+            out.extend(os.path.join(folder, f) for f in sorted(files)
+                       if f.endswith(".py") and not f.startswith("test_") and not f.endswith("_test.py"))
+            if len(out) > MAX_FILES:
+                return []
     return out
 
 
@@ -67,62 +72,197 @@ def _helpers() -> int:
     return max(0, min(cores - 1, MAX_HELPERS))
 
 
-def package_facts(folders) -> int:
-    """Read the facts of the package's source files that are not cached yet, spread over this process and
-    helpers, once per process for the same folders. How many files were read ahead (0 when it was not worth it or
-    not possible)."""
-    helpers = _helpers()
+def _read(paths: list[str]) -> set[str]:
+    """Store the facts of each path not stored yet; the top-level names their module-level code imports."""
+    names: set[str] = set()
+    for path in paths:
+        if modfacts.facts_known(path):
+            continue
+        facts = modfacts.module_facts(path)
+        if facts is not None:
+            names.update(e.module.split(".")[0] for e in facts.imports
+                         if not e.level and not e.conditional and not e.branch and e.module)
+    return names
+
+
+class _Pool:
+    """Chunks of files waiting to be read, taken by helper processes (one feeder thread each) and by this process
+    when its walk needs a package: whoever comes first reads a chunk, and nobody reads it twice. The top-level
+    names the chunks read import are gathered, so that the packages an import runs next can be queued."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.queue: deque[tuple[tuple[str, ...], list[str]]] = deque()
+        self.busy: dict[tuple[str, ...], int] = {}      # chunks of a package being read by a helper now
+        self.procs: list[subprocess.Popen] = []
+        self.imported: set[str] = set()                 # names the chunks read so far import
+        self.offered: set[str] = set()                  # names already looked at by ``follow``
+        self.size: dict[tuple[str, ...], int] = {}      # files queued per package
+        self.owner: dict[str, tuple[str, ...]] = {}     # file -> the package it was queued with (once only)
+        self.parts: dict[tuple[str, ...], set[tuple[str, ...]]] = {}   # package -> those its files were queued with
+
+    def add(self, key: tuple[str, ...], paths: list[str], *, first: bool) -> None:
+        chunks = [(key, paths[i:i + CHUNK]) for i in range(0, len(paths), CHUNK)]
+        with self.cond:
+            self.size[key] = len(paths)
+            if first:
+                self.queue.extendleft(reversed(chunks))
+            else:
+                self.queue.extend(chunks)
+            self.procs = [p for p in self.procs if p.poll() is None]
+            wanted = _helpers() - len(self.procs)
+        for _ in range(max(0, wanted)):
+            proc = _start()
+            if proc is None:
+                break
+            with self.cond:
+                self.procs.append(proc)
+            threading.Thread(target=self._feed, args=(proc,), daemon=True).start()
+
+    def take(self, key: tuple[str, ...] | None) -> tuple[tuple[str, ...], list[str]] | None:
+        """The next chunk (of ``key`` only, when given), removed from the queue."""
+        with self.cond:
+            for i, item in enumerate(self.queue):
+                if key is None or item[0] == key:
+                    del self.queue[i]
+                    return item
+        return None
+
+    def _feed(self, proc: subprocess.Popen) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        while True:
+            item = self.take(None)
+            if item is None:
+                break
+            key, paths = item
+            with self.cond:
+                self.busy[key] = self.busy.get(key, 0) + 1
+            try:
+                proc.stdin.write(b"".join(p.encode("utf-8", "surrogateescape") + b"\n" for p in paths) + b"\n")
+                proc.stdin.flush()
+                reply = proc.stdout.readline()
+            except (OSError, ValueError):
+                reply = b""
+            with self.cond:
+                self.busy[key] -= 1
+                if reply.startswith(b"ok"):
+                    self.imported.update(n.decode("ascii", "replace") for n in reply.split()[1:])
+                self.cond.notify_all()
+            if not reply.startswith(b"ok"):     # the helper is gone: what it did not store, the walk reads
+                break
+        try:
+            proc.stdin.close()
+        except (OSError, ValueError):
+            pass
+
+    def finish(self, key: tuple[str, ...]) -> None:
+        """Read the chunks of ``key`` nobody took yet, then wait for those the helpers are reading."""
+        with filecache.unrecorded():
+            while (item := self.take(key)) is not None:
+                names = _read(item[1])
+                with self.cond:
+                    self.imported.update(names)
+        filecache.flush_stamped()
+        deadline = time.monotonic() + HELPER_TIMEOUT_S
+        with self.cond:
+            while self.busy.get(key, 0) > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.cond.wait(left)
+
+    def new_names(self) -> list[str]:
+        with self.cond:
+            names = sorted(self.imported - self.offered)
+            self.offered.update(names)
+        return names
+
+    def stop(self) -> None:
+        with self.cond:
+            self.queue.clear()
+            procs, self.procs = self.procs, []
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+
+
+_POOL = _Pool()
+atexit.register(_POOL.stop)     # a helper still reading what nobody waited for stops with this process
+
+
+def _queue(folders, *, minimum: int, first: bool) -> int:
+    """Queue the package's files that no other package queued (folders overlap: ``tensorflow``'s search path holds
+    Keras folders); how many were queued."""
     key = tuple(folders)
-    if helpers == 0 or key in _DONE:
+    if _helpers() == 0 or key in _DONE:
         return 0
     _DONE.add(key)
-    todo = [(size, path) for size, path in _sources(folders) if not modfacts.facts_known(path)]
-    if len(todo) < MIN_FILES:
-        return 0
-    shares: list[list[str]] = [[] for _ in range(helpers + 1)]
-    loads = [0] * (helpers + 1)
-    for size, path in sorted(todo, reverse=True):       # biggest first, each to the least loaded share
-        i = loads.index(min(loads))
-        shares[i].append(path)
-        loads[i] += size + 2_000
-    procs = [p for p in (_start(share) for share in shares[1:]) if p is not None]
-    with filecache.unrecorded():
-        for path in shares[0]:
-            modfacts.module_facts(path)
-    filecache.flush_stamped()
-    for proc in procs:
-        try:
-            proc.wait(timeout=HELPER_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return len(todo)
+    paths = _sources(folders)
+    with _POOL.cond:
+        new = [p for p in paths if p not in _POOL.owner]
+        _POOL.parts[key] = {_POOL.owner[p] for p in paths if p in _POOL.owner}
+        if len(new) < minimum:
+            return 0
+        for p in new:
+            _POOL.owner[p] = key
+        _POOL.parts[key].add(key)
+    _POOL.add(key, new, first=first)
+    return len(new)
 
 
-def _start(paths: list[str]) -> subprocess.Popen | None:
+def ahead(packages) -> None:
+    """Queue the source files of these packages (each a list of folders, in the order they will be needed) for
+    the helpers to read while this process does other work; ``package_facts`` later joins in (``readahead`` says
+    which packages)."""
+    for folders in packages:
+        _queue(folders, minimum=MIN_AHEAD, first=False)
+
+
+def package_facts(folders, *, follow: Callable[[str], Sequence[str] | None] | None = None) -> int:
+    """Read the facts of the package's source files that are not cached yet, spread over this process and
+    helpers, once per process for the same folders; wait until they are stored. ``follow`` maps a top-level name
+    to its package's folders (None: not a package to read ahead): the packages that the files read so far import
+    are then queued for the helpers, to be read while the walk goes on. How many files this call queued (0 when
+    it was not worth it, not possible, or queued before)."""
+    key = tuple(folders)
+    n = _queue(folders, minimum=MIN_FILES, first=True)
+    for part in sorted(_POOL.parts.get(key, ())):
+        if _POOL.size.get(part, 0) >= MIN_FILES:
+            _POOL.finish(part)  # a big package: this process reads its share too, and waits for the rest
+    # a smaller one queued ahead is left to the helpers: the walk reads what they have not stored yet itself
+    if follow is not None and _helpers():
+        for name in _POOL.new_names():
+            found = follow(name)
+            if found:
+                _queue(found, minimum=MIN_AHEAD, first=False)
+    return n
+
+
+def _start() -> subprocess.Popen | None:
     code = "import sys; sys.path.insert(0, sys.argv[1]); from tf_lsp.prefetch import helper_main; helper_main()"
     try:
-        proc = subprocess.Popen([sys.executable, "-I", "-c", code, _ROOT], stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=os.path.abspath(os.sep))
+        return subprocess.Popen([sys.executable, "-I", "-c", code, _ROOT], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=os.path.abspath(os.sep))
     except (OSError, ValueError):
         return None
-    data = "\n".join(paths).encode("utf-8", "surrogateescape")
-    threading.Thread(target=_feed, args=(proc, data), daemon=True).start()   # more than a pipe holds
-    return proc
-
-
-def _feed(proc: subprocess.Popen, data: bytes) -> None:
-    try:
-        assert proc.stdin is not None
-        proc.stdin.write(data)
-        proc.stdin.close()
-    except (OSError, ValueError):
-        pass
 
 
 def helper_main() -> None:
-    """A helper: read the facts of each path given on stdin (one per line) and store them."""
-    for line in sys.stdin.buffer.read().split(b"\n"):
+    """A helper: read the facts of each path given on stdin (one per line); at each empty line (the end of a
+    chunk) store them and answer ``ok`` and the top-level names they import."""
+    paths: list[str] = []
+    for line in sys.stdin.buffer:
+        line = line.rstrip(b"\n")
         if line:
-            modfacts.module_facts(line.decode("utf-8", "surrogateescape"))
+            paths.append(line.decode("utf-8", "surrogateescape"))
+            continue
+        names = _read(paths)
+        paths = []
+        filecache.flush_stamped()
+        sys.stdout.buffer.write(b" ".join([b"ok", *(n.encode("ascii", "replace") for n in sorted(names))]) + b"\n")
+        sys.stdout.buffer.flush()
     filecache.flush_stamped()

@@ -42,6 +42,7 @@ from tf_lsp.filecache import (
     registered,
     shared_hold,
     shared_reads,
+    unrecorded,
 )
 from tf_lsp.knowledge import runtime_modules as _runtime_knowledge
 from tf_lsp.modfacts import ModuleFacts, module_facts
@@ -201,6 +202,7 @@ class _Walk:
         self.path_changed = False               # some module that ran changes sys.path
         self._res: dict[str, Resolution] = {}
         self._facts: dict[str, ModuleFacts | None] = {}     # one read per module and walk (one state of the disk)
+        self._ahead: Resolver | None = None     # resolves only what to read ahead (``_folders_ahead``)
 
     def copy(self) -> "_Walk":
         """An independent walk in the same state (its resolver's memo copied too, so what one copy resolves later
@@ -210,6 +212,17 @@ class _Walk:
         other.resolver = self.resolver.fresh()
         other.resolver._memo = dict(self.resolver._memo)
         return other
+
+    def _folders_ahead(self, name: str) -> tuple[str, ...] | None:
+        """The folders of top-level package ``name``, to read ahead (a resolver of its own, its reads not noted:
+        nothing the walk's answer or read set depends on)."""
+        if name in self.stdlib:
+            return None
+        if self._ahead is None:
+            self._ahead = self.resolver.fresh()
+        with unrecorded():
+            res = self._ahead.resolve(name)
+        return tuple(res.search_locations) if res.found and res.kind == "package" else None
 
     def resolve(self, name: str) -> Resolution:
         hit = self._res.get(name)
@@ -255,7 +268,8 @@ class _Walk:
             self.extensions.append((name, res.path))
         if top not in self.stdlib:
             if name == top and res.kind == "package":
-                prefetch.package_facts(res.search_locations)     # a big package's facts read on every core first
+                # a big package's facts read on every core first, and the packages it imports queued for helpers
+                prefetch.package_facts(res.search_locations, follow=self._folders_ahead)
             facts = self.facts(name)
             if facts is not None:
                 self._body(name, res, facts, via + (name,), depth)

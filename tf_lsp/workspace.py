@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Mapping
 
-from tf_lsp import interpreters, safeio
+from tf_lsp import interpreters, prefetch, readahead, safeio
 from tf_lsp.checks import (
     FILE_CHECKS,
     IMPLIED_IMPORTS,
@@ -274,6 +274,9 @@ class Workspace:
                             message=f"The selected interpreter could not be inspected ({broken[0].removeprefix('probe failed: ')}), "
                                     f"so what its imports do is unknown; no import of this file was checked.",
                             details=(f"interpreter: {self.choice.python} — {self.choice.why}",))]
+        if prefetch.enabled:
+            readahead.queue_imports(env, self.way_resolver(ways[0], 1).fresh(),
+                                    [s.module for s in stmts if not s.level and not s.type_checking])
         implied_memo: dict[str, list[Finding]] = {}
         way_lines = ways_details(ways, self.root)      # one tuple, shared by every "not found" finding of the file
         loaded: set[str] = set()        # first-party files the statements above ran to the end (sys.modules)

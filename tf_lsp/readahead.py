@@ -1,0 +1,63 @@
+"""Which packages a file's check will walk, queued for ``prefetch``'s helpers before the checks start.
+
+A cold check of ``import tensorflow`` spends its first half second on other work (the interpreter, the project
+model, RECORD integrity) before its walk reaches TensorFlow, and later walks Keras, NumPy and the rest one module at
+a time. Queued here, those packages are read by the helpers meanwhile, on the other cores: first the packages the
+file imports; the packages those import are queued as the walk reads them (``prefetch``). What is queued only
+warms the facts store; a package the walk never needs costs a helper's time, never an answer.
+On a warm run each imported package costs one store lookup (its ``__init__.py`` is known) and nothing is queued;
+a server looks at each name once.
+"""
+from __future__ import annotations
+
+import os
+
+from tf_lsp import modfacts, prefetch
+from tf_lsp.filecache import registered
+
+MAX_PACKAGES = 40           # top-level names looked at for one file at most
+# (sys.path, name) looked at once in this process: a re-check in a server costs nothing (a cache of work done
+# ahead only, never of an answer)
+_LOOKED_AT: set[tuple[tuple[str, ...], str]] = registered(set(), stamp="none needed: it only says what was queued")
+
+
+def _package(resolver, name: str, stdlib) -> tuple[str, ...] | None:
+    if name in stdlib:
+        return None
+    try:
+        res = resolver.resolve(name)
+    except Exception:        # a damaged environment: the checks say so; reading ahead is only a speed-up
+        return None
+    if not res.found or res.kind != "package" or not res.search_locations:
+        return None
+    return tuple(res.search_locations)
+
+
+def _known(folders: tuple[str, ...]) -> bool:
+    """Is the package read already (the facts of one of its ``__init__.py`` files are stored)? A package without
+    one counts as read: namespaces are left to the walk."""
+    for folder in folders:
+        init = os.path.join(folder, "__init__.py")
+        if os.path.isfile(init):
+            return modfacts.facts_known(init)
+    return True
+
+
+def queue_imports(env, resolver, modules) -> list[tuple[str, ...]]:
+    """Queue the packages of ``modules`` (top-level names the file imports, in order) for reading ahead; the
+    list queued (empty when all were read already). The packages those import are queued as the walk reads them
+    (``prefetch.package_facts``' ``follow``)."""
+    if prefetch._helpers() == 0:
+        return []
+    stdlib = env.snapshot.stdlib_names
+    path = tuple(resolver.sys_path)
+    tops = [t for t in dict.fromkeys(m.split(".")[0] for m in modules if m)
+            if t not in stdlib and (path, t) not in _LOOKED_AT][:MAX_PACKAGES]
+    packages = []
+    for top in tops:
+        _LOOKED_AT.add((path, top))
+        p = _package(resolver, top, stdlib)
+        if p is not None and not _known(p):
+            packages.append(p)
+    prefetch.ahead(packages)
+    return packages
