@@ -350,6 +350,13 @@ class _Store:
                 except FileNotFoundError:
                     pass
                 conn = sqlite3.connect(file, timeout=2.0, check_same_thread=False, isolation_level=None)
+                try:
+                    # a write-ahead log: readers (the walk) are not blocked while a read-ahead helper writes, and
+                    # a commit does not wait for the disk (a crash may lose the last commits, never the file)
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                except Exception:
+                    pass
                 conn.execute("CREATE TABLE IF NOT EXISTS entries (kind TEXT, path TEXT, version INTEGER, "
                              "stamp TEXT, value TEXT, PRIMARY KEY (kind, path))")
                 self.conn = conn

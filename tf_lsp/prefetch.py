@@ -30,7 +30,7 @@ from tf_lsp import filecache, modfacts
 from tf_lsp.filecache import registered
 
 MIN_FILES = 300             # fewer files than this: spreading them costs more than it saves
-MIN_AHEAD = 40              # a package queued before the walk needs it: helpers read it while this process works
+MIN_AHEAD = 40              # a package the file imports, queued before the walk needs it (fewer files: left to the walk)
 MAX_FILES = 20_000          # a package bigger than this is read as the walk goes
 MAX_FOLDERS = 5_000
 MAX_HELPERS = 3
@@ -50,6 +50,9 @@ def _sources(folders) -> list[str]:
     out: list[str] = []
     seen = 0
     for top in folders:
+        if top.endswith(".py"):                         # a module of one file
+            out.append(top)
+            continue
         for folder, dirs, files in os.walk(top):        # symlinked folders are not followed
             seen += 1
             if seen > MAX_FOLDERS:
@@ -95,7 +98,7 @@ class _Pool:
         self.queue: deque[tuple[tuple[str, ...], list[str]]] = deque()
         self.busy: dict[tuple[str, ...], int] = {}      # chunks of a package being read by a helper now
         self.procs: list[subprocess.Popen] = []
-        self.imported: set[str] = set()                 # names the chunks read so far import
+        self.imported: dict[str, None] = {}             # names the chunks read so far import, in the order seen
         self.offered: set[str] = set()                  # names already looked at by ``follow``
         self.size: dict[tuple[str, ...], int] = {}      # files queued per package
         self.owner: dict[str, tuple[str, ...]] = {}     # file -> the package it was queued with (once only)
@@ -146,7 +149,7 @@ class _Pool:
             with self.cond:
                 self.busy[key] -= 1
                 if reply.startswith(b"ok"):
-                    self.imported.update(n.decode("ascii", "replace") for n in reply.split()[1:])
+                    self.imported.update(dict.fromkeys(n.decode("ascii", "replace") for n in reply.split()[1:]))
                 self.cond.notify_all()
             if not reply.startswith(b"ok"):     # the helper is gone: what it did not store, the walk reads
                 break
@@ -161,7 +164,7 @@ class _Pool:
             while (item := self.take(key)) is not None:
                 names = _read(item[1])
                 with self.cond:
-                    self.imported.update(names)
+                    self.imported.update(dict.fromkeys(sorted(names)))
         filecache.flush_stamped()
         deadline = time.monotonic() + HELPER_TIMEOUT_S
         with self.cond:
@@ -173,7 +176,7 @@ class _Pool:
 
     def new_names(self) -> list[str]:
         with self.cond:
-            names = sorted(self.imported - self.offered)
+            names = [n for n in self.imported if n not in self.offered]
             self.offered.update(names)
         return names
 
@@ -194,14 +197,14 @@ _POOL = _Pool()
 atexit.register(_POOL.stop)     # a helper still reading what nobody waited for stops with this process
 
 
-def _queue(folders, *, minimum: int, first: bool) -> int:
+def _queue(folders, *, minimum: int, first: bool, listed: list[str] | None = None) -> int:
     """Queue the package's files that no other package queued (folders overlap: ``tensorflow``'s search path holds
     Keras folders); how many were queued."""
     key = tuple(folders)
     if _helpers() == 0 or key in _DONE:
         return 0
     _DONE.add(key)
-    paths = _sources(folders)
+    paths = _sources(folders) if listed is None else listed
     with _POOL.cond:
         new = [p for p in paths if p not in _POOL.owner]
         _POOL.parts[key] = {_POOL.owner[p] for p in paths if p in _POOL.owner}
@@ -235,11 +238,33 @@ def package_facts(folders, *, follow: Callable[[str], Sequence[str] | None] | No
             _POOL.finish(part)  # a big package: this process reads its share too, and waits for the rest
     # a smaller one queued ahead is left to the helpers: the walk reads what they have not stored yet itself
     if follow is not None and _helpers():
-        for name in _POOL.new_names():
-            found = follow(name)
-            if found:
-                _queue(found, minimum=MIN_AHEAD, first=False)
+        _follow([found for name in _POOL.new_names() if (found := follow(name))])
     return n
+
+
+def _follow(packages: list[Sequence[str]]) -> None:
+    """Queue what the modules read so far import: the big packages first, since the walk will wait for them when it
+    gets there, then every smaller package and single module in one list (chunks of several packages)."""
+    small: list[str] = []
+    for folders in packages:
+        key = tuple(folders)
+        if _helpers() == 0 or key in _DONE:
+            continue
+        paths = _sources(folders)
+        if len(paths) >= MIN_FILES:
+            _queue(folders, minimum=MIN_FILES, first=True, listed=paths)
+        else:
+            _DONE.add(key)
+            with _POOL.cond:
+                new = [p for p in paths if p not in _POOL.owner]
+                _POOL.parts[key] = {_POOL.owner[p] for p in paths if p in _POOL.owner}
+            small.extend(new)
+    if small:
+        key = ("(imported by what was read)", str(len(_POOL.size)))
+        with _POOL.cond:
+            for p in small:
+                _POOL.owner.setdefault(p, key)
+        _POOL.add(key, list(dict.fromkeys(small)), first=False)
 
 
 def _start() -> subprocess.Popen | None:

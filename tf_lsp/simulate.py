@@ -214,15 +214,20 @@ class _Walk:
         return other
 
     def _folders_ahead(self, name: str) -> tuple[str, ...] | None:
-        """The folders of top-level package ``name``, to read ahead (a resolver of its own, its reads not noted:
-        nothing the walk's answer or read set depends on)."""
-        if name in self.stdlib:
-            return None
+        """Where top-level module ``name``'s sources are, to read ahead: a package's folders, or a module's ``.py``
+        file (the standard library's too: the walk reads the names they define). A resolver of its own, its reads
+        not noted: nothing the walk's answer or read set depends on."""
         if self._ahead is None:
             self._ahead = self.resolver.fresh()
         with unrecorded():
             res = self._ahead.resolve(name)
-        return tuple(res.search_locations) if res.found and res.kind == "package" else None
+        if not res.found:
+            return None
+        if res.kind in ("package", "namespace") and res.search_locations:
+            return tuple(res.search_locations)
+        if res.kind == "module" and res.path and res.path.endswith(".py"):
+            return (res.path,)
+        return None
 
     def resolve(self, name: str) -> Resolution:
         hit = self._res.get(name)
