@@ -88,3 +88,16 @@ def test_the_shortcuts_still_see_what_they_look_for(tmp_path):
     assert modfacts.facts_of_file(str(f)).dynamic
     f.write_text("import context\nf = context.executing_eagerly()\n" + pad)
     assert not modfacts.facts_of_file(str(f)).dynamic
+
+
+def test_comment_runs_after_a_searched_name_cost_one_pass(tmp_path):
+    """``__all__`` or a callee name followed by comment lines made of many ``#``: each comment matches one way, so
+    the text searches finish (a pattern where a comment could end anywhere tried every split of the ``#`` run, and
+    a real module with an 80-column ``#`` rule after its ``__all__`` took minutes; this test would hang)."""
+    rule = "#" * 80
+    f = tmp_path / "rules.py"
+    f.write_text(f"__all__ = ['a']\nx = __all__\n{rule}\n{rule}\na = 1\nexec\n{rule}\nb = exec\n" + "# pad\n" * 300)
+    facts = modfacts.facts_of_file(str(f))
+    assert facts.all_names == ("a",) and not facts.dynamic
+    f.write_text(f"__all__ = ['a']\n(__all__  {rule}\n  {rule}\n).append('b')\na = b = 1\n" + "# pad\n" * 300)
+    assert modfacts.facts_of_file(str(f)).all_names is None

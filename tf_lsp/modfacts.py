@@ -32,7 +32,7 @@ _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
 # every call ``_bindings`` looks for: one of these names as a word, then ``(`` with only what may stand between a
 # callee and its parenthesis (spaces, line breaks, continuations, comments, closing brackets)
 _SCAN_CALLEES = (b"globals", b"vars", b"exec", b"locals", b"setattr")
-_BETWEEN = re.compile(rb"(?:[\s)\\]|#[^\n]*)*\(")
+_BETWEEN = re.compile(rb"(?:[\s)\\]|#[^\n]*\n)*\(")     # a comment runs to its line's end: one way to match
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -51,7 +51,7 @@ def _may_hold_scanned(source: bytes) -> bool:
     return False
 # ``__all__`` then ``.``, with only what may stand between a name and its attribute: spaces, line breaks,
 # continuations, comments, closing brackets (``(__all__).extend``)
-_ALL_ATTRIBUTE = re.compile(rb"__all__(?:[\s)\\]|#[^\n]*)*\.")
+_ALL_ATTRIBUTE = re.compile(rb"__all__(?:[\s)\\]|#[^\n]*\n)*\.")
 if sys.version_info >= (3, 11):
     _TRY_NODES = (ast.Try, ast.TryStar)     # ``try: ... except* E:`` (3.11+) runs its body like a ``try``
 else:
