@@ -257,6 +257,7 @@ def _imports(body: list[ast.stmt], cond: bool, branch: bool = False):
 # --- bindings --------------------------------------------------------------------------------------------------
 
 def _targets(t: ast.expr, out: set[str]) -> None:
+    """The names an assignment target stores (``a``, ``a, (b, *c)``); ``x.a`` and ``x[i]`` store none."""
     if isinstance(t, ast.Name):
         out.add(t.id)
     elif isinstance(t, (ast.Tuple, ast.List)):
@@ -497,23 +498,12 @@ def _simple_stores_of(node: ast.stmt, lines: list[str], out: set[str]) -> bool:
         return False
     if isinstance(node, ast.Assign):
         for t in node.targets:
-            _store_names(t, out)
+            _targets(t, out)
     elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
-        _store_names(node.target, out)
+        _targets(node.target, out)
     elif isinstance(node, (ast.Import, ast.ImportFrom)):           # in a class body
         out.update(a.asname or a.name.split(".")[0] for a in node.names)
     return True
-
-
-def _store_names(target: ast.expr, out: set[str]) -> None:
-    """The names an assignment target stores (``a``, ``a, (b, *c)``); ``x.a`` and ``x[i]`` store none."""
-    if isinstance(target, ast.Name):
-        out.add(target.id)
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for e in target.elts:
-            _store_names(e, out)
-    elif isinstance(target, ast.Starred):
-        _store_names(target.value, out)
 
 
 _SKIP = (ast.Lambda, ast.IfExp, ast.BoolOp, ast.FunctionDef, ast.AsyncFunctionDef, ast.Try, ast.If, ast.While,
