@@ -159,3 +159,18 @@ def test_a_helper_that_dies_leaves_its_work_to_this_process(tmp_path, pool, monk
     assert len(files) - prefetch.CHUNK * prefetch._helpers() <= known <= len(files)
     for f in files:                                     # what the walk then reads is what a helper would have
         assert modfacts.module_facts(f) == modfacts.facts_of_file(f)
+
+
+def test_a_file_name_with_a_line_break_is_left_to_the_walk(tmp_path, pool):
+    """Paths go to the helpers one per line: a planted ``a\\n\\nb.py`` (or a folder named so) would split into other
+    paths and an early end of chunk. Such names are never queued; everything else is read as usual."""
+    if prefetch._helpers() == 0:
+        pytest.skip("one core: nothing is read ahead")
+    big = _package(tmp_path, "big", prefetch.MIN_FILES + 10, "V{i} = {i}\n")
+    (tmp_path / "big" / "a\n\nb.py").write_text("X = 1\n")
+    (tmp_path / "big" / "sub\nx").mkdir()
+    (tmp_path / "big" / "sub\nx" / "c.py").write_text("Y = 1\n")
+    prefetch.package_facts([big])
+    assert not [p for p in pool.owner if "\n" in p]
+    assert all(modfacts.facts_known(os.path.join(big, f"m{i}.py")) for i in range(prefetch.MIN_FILES + 10))
+    assert modfacts.module_facts(str(tmp_path / "big" / "a\n\nb.py")).defines == frozenset({"X"})   # the walk's read
