@@ -25,6 +25,8 @@ SPEC = {
     "HOOKS": re.compile(rb"meta_path|path_hooks|modules\[[^\]\n]+\]\s*=(?!=)|"
                         rb"__path__\s*(?:=(?!=)|\+=|\.\s*(?:append|insert|extend|remove|pop|clear)\s*\(|"
                         rb"\[[^\]\n]*\]\s*=(?!=))"),
+    "ALL_ATTRIBUTE": re.compile(rb"__all__(?:[\s)\\]|#[^\n]*\n)*\."),
+    "CALL_OR_WALRUS": re.compile(rb"\b(?:globals|vars|exec|locals|setattr)(?:[\s)\\]|#[^\n]*\n)*\(|:="),
 }
 
 
@@ -56,7 +58,8 @@ FRAGMENTS = [b"sys.path", b"xsys.path", b".append(", b".insert(", b" = ", b"==",
              b"\t", b" a, b", b"globals()", b"in globals()", b"min globals()", b"for k in ", b".keys(", b".get(",
              b"vars()", b"xvars()", b"exec(", b"_exec(", b"modules[", b"modules[__name__]", b"name", b"]", b" =",
              b"setattr(", b"setattr( sys.modules", b"_sys.modules", b"global_enum", b"_convert_(", b"a_convert_(",
-             b"__all__", b".extend(", b"meta_path", b"path_hooks", b"__path__", b" .append (", b"x", b"_", b"#"]
+             b"__all__", b".extend(", b"meta_path", b"path_hooks", b"__path__", b" .append (", b"x", b"_", b"#",
+             b"(", b")", b"\\", b"# c\n", b"locals", b"globals", b"exec", b"executing", b":=", b": ="]
 
 
 @settings(max_examples=3000, deadline=None)

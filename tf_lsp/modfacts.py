@@ -15,7 +15,6 @@ answer never depends on what was cached.
 from __future__ import annotations
 
 import ast
-import re
 import sys
 from dataclasses import dataclass, replace
 
@@ -29,29 +28,6 @@ FACTS_VERSION = 12
 _GUARDS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
 _COND_NAMES = {"sys", "platform", "os", "version_info", "TYPE_CHECKING"}
 _DYNAMIC_CALLS = {"globals", "vars", "exec", "locals"}
-# every call ``_bindings`` looks for: one of these names as a word, then ``(`` with only what may stand between a
-# callee and its parenthesis (spaces, line breaks, continuations, comments, closing brackets)
-_SCAN_CALLEES = (b"globals", b"vars", b"exec", b"locals", b"setattr")
-_BETWEEN = re.compile(rb"(?:[\s)\\]|#[^\n]*\n)*\(")     # a comment runs to its line's end: one way to match
-_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
-
-
-def _may_hold_scanned(source: bytes) -> bool:
-    """Could ``source`` hold a walrus or a call of one of ``_SCAN_CALLEES`` (``_bindings``' search)? Each
-    occurrence of a name is checked where it stands: ``executing_eagerly()`` is not a call of ``exec``."""
-    if b":=" in source:
-        return True
-    for name in _SCAN_CALLEES:
-        at = source.find(name)
-        while at >= 0:
-            end = at + len(name)
-            if (at == 0 or source[at - 1] not in _WORD_BYTES) and _BETWEEN.match(source, end):
-                return True
-            at = source.find(name, end)
-    return False
-# ``__all__`` then ``.``, with only what may stand between a name and its attribute: spaces, line breaks,
-# continuations, comments, closing brackets (``(__all__).extend``)
-_ALL_ATTRIBUTE = re.compile(rb"__all__(?:[\s)\\]|#[^\n]*\n)*\.")
 if sys.version_info >= (3, 11):
     _TRY_NODES = (ast.Try, ast.TryStar)     # ``try: ... except* E:`` (3.11+) runs its body like a ``try``
 else:
@@ -168,9 +144,9 @@ def _facts_of_tree(tree: ast.Module, *, extra_defines: set[str] | frozenset[str]
     defines: set[str] = set(extra_defines)
     stars: list[tuple[str, int]] = []
     state = {"dynamic": False, "all": None, "globals_ok": 0, "ok_calls": set(),
-             "scan": source is None or _may_hold_scanned(source)}
+             "scan": source is None or sourcetext.CALL_OR_WALRUS.found(source)}
     _bindings(tree.body, defines, stars, state)
-    if state["all"] is not None and (source is None or _ALL_ATTRIBUTE.search(source)) and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+    if state["all"] is not None and (source is None or sourcetext.ALL_ATTRIBUTE.found(source)) and any(isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
                                         and n.value.id == "__all__" for n in ast.walk(tree)):
         state["all"] = None          # __all__.extend(...): not a literal any more
     lines = text.split("\n") if text is not None and "\r" not in text and (

@@ -101,6 +101,18 @@ DYNAMIC = TextPattern((b"vars()", b"exec(", b"modules[", b"setattr(", b"global_e
     _alt(rb"_convert_\(", boundary=True),
 ))
 ALL_CHANGED = TextPattern((b"__all__",), (_alt(rb"__all__\s*(?:\.\s*[a-z_]+\s*\(|\+=|\[)"),))
+# what may stand between a name and the ``(`` or ``.`` after it: spaces, line breaks, continuations, closing brackets,
+# comments (a comment runs to its line's end, so there is one way to match: a comment that could end anywhere made a
+# run of ``#`` cost minutes)
+_BETWEEN = rb"(?:[\s)\\]|#[^\n]*\n)*"
+# ``__all__`` read for an attribute (``__all__.extend``, ``(__all__).append``): the tree walk for it can find something
+ALL_ATTRIBUTE = TextPattern((b"__all__",), (_alt(rb"__all__" + _BETWEEN + rb"\."),))
+# a call of a name in ``modfacts._DYNAMIC_CALLS`` or of ``setattr``, or a walrus: the tree walk for them can find
+# something (``executing_eagerly()`` is not a call of ``exec``)
+CALL_OR_WALRUS = TextPattern((b"globals", b"vars", b"exec", b"locals", b"setattr", b":="), (
+    *(_alt(name + _BETWEEN + rb"\(", boundary=True) for name in (b"globals", b"vars", b"exec", b"locals", b"setattr")),
+    _alt(rb":="),
+))
 # ``sys.path`` changed (``from sys import path`` then ``path.append``: the name ``path`` is imported from sys); a
 # local list named ``path`` (NumPy's einsumfunc) is not sys.path
 SYS_PATH = TextPattern((b"sys.path", b"addsitedir", b"from"), (
