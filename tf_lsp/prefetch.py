@@ -202,23 +202,42 @@ _POOL = _Pool()
 atexit.register(_POOL.stop)     # a helper still reading what nobody waited for stops with this process
 
 
-def _queue(folders, *, minimum: int, first: bool, listed: list[str] | None = None) -> int:
-    """Queue the package's files that no other package queued (folders overlap: ``tensorflow``'s search path holds
-    Keras folders); how many were queued."""
+def _unqueued(folders) -> tuple[tuple[str, ...], list[str], list[str]] | None:
+    """(key, every source file, the files no other package queued) of a package not looked at before in this
+    process, noting which packages hold its other files (folders overlap: ``tensorflow``'s search path holds Keras
+    folders); None when it was looked at, or nothing is read ahead."""
     key = tuple(folders)
     if _helpers() == 0 or key in _DONE:
-        return 0
+        return None
     _DONE.add(key)
-    paths = _sources(folders) if listed is None else listed
+    paths = _sources(folders)
     with _POOL.cond:
-        new = [p for p in paths if p not in _POOL.owner]
         _POOL.parts[key] = {_POOL.owner[p] for p in paths if p in _POOL.owner}
-        if len(new) < minimum:
-            return 0
-        for p in new:
-            _POOL.owner[p] = key
+        return key, paths, [p for p in paths if p not in _POOL.owner]
+
+
+def _own(paths: list[str], holder: tuple[str, ...]) -> None:
+    """Note that ``paths`` are queued, in the chunks of ``holder``."""
+    with _POOL.cond:
+        for p in paths:
+            _POOL.owner.setdefault(p, holder)
+
+
+def _claim(key: tuple[str, ...], paths: list[str], *, first: bool) -> None:
+    """Queue ``paths`` in chunks of package ``key``, one the walk may wait for (``package_facts``)."""
+    _own(paths, key)
+    with _POOL.cond:
         _POOL.parts[key].add(key)
-    _POOL.add(key, new, first=first)
+    _POOL.add(key, paths, first=first)
+
+
+def _queue(folders, *, minimum: int, first: bool) -> int:
+    """Queue the package's files that no other package queued, when there are at least ``minimum``; how many."""
+    found = _unqueued(folders)
+    if found is None or len(found[2]) < minimum:
+        return 0
+    key, _paths, new = found
+    _claim(key, new, first=first)
     return len(new)
 
 
@@ -252,24 +271,18 @@ def _follow(packages: list[Sequence[str]]) -> None:
     gets there, then every smaller package and single module in one list (chunks of several packages)."""
     small: list[str] = []
     for folders in packages:
-        key = tuple(folders)
-        if _helpers() == 0 or key in _DONE:
+        found = _unqueued(folders)
+        if found is None:
             continue
-        paths = _sources(folders)
-        if len(paths) >= MIN_FILES:
-            _queue(folders, minimum=MIN_FILES, first=True, listed=paths)
-        else:
-            _DONE.add(key)
-            with _POOL.cond:
-                new = [p for p in paths if p not in _POOL.owner]
-                _POOL.parts[key] = {_POOL.owner[p] for p in paths if p in _POOL.owner}
+        key, paths, new = found
+        if len(paths) < MIN_FILES:
             small.extend(new)
-    if small:
-        key = ("(imported by what was read)", str(len(_POOL.size)))
-        with _POOL.cond:
-            for p in small:
-                _POOL.owner.setdefault(p, key)
-        _POOL.add(key, list(dict.fromkeys(small)), first=False)
+        elif len(new) >= MIN_FILES:
+            _claim(key, new, first=True)
+    if small:       # no package's part: the walk never waits for this list
+        holder = ("(imported by what was read)", str(len(_POOL.size)))
+        _own(small, holder)
+        _POOL.add(holder, list(dict.fromkeys(small)), first=False)
 
 
 def _start() -> subprocess.Popen | None:
