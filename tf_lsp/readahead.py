@@ -21,6 +21,18 @@ MAX_PACKAGES = 40           # top-level names looked at for one file at most
 _LOOKED_AT: set[tuple[tuple[str, ...], str]] = registered(set(), stamp="none needed: it only says what was queued")
 
 
+def source_locations(res) -> tuple[str, ...] | None:
+    """Where a resolved top-level module's sources are, to read ahead: a package's (or namespace's) folders, or a
+    module's ``.py`` file; None for anything else (not found, an extension, a builtin)."""
+    if not res.found:
+        return None
+    if res.kind in ("package", "namespace") and res.search_locations:
+        return tuple(res.search_locations)
+    if res.kind == "module" and res.path and res.path.endswith(".py"):
+        return (res.path,)
+    return None
+
+
 def _package(resolver, name: str, stdlib) -> tuple[str, ...] | None:
     if name in stdlib:
         return None
@@ -28,14 +40,13 @@ def _package(resolver, name: str, stdlib) -> tuple[str, ...] | None:
         res = resolver.resolve(name)
     except Exception:        # a damaged environment: the checks say so; reading ahead is only a speed-up
         return None
-    if not res.found or res.kind != "package" or not res.search_locations:
-        return None
-    return tuple(res.search_locations)
+    return source_locations(res)
 
 
 def _known(folders: tuple[str, ...]) -> bool:
-    """Is the package read already (the facts of one of its ``__init__.py`` files are stored)? A package without
-    one counts as read: namespaces are left to the walk."""
+    """Is the package read already (the facts of one of its ``__init__.py`` files are stored)? Anything without
+    one counts as read: namespaces and single modules are left to the walk here (``prefetch`` queues them when
+    the walk's reads import them)."""
     for folder in folders:
         init = os.path.join(folder, "__init__.py")
         if os.path.isfile(init):

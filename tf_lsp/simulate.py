@@ -31,7 +31,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from tf_lsp import fastparse, modfacts, prefetch, runtime_modules, sourcetext
+from tf_lsp import fastparse, modfacts, prefetch, readahead, runtime_modules, sourcetext
 from tf_lsp import resolver as _resolver_module
 from tf_lsp.filecache import (
     add_shared,
@@ -220,14 +220,7 @@ class _Walk:
         if self._ahead is None:
             self._ahead = self.resolver.fresh()
         with unrecorded():
-            res = self._ahead.resolve(name)
-        if not res.found:
-            return None
-        if res.kind in ("package", "namespace") and res.search_locations:
-            return tuple(res.search_locations)
-        if res.kind == "module" and res.path and res.path.endswith(".py"):
-            return (res.path,)
-        return None
+            return readahead.source_locations(self._ahead.resolve(name))
 
     def resolve(self, name: str) -> Resolution:
         hit = self._res.get(name)
