@@ -24,17 +24,13 @@ def parse_for_imports(path: str, *, reduce: bool = True) -> ast.Module | None:
         data = safeio.read_bytes(path, limit=safeio.SOURCE_LIMIT)
     except OSError:
         return None
-    return parse_source(data, path, reduce=reduce)
-
-
-def parse_source(data: bytes, path: str, *, reduce: bool = True) -> ast.Module | None:
-    """``parse_for_imports`` of source bytes already read (``path`` names it in syntax errors)."""
     return parse_with_text(data, path, reduce=reduce)[0]
 
 
 def parse_with_text(data: bytes, path: str, *, reduce: bool = True) -> tuple[ast.Module | None, str | None]:
-    """``parse_source``, and the text the tree was parsed from when it was the cut text (None when the bytes were
-    parsed as they are: their encoding is Python's to decide)."""
+    """``parse_for_imports`` of source bytes already read (``path`` names it in syntax errors), and the text the
+    tree was parsed from when it was the cut text (None when the bytes were parsed as they are: their encoding is
+    Python's to decide)."""
     if reduce and len(data) > REDUCE_ABOVE:
         text = data.decode("utf-8", errors="replace")
         reduced, hidden = _reduce(text)
