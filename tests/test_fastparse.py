@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.genmodule import written_if_it_parses
 from tf_lsp import fastparse, modfacts
 
 
@@ -100,12 +101,8 @@ BLOCKS = ["import os", "from json import dumps", "X = 1", "# comment", "", "col0
 def test_generated_modules_cut_or_not_give_the_full_parse_imports_and_names(tmp_path, blocks):
     """Property: for any module that parses, the fast parse sees the imports (with their lines) and the names of
     a full parse: either the cut was right, or the check sent it to the full parse."""
-    text = "\n".join(blocks) + "\n" + "# padding\n" * 250
-    try:
-        ast.parse(text)
-    except SyntaxError:
+    f = written_if_it_parses(tmp_path, blocks, padding=250)
+    if f is None:
         return
-    f = tmp_path / "gen.py"
-    f.write_text(text)
     fast, full = modfacts.facts_of_file(str(f)), modfacts.facts_of_file(str(f), reduce=False)
-    assert fast.imports == full.imports and fast.defines == full.defines, text
+    assert fast.imports == full.imports and fast.defines == full.defines, f.read_text()

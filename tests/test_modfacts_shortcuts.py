@@ -12,6 +12,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.genmodule import written_if_it_parses
 from tf_lsp import fastparse, modfacts, safeio
 
 
@@ -62,14 +63,9 @@ BLOCKS = ["import numpy as np", "import os.path", "from pkg import mod as m", "X
 def test_generated_modules_give_the_same_facts_with_and_without_the_shortcuts(tmp_path, blocks, big):
     """Property: whatever the statements, the shortcuts find what the full walks find (a big file is cut by
     ``fastparse`` and gets the line-based shortcut; a small one is parsed whole)."""
-    text = "\n".join(blocks) + "\n" + ("# padding\n" * 250 if big else "")
-    try:
-        ast.parse(text)
-    except SyntaxError:
-        return
-    f = tmp_path / "gen.py"
-    f.write_text(text)
-    _same(str(f))
+    f = written_if_it_parses(tmp_path, blocks, padding=250 if big else 0)
+    if f is not None:
+        _same(str(f))
 
 
 def test_the_shortcuts_still_see_what_they_look_for(tmp_path):
